@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Cases"
+
+    def ready(self) -> None:
+        from cases.roles import sync_role_groups
+
+        # The role groups follow cases/roles.py after every migrate, so a permission added there
+        # reaches every deployment without a hand-written data migration.
+        post_migrate.connect(sync_role_groups, sender=self)

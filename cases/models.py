@@ -1,0 +1,153 @@
+"""Cases: one incident, the reports about it, and the work done on it.
+
+Status, priority, assignee and merges change only through cases/services.py, which records
+who, when and why in the history tables.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseSequence(models.Model):
+    """The last case number issued in a year; references are RD-<year>-<number>."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        TRIAGED = "triaged", _("Triaged")
+        INVESTIGATING = "investigating", _("Investigating")
+        # Handed to an outside body (an oversight office, a prosecutor, counsel).
+        REFERRED = "referred", _("Referred")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Low")
+        NORMAL = 2, _("Normal")
+        HIGH = 3, _("High")
+        URGENT = 4, _("Urgent")
+
+    class CloseReason(models.TextChoices):
+        RESOLVED = "resolved", _("Resolved")
+        DUPLICATE = "duplicate", _("Duplicate")
+        SPAM = "spam", _("Spam")
+        OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the person who reported it")
+
+    reference = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=15, choices=Status, default=Status.NEW)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    close_reason = models.CharField(max_length=15, choices=CloseReason, blank=True)
+    # `priority` is what the queue sorts by; it equals `computed_priority` unless overridden.
+    priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    computed_priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    priority_override_reason = models.CharField(max_length=500, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases")
+    due_date = models.DateField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[tags])
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-priority", "-opened_at"], name="case_queue_idx"),
+            models.Index(fields=["-opened_at"], name="case_opened_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
+            models.Index(fields=["due_date"], name="case_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(close_reason=""),
+                name="closed_case_has_reason",
+                violation_error_message=_("A closed case needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed") | Q(close_reason=""),
+                name="open_case_has_no_close_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority=F("computed_priority")) | ~Q(priority_override_reason=""),
+                name="priority_override_has_reason",
+                violation_error_message=_("Overriding the priority needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | Q(status="closed", close_reason="duplicate"),
+                name="merged_case_is_closed_as_duplicate",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")), name="case_not_merged_into_itself"
+            ),
+        ]
+        permissions = [
+            ("view_all_identities", "Can see every complainant's identity and contact"),
+            ("view_legal_notes", "Can read and write legal-only notes"),
+            ("transition_case", "Can move a case through the workflow"),
+            ("assign_case", "Can assign cases"),
+            ("merge_case", "Can merge duplicate cases"),
+            ("export_full_case_file", "Can export the full case file"),
+            ("export_redacted_case_file", "Can export the redacted case file"),
+            ("view_statistics", "Can view and export statistics"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseNote(models.Model):
+    class Visibility(models.TextChoices):
+        STAFF = "staff", _("Staff (liaisons and legal)")
+        LEGAL = "legal", _("Legal staff only")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    visibility = models.CharField(max_length=10, choices=Visibility, default=Visibility.STAFF)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="case_note_has_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note on {self.case_id} by {self.author_id}"

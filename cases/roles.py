@@ -1,0 +1,94 @@
+"""The roles of Rights Desk, as data: each is a Django group with a fixed set of permissions.
+
+Access decisions ask `role_of(user)` or check a permission; nothing compares group names
+elsewhere.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+
+
+class Role(StrEnum):
+    LIAISON = "Police liaison"
+    LEGAL = "Legal staff"
+    ADMINISTRATOR = "Administrator"
+
+
+_CASE_WORK = [
+    "cases.view_case",
+    "cases.transition_case",
+    "cases.assign_case",
+    "cases.merge_case",
+    "cases.add_casenote",
+    "cases.view_casenote",
+    "cases.export_redacted_case_file",
+]
+_READ_REPORTS = [
+    "intake.view_report",
+    "intake.view_reportfact",
+    "intake.view_complainant",
+    "intake.view_encounter",
+    "intake.view_witness",
+    "intake.view_evidence",
+    "intake.view_agency",
+    "intake.view_encounterkind",
+    "intake.view_perceivedbasis",
+    "cases.view_tag",
+]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.LIAISON: _CASE_WORK + _READ_REPORTS,
+    Role.LEGAL: _CASE_WORK
+    + _READ_REPORTS
+    + [
+        "cases.view_all_identities",
+        "cases.view_legal_notes",
+        "cases.export_full_case_file",
+        "cases.view_statistics",
+    ],
+    # Reference data and accounts, through the Django admin; no case data.
+    Role.ADMINISTRATOR: [
+        f"{app}.{action}_{model}"
+        for app, model in [
+            ("intake", "agency"),
+            ("intake", "encounterkind"),
+            ("intake", "perceivedbasis"),
+            ("cases", "tag"),
+            ("auth", "user"),
+            ("auth", "group"),
+        ]
+        for action in ("view", "add", "change")
+    ],
+}
+
+# Who may sign in to the Django admin. Liaisons work in /staff/ only: the admin would show them
+# identities they may not see.
+ADMIN_SITE_ROLES = {Role.LEGAL, Role.ADMINISTRATOR}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    """Create or update one group per role with exactly the permissions listed above."""
+    for role, dotted_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set([_permission(name) for name in dotted_names])
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The user's role, or None for anonymous users and accounts with no role.
+
+    An account in several role groups gets the most privileged one it holds for case data.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    for role in (Role.LEGAL, Role.LIAISON, Role.ADMINISTRATOR):
+        if role.value in names:
+            return role
+    return None

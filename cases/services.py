@@ -1,0 +1,227 @@
+"""The only ways a case changes. Each function is atomic, records the actor and the reason in
+the case's history, and raises CaseError with a stable code when the change is not allowed."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from cases import workflow
+from cases.access import require_permission
+from cases.exceptions import CaseError, ErrorCode
+from cases.models import Case, CaseNote, CaseSequence
+from cases.priority import compute_priority
+from cases.roles import role_of
+from intake.models import EncounterKind, Report
+
+User = AbstractBaseUser
+
+
+def _save(
+    instance: Case | CaseNote | Report,
+    *,
+    actor: User | None,
+    reason: str,
+    update_fields: Sequence[str] | None = None,
+) -> None:
+    """Save with the history row's user and reason set: every write below goes through here."""
+    instance._history_user = actor  # type: ignore[union-attr]
+    instance._change_reason = reason  # type: ignore[union-attr]
+    if update_fields is not None:
+        instance.save(
+            update_fields=[*update_fields, "updated_at"]
+            if isinstance(instance, Case)
+            else list(update_fields)
+        )
+    else:
+        instance.save()
+
+
+def _next_reference(year: int) -> str:
+    """Issue the next RD-<year>-<number>. The UPDATE locks the year's row until commit, so two
+    cases opened at once never get the same number."""
+    CaseSequence.objects.get_or_create(year=year)
+    CaseSequence.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = CaseSequence.objects.get(year=year).last_number
+    return f"RD-{year}-{number:06d}"
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _refuse_if_merged(case: Case) -> None:
+    if case.merged_into_id is not None:
+        raise CaseError(
+            ErrorCode.CASE_MERGED,
+            f"{case.reference} was merged into another case; work on that case instead.",
+        )
+
+
+@transaction.atomic
+def open_case(*, title: str, priority: int, actor: User | None, reason: str) -> Case:
+    """Open a new case. Called by `submit_report`, which then adds the first report."""
+    case = Case(
+        reference=_next_reference(timezone.now().year),
+        title=title[:200],
+        priority=priority,
+        computed_priority=priority,
+    )
+    _save(case, actor=actor, reason=reason)
+    return case
+
+
+def refresh_priority(*, case: Case, actor: User | None, reason: str) -> Case:
+    """Recompute the priority from the worst encounter kind in all the case's reports.
+
+    An overridden priority stays as it is; only the computed value beside it moves."""
+    worst = EncounterKind.objects.filter(encounters__report__case=case).aggregate(
+        worst=Max("severity")
+    )["worst"]
+    computed = compute_priority([] if worst is None else [worst])
+    if computed == case.computed_priority and (
+        case.priority_override_reason or case.priority == computed
+    ):
+        return case
+    case.computed_priority = computed
+    if not case.priority_override_reason:
+        case.priority = computed
+    _save(case, actor=actor, reason=reason, update_fields=["computed_priority", "priority"])
+    return case
+
+
+@transaction.atomic
+def transition_case(
+    *, case: Case, to: str, actor: User | None, reason: str = "", close_reason: str = ""
+) -> Case:
+    """Move `case` to status `to` if the workflow and the actor's role allow it.
+
+    Raises CaseError (transition_not_allowed, role_not_permitted, reason_required,
+    invalid_close_reason, case_merged). The reason is stored on the history row.
+    """
+    case = _locked(case)
+    _refuse_if_merged(case)
+    source = case.status
+    if to not in Case.Status.values:
+        raise CaseError(ErrorCode.TRANSITION_NOT_ALLOWED, f"“{to}” is not a case status.")
+    case.close_reason = workflow.check_transition(
+        source=source, target=to, role=role_of(actor), reason=reason, close_reason=close_reason
+    )
+    case.status = to
+    case.status_changed_at = timezone.now()
+    default = f"Status: {Case.Status(source).label} → {Case.Status(to).label}"
+    _save(
+        case,
+        actor=actor,
+        reason=reason.strip() or default,
+        update_fields=["status", "status_changed_at", "close_reason"],
+    )
+    return case
+
+
+@transaction.atomic
+def assign_case(*, case: Case, assignee: User | None, actor: User, reason: str = "") -> Case:
+    """Assign `case` to `assignee` (or unassign it with None). The assignee must be able to
+    work on cases."""
+    require_permission(actor, "cases.assign_case", "assign cases")
+    case = _locked(case)
+    _refuse_if_merged(case)
+    if assignee is not None and not (
+        assignee.is_active and assignee.has_perm("cases.transition_case")
+    ):
+        raise CaseError(ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers.")
+    case.assignee = assignee  # type: ignore[assignment]
+    default = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
+    _save(case, actor=actor, reason=reason.strip() or default, update_fields=["assignee"])
+    return case
+
+
+@transaction.atomic
+def override_priority(*, case: Case, priority: int, actor: User, reason: str) -> Case:
+    """Set the priority by hand, with a reason. Setting it back to the computed value clears the
+    override."""
+    require_permission(actor, "cases.transition_case", "change a case's priority")
+    case = _locked(case)
+    _refuse_if_merged(case)
+    priority = Case.Priority(priority)
+    if not reason.strip():
+        raise CaseError(ErrorCode.REASON_REQUIRED, "Changing the priority needs a reason.")
+    case.priority = priority
+    case.priority_override_reason = "" if priority == case.computed_priority else reason.strip()
+    _save(
+        case,
+        actor=actor,
+        reason=reason.strip(),
+        update_fields=["priority", "priority_override_reason"],
+    )
+    return case
+
+
+@transaction.atomic
+def set_due_date(*, case: Case, due_date: date | None, actor: User, reason: str = "") -> Case:
+    require_permission(actor, "cases.transition_case", "set due dates")
+    case = _locked(case)
+    _refuse_if_merged(case)
+    case.due_date = due_date
+    default = f"Due date set to {due_date:%Y-%m-%d}" if due_date else "Due date removed"
+    _save(case, actor=actor, reason=reason.strip() or default, update_fields=["due_date"])
+    return case
+
+
+@transaction.atomic
+def add_note(*, case: Case, author: User, body: str, visibility: str = "staff") -> CaseNote:
+    """Add a note. Legal-only notes need the legal role."""
+    require_permission(author, "cases.add_casenote", "add notes")
+    if visibility not in CaseNote.Visibility.values:
+        raise CaseError(ErrorCode.INVALID_VISIBILITY, f"“{visibility}” is not a note visibility.")
+    if visibility == CaseNote.Visibility.LEGAL:
+        require_permission(author, "cases.view_legal_notes", "write legal-only notes")
+    if not body.strip():
+        raise CaseError(ErrorCode.EMPTY_NOTE, "A note cannot be empty.")
+    note = CaseNote(case=case, author=author, body=body.strip(), visibility=visibility)
+    _save(note, actor=author, reason="Note added")
+    return note
+
+
+@transaction.atomic
+def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reason: str) -> Case:
+    """Move every report of `duplicates` into `survivor` and close each duplicate as merged.
+
+    Nothing is deleted: the duplicates keep their own history and point at the survivor.
+    """
+    require_permission(actor, "cases.merge_case", "merge cases")
+    if not reason.strip():
+        raise CaseError(ErrorCode.REASON_REQUIRED, "Merging cases needs a reason.")
+    ids = sorted({survivor.pk, *(d.pk for d in duplicates)})
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    survivor = locked[survivor.pk]
+    others = [locked[d.pk] for d in duplicates if d.pk != survivor.pk]
+    if not others:
+        raise CaseError(ErrorCode.INVALID_MERGE, "Choose at least one other case to merge.")
+    for case in [survivor, *others]:
+        _refuse_if_merged(case)
+    for duplicate in others:
+        for report in duplicate.reports.all():
+            report.case = survivor
+            _save(
+                report,
+                actor=actor,
+                reason=f"Moved from {duplicate.reference} to {survivor.reference}: {reason}",
+                update_fields=["case"],
+            )
+        duplicate.status = Case.Status.CLOSED
+        duplicate.status_changed_at = timezone.now()
+        duplicate.close_reason = Case.CloseReason.DUPLICATE
+        duplicate.merged_into = survivor
+        _save(
+            duplicate,
+            actor=actor,
+            reason=f"Merged into {survivor.reference}: {reason}",
+            update_fields=["status", "status_changed_at", "close_reason", "merged_into"],
+        )
+    merged = ", ".join(d.reference for d in others)
+    _save(survivor, actor=actor, reason=f"Merged in {merged}: {reason}", update_fields=[])
+    return refresh_priority(case=survivor, actor=actor, reason=f"Priority after merging {merged}")

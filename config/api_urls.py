@@ -1,0 +1,3 @@
+"""Mounts each app's api/urls.py under /api/v1/."""
+
+urlpatterns: list = []

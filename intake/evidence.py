@@ -1,0 +1,85 @@
+"""Checks and storage for uploaded evidence.
+
+The type of a file is read from its bytes, never from its name or the browser's claim, and only
+images, video, audio and PDF are kept. Files are stored under a random name; the name the person
+gave is kept as data only.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+ALLOWED_MIME_PREFIXES = ("image/", "video/", "audio/")
+ALLOWED_MIME_TYPES = {"application/pdf"}
+# Image types a browser could execute script in are refused even though they are images.
+REFUSED_MIME_TYPES = {"image/svg+xml"}
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class InspectedFile:
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+
+
+def inspect_upload(upload: File) -> InspectedFile:
+    """Read the file once: detect its type from its bytes, check its size, hash it."""
+    size = upload.size or 0
+    limit = settings.EVIDENCE_MAX_FILE_BYTES
+    name = getattr(upload, "name", "") or ""
+    if size == 0:
+        raise ValidationError(_("The file “%(name)s” is empty.") % {"name": name})
+    if size > limit:
+        raise ValidationError(
+            _("The file “%(name)s” is larger than %(limit)d MB.")
+            % {"name": name, "limit": limit // (1024 * 1024)}
+        )
+    upload.seek(0)
+    head = upload.read(_SNIFF_BYTES)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else ""
+    allowed = mime in ALLOWED_MIME_TYPES or mime.startswith(ALLOWED_MIME_PREFIXES)
+    if not allowed or mime in REFUSED_MIME_TYPES:
+        raise ValidationError(
+            _("The file “%(name)s” is not a photo, video, audio recording or PDF.") % {"name": name}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():  # chunks() starts from the beginning of the file
+        digest.update(chunk)
+    upload.seek(0)
+    return InspectedFile(
+        content_type=mime, extension=kind.extension, size=size, sha256=digest.hexdigest()
+    )
+
+
+def check_total_size(uploads: list[File]) -> None:
+    total = sum(u.size or 0 for u in uploads)
+    limit = settings.EVIDENCE_MAX_REPORT_BYTES
+    if total > limit:
+        raise ValidationError(
+            _("Together the files are larger than %(limit)d MB.")
+            % {"limit": limit // (1024 * 1024)}
+        )
+
+
+def store_file(upload: File, inspected: InspectedFile) -> str:
+    """Save under a random name in private storage; return the stored name."""
+    now = timezone.now()
+    name = f"evidence/{now:%Y/%m}/{secrets.token_hex(16)}.{inspected.extension}"
+    upload.seek(0)
+    return default_storage.save(name, upload)
+
+
+def delete_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -1,0 +1,299 @@
+"""What people tell us: reports, the people in them, the encounter, witnesses and evidence.
+
+Nothing here is ever hard-deleted (see the `on_delete=PROTECT` everywhere): a report that
+should no longer count is handled on its case, which closes, merges or is withdrawn.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Agency(models.Model):
+    class Level(models.TextChoices):
+        FEDERAL = "federal", _("Federal")
+        STATE = "state", _("State")
+        COUNTY = "county", _("County")
+        CITY = "city", _("City")
+
+    code = models.SlugField(max_length=40, unique=True, help_text=_("Stable identifier."))
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, blank=True)
+    level = models.CharField(max_length=10, choices=Level)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+
+class EncounterKind(models.Model):
+    """A reference table of what agents did. `severity` drives a case's computed priority."""
+
+    class Severity(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MODERATE = 2, _("Moderate")
+        HIGH = 3, _("High")
+        CRITICAL = 4, _("Critical")
+
+    code = models.SlugField(max_length=40, unique=True, help_text=_("Stable identifier."))
+    label = models.CharField(max_length=120)
+    # The same thing in the words of the person it happened to, for the public form.
+    public_label = models.CharField(max_length=200)
+    severity = models.PositiveSmallIntegerField(choices=Severity)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=4), name="encounter_kind_severity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PerceivedBasis(models.Model):
+    """Why the person believes they were stopped (race, skin colour, language, ...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name_plural = "perceived bases"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Report(models.Model):
+    """One submission about one incident. Several reports can belong to one case."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web form")
+        API = "api", _("API")
+        STAFF = "staff", _("Entered by staff")
+        PRESS = "press", _("Press report")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="reports")
+    tracking_code = models.CharField(max_length=20, unique=True)
+    # Salted HMAC of the status secret, never the secret itself (see intake/tracking.py).
+    secret_hash = models.CharField(max_length=200, blank=True)
+    # Identifier in the system the report was imported from (a seed file, a partner's intake);
+    # makes imports idempotent.
+    external_id = models.CharField(max_length=120, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel)
+    language = models.CharField(max_length=10, default="en")
+    narrative = models.TextField()
+    consent_to_contact = models.BooleanField(default=False)
+    consent_to_share_with_liaison = models.BooleanField(
+        default=False,
+        help_text=_("The person agreed that police liaisons may see who they are."),
+    )
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # For press reports: where the account comes from.
+    source_file = models.CharField(max_length=200, blank=True)
+    source_headline = models.CharField(max_length=300, blank=True)
+    source_outlet = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="report_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel="press") | ~Q(source_file=""),
+                name="press_report_names_its_source",
+                violation_error_message=_("A press report must name its source."),
+            ),
+            models.CheckConstraint(condition=~Q(narrative=""), name="report_has_narrative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+
+class ReportFact(models.Model):
+    """A fact as one source states it. Where sources of a case disagree on a topic, the case
+    shows each version instead of picking one (see cases/conflicts.py)."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="facts")
+    topic = models.SlugField(max_length=60)
+    label = models.CharField(max_length=200)
+    value = models.CharField(max_length=500)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["topic", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "topic"], name="one_fact_per_topic_per_report"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
+
+class Complainant(models.Model):
+    class Role(models.TextChoices):
+        AFFECTED = "affected", _("The person affected")
+        WITNESS = "witness", _("A witness")
+        ON_BEHALF = "on_behalf", _("Someone reporting on their behalf")
+        ORGANISATION = "organisation", _("An organisation")
+        NEWS_OUTLET = "news_outlet", _("A news outlet")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="complainants")
+    role = models.CharField(max_length=20, choices=Role)
+    is_anonymous = models.BooleanField(default=False)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    safe_to_contact = models.BooleanField(default=False)
+    preferred_language = models.CharField(max_length=10, blank=True)
+    race_ethnicity = models.CharField(
+        max_length=200, blank=True, help_text=_("Optional, in the person's own words.")
+    )
+    occupation = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_anonymous=False) | (Q(name="") & Q(email="") & Q(phone="")),
+                name="anonymous_complainant_has_no_identity",
+                violation_error_message=_(
+                    "An anonymous complainant cannot have a name or contact."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.is_anonymous:
+            return f"Anonymous ({self.get_role_display()})"
+        return self.name or f"Unnamed ({self.get_role_display()})"
+
+
+class Encounter(models.Model):
+    class Identified(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        ONLY_WHEN_ASKED = "when_asked", _("Only when asked or pressed")
+        UNKNOWN = "unknown", _("Not sure")
+
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="encounter")
+    occurred_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    occurred_at_is_approximate = models.BooleanField(default=False)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(max_length=2, blank=True, default="MN")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    kinds = models.ManyToManyField(EncounterKind, blank=True, related_name="encounters")
+    agencies = models.ManyToManyField(Agency, blank=True, related_name="encounters")
+    agent_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    vehicle_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    vehicle_description = models.TextField(blank=True)
+    plates = models.CharField(max_length=200, blank=True)
+    agents_identified = models.CharField(
+        max_length=12, choices=Identified, default=Identified.UNKNOWN
+    )
+    perceived_basis = models.ManyToManyField(PerceivedBasis, blank=True, related_name="encounters")
+    perceived_basis_other = models.CharField(max_length=200, blank=True)
+    injuries = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+    # Kinds, agencies and bases are set once, by submit_report, in the same transaction as the
+    # encounter; the encounter's own history row and the report's reason cover them.
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="encounter_coordinates_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Encounter in report {self.report_id}"
+
+
+class Witness(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="witnesses")
+    name = models.CharField(max_length=200, blank=True)
+    contact = models.CharField(max_length=200, blank=True)
+    statement = models.TextField(blank=True)
+    willing_to_be_contacted = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "witnesses"
+
+    def __str__(self) -> str:
+        return self.name or "Unnamed witness"
+
+
+class Evidence(models.Model):
+    """An uploaded file. Stored under a random name in private storage, never in the web root."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=500, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_is_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

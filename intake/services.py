@@ -1,0 +1,251 @@
+"""`submit_report`: the one way a report enters Rights Desk, whatever the channel."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from cases.priority import compute_priority
+from cases.services import open_case, refresh_priority
+from intake import evidence as evidence_files
+from intake import tracking
+from intake.inputs import ReportSubmission
+from intake.models import (
+    Agency,
+    Complainant,
+    Encounter,
+    EncounterKind,
+    Evidence,
+    PerceivedBasis,
+    Report,
+    ReportFact,
+    Witness,
+)
+
+DEFAULT_REASONS = {
+    Report.Channel.WEB: "submitted via web form",
+    Report.Channel.API: "submitted via API",
+    Report.Channel.STAFF: "entered by staff",
+    Report.Channel.PRESS: "recorded from a press report",
+}
+_TRACKING_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the person who filed gets back. The secret exists only here: it is stored hashed."""
+
+    report: Report
+    tracking_code: str
+    secret: str
+
+
+def _reference_rows(model: type[models.Model], codes: list[str], field: str) -> list[Any]:
+    rows = list(model.objects.filter(code__in=codes)) if codes else []
+    unknown = sorted(set(codes) - {row.code for row in rows})
+    if unknown:
+        raise ValidationError(
+            {field: _("Unknown value: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    return rows
+
+
+def _clean(instance: models.Model, prefix: str, exclude: list[str]) -> None:
+    """Field-level validation (lengths, choices, formats) without extra queries; the database's
+    constraints back it up."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError(
+            {f"{prefix}.{name}": messages for name, messages in error.message_dict.items()}
+        ) from error
+
+
+def _title_for(kinds: list[EncounterKind], city: str) -> str:
+    worst_first = sorted(kinds, key=lambda k: (-k.severity, k.sort_order))
+    what = ", ".join(k.label for k in worst_first[:3]) or "Encounter"
+    return f"{what}, {city}" if city else what
+
+
+def submit_report(
+    *,
+    submission: ReportSubmission,
+    channel: str,
+    actor: AbstractBaseUser | None = None,
+    case: Case | None = None,
+    title: str = "",
+    reason: str = "",
+) -> Receipt:
+    """Write a report with its complainants, encounter, witnesses, evidence and facts, in one
+    transaction, and open a case for it (or add it to `case`, for staff and press reports).
+
+    Raises ValidationError with a message per field; on any error nothing is written and no
+    uploaded file is left behind. The receipt holds the status secret, shown to the person once.
+    """
+    if case is not None and channel in (Report.Channel.WEB, Report.Channel.API):
+        raise ValidationError(_("Public reports always open a case of their own."))
+    reason = reason or DEFAULT_REASONS[Report.Channel(channel)]
+    occurred_at = submission.encounter.occurred_at
+    if occurred_at is not None and occurred_at > timezone.now():
+        raise ValidationError({"encounter.occurred_at": _("The date cannot be in the future.")})
+    for index, person in enumerate(submission.complainants):
+        if person.is_anonymous and (person.name or person.email or person.phone):
+            raise ValidationError(
+                {
+                    f"complainants.{index}": _(
+                        "An anonymous report cannot include a name or contact."
+                    )
+                }
+            )
+    uploads = [item.file for item in submission.evidence]
+    evidence_files.check_total_size(uploads)
+    inspected = []
+    for index, upload in enumerate(uploads):
+        try:
+            inspected.append(evidence_files.inspect_upload(upload))
+        except ValidationError as error:
+            raise ValidationError({f"evidence.{index}": error.messages}) from error
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            receipt = _write(submission, channel, actor, case, title, reason, inspected, stored)
+    except BaseException:
+        evidence_files.delete_stored(stored)
+        raise
+    return receipt
+
+
+def _write(
+    submission: ReportSubmission,
+    channel: str,
+    actor: AbstractBaseUser | None,
+    case: Case | None,
+    title: str,
+    reason: str,
+    inspected: list[evidence_files.InspectedFile],
+    stored: list[str],
+) -> Receipt:
+    history = {"_history_user": actor, "_change_reason": reason}
+    enc = submission.encounter
+    kinds = _reference_rows(EncounterKind, list(enc.kind_codes), "encounter.kinds")
+    agencies = _reference_rows(Agency, list(enc.agency_codes), "encounter.agencies")
+    bases = _reference_rows(
+        PerceivedBasis, list(enc.perceived_basis_codes), "encounter.perceived_basis"
+    )
+    new_case = case is None
+    if case is None:
+        case = open_case(
+            title=title or _title_for(kinds, enc.city),
+            priority=compute_priority(kind.severity for kind in kinds),
+            actor=actor,
+            reason=reason,
+        )
+
+    secret = "" if channel == Report.Channel.PRESS else tracking.new_secret()
+    source = submission.source
+    report = Report(
+        case=case,
+        channel=channel,
+        language=submission.language,
+        narrative=submission.narrative.strip(),
+        consent_to_contact=submission.consent_to_contact,
+        consent_to_share_with_liaison=submission.consent_to_share_with_liaison,
+        submitted_at=submission.submitted_at or timezone.now(),
+        submitted_by=actor,
+        external_id=submission.external_id,
+        secret_hash=tracking.hash_secret(secret) if secret else "",
+        source_file=source.file if source else "",
+        source_headline=source.headline if source else "",
+        source_outlet=source.outlet if source else "",
+        tracking_code=tracking.new_tracking_code(),
+    )
+    _clean(report, "report", exclude=["case", "submitted_by", "tracking_code"])
+    _insert_with_unique_code(report, history)
+
+    encounter = Encounter(
+        report=report,
+        **{
+            name: getattr(enc, name)
+            for name in (
+                "occurred_at",
+                "occurred_at_is_approximate",
+                "address",
+                "city",
+                "state",
+                "latitude",
+                "longitude",
+                "agent_count",
+                "vehicle_count",
+                "vehicle_description",
+                "plates",
+                "agents_identified",
+                "perceived_basis_other",
+                "injuries",
+                "outcome",
+            )
+        },
+    )
+    _clean(encounter, "encounter", exclude=["report"])
+    _save_with(encounter, history)
+    encounter.kinds.set(kinds)
+    encounter.agencies.set(agencies)
+    encounter.perceived_basis.set(bases)
+
+    for index, person in enumerate(submission.complainants):
+        complainant = Complainant(report=report, **vars(person))
+        _clean(complainant, f"complainants.{index}", exclude=["report"])
+        _save_with(complainant, history)
+    for index, witness_input in enumerate(submission.witnesses):
+        witness = Witness(report=report, **vars(witness_input))
+        _clean(witness, f"witnesses.{index}", exclude=["report"])
+        _save_with(witness, history)
+    for index, fact_input in enumerate(submission.facts):
+        fact = ReportFact(report=report, **vars(fact_input))
+        _clean(fact, f"facts.{index}", exclude=["report"])
+        _save_with(fact, history)
+    for item, checked in zip(submission.evidence, inspected, strict=True):
+        name = evidence_files.store_file(item.file, checked)
+        stored.append(name)
+        row = Evidence(
+            report=report,
+            file=name,
+            original_name=(getattr(item.file, "name", "") or "upload")[:255],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            description=item.description,
+        )
+        _save_with(row, history)
+
+    if not new_case:
+        refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
+    return Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
+
+
+def _save_with(instance: models.Model, history: dict[str, Any]) -> None:
+    for attribute, value in history.items():
+        setattr(instance, attribute, value)
+    instance.save()
+
+
+def _insert_with_unique_code(report: Report, history: dict[str, Any]) -> None:
+    """Tracking codes are random; on the rare collision, draw again (in a savepoint, so the
+    surrounding transaction survives the failed insert)."""
+    for _attempt in range(_TRACKING_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                _save_with(report, history)
+            return
+        except IntegrityError:
+            if Report.objects.filter(tracking_code=report.tracking_code).exists():
+                report.tracking_code = tracking.new_tracking_code()
+                report.pk = None
+                continue
+            raise
+    raise IntegrityError("Could not draw an unused tracking code.")
