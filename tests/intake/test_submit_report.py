@@ -1,0 +1,151 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cases.models import Case
+from intake.inputs import ComplainantInput
+from intake.models import Complainant, Encounter, Report, Witness
+from intake.services import submit_report
+from intake.tracking import secret_matches
+from tests.factories import (
+    EncounterInputFactory,
+    ReportSubmissionFactory,
+    WitnessInputFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submit_report_opens_a_case_with_priority_from_the_worst_kind():
+    submission = ReportSubmissionFactory(
+        encounter=EncounterInputFactory(kind_codes=("questioned-status", "shots-fired"))
+    )
+    receipt = submit_report(submission=submission, channel=Report.Channel.WEB)
+    case = receipt.report.case
+    assert case.status == Case.Status.NEW
+    assert case.priority == Case.Priority.URGENT
+    assert case.reference.startswith(f"RD-{timezone.now().year}-")
+    assert set(receipt.report.encounter.kinds.values_list("code", flat=True)) == {
+        "questioned-status",
+        "shots-fired",
+    }
+
+
+def test_submit_report_stores_only_a_hash_of_the_secret():
+    receipt = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    stored = Report.objects.get(pk=receipt.report.pk).secret_hash
+    assert receipt.secret not in stored
+    assert secret_matches(receipt.secret, stored)
+    assert not secret_matches("WRONG-SECRET-0000-0000", stored)
+
+
+def test_submit_report_records_history_with_the_channel_reason(liaison):
+    submission = ReportSubmissionFactory(witnesses=(WitnessInputFactory(), WitnessInputFactory()))
+    receipt = submit_report(submission=submission, channel=Report.Channel.WEB)
+    report = receipt.report
+    for history in (
+        report.case.history.get(),
+        report.history.get(),
+        report.encounter.history.get(),
+        *(w.history.get() for w in report.witnesses.all()),
+        *(c.history.get() for c in report.complainants.all()),
+    ):
+        assert history.history_type == "+"
+        assert history.history_change_reason == "submitted via web form"
+
+
+def test_submit_report_by_staff_records_the_staff_member_in_history(liaison):
+    receipt = submit_report(
+        submission=ReportSubmissionFactory(), channel=Report.Channel.STAFF, actor=liaison
+    )
+    history = receipt.report.history.get()
+    assert history.history_user == liaison
+    assert history.history_change_reason == "entered by staff"
+    assert receipt.report.case.history.get().history_user == liaison
+
+
+def test_unknown_encounter_kind_is_refused_and_nothing_is_written():
+    submission = ReportSubmissionFactory(
+        encounter=EncounterInputFactory(kind_codes=("boxed-in", "teleported"))
+    )
+    with pytest.raises(ValidationError) as caught:
+        submit_report(submission=submission, channel=Report.Channel.WEB)
+    assert "encounter.kinds" in caught.value.message_dict
+    assert "teleported" in str(caught.value)
+    assert Case.objects.count() == Report.objects.count() == Encounter.objects.count() == 0
+
+
+def test_future_encounter_date_is_refused():
+    submission = ReportSubmissionFactory(
+        encounter=EncounterInputFactory(occurred_at=timezone.now() + timedelta(days=1))
+    )
+    with pytest.raises(ValidationError) as caught:
+        submit_report(submission=submission, channel=Report.Channel.WEB)
+    assert "encounter.occurred_at" in caught.value.message_dict
+
+
+def test_invalid_witness_field_rolls_back_the_whole_report():
+    submission = ReportSubmissionFactory(
+        witnesses=(WitnessInputFactory(), WitnessInputFactory(name="x" * 500))
+    )
+    with pytest.raises(ValidationError) as caught:
+        submit_report(submission=submission, channel=Report.Channel.WEB)
+    assert "witnesses.1.name" in caught.value.message_dict
+    assert Case.objects.count() == 0
+    assert Report.objects.count() == Witness.objects.count() == Complainant.objects.count() == 0
+
+
+def test_anonymous_complainant_with_a_name_is_refused():
+    submission = ReportSubmissionFactory(
+        complainants=(ComplainantInput(role="affected", is_anonymous=True, name="Ana"),)
+    )
+    with pytest.raises(ValidationError) as caught:
+        submit_report(submission=submission, channel=Report.Channel.WEB)
+    assert "complainants.0" in caught.value.message_dict
+    assert Report.objects.count() == 0
+
+
+def test_public_report_cannot_be_attached_to_an_existing_case():
+    first = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    with pytest.raises(ValidationError):
+        submit_report(
+            submission=ReportSubmissionFactory(),
+            channel=Report.Channel.WEB,
+            case=first.report.case,
+        )
+
+
+def test_press_report_added_to_a_case_raises_its_priority(legal):
+    first = submit_report(
+        submission=ReportSubmissionFactory(
+            encounter=EncounterInputFactory(kind_codes=("questioned-status",))
+        ),
+        channel=Report.Channel.STAFF,
+        actor=legal,
+    )
+    case = first.report.case
+    assert case.priority == Case.Priority.LOW
+    submit_report(
+        submission=ReportSubmissionFactory(
+            encounter=EncounterInputFactory(kind_codes=("injury",))
+        ),
+        channel=Report.Channel.STAFF,
+        actor=legal,
+        case=case,
+    )
+    case.refresh_from_db()
+    assert case.priority == Case.Priority.URGENT
+    latest = case.history.first()
+    assert latest.history_user == legal
+    assert latest.history_change_reason.startswith("Report RD-")
+
+
+def test_case_references_are_sequential_within_a_year():
+    refs = [
+        submit_report(submission=ReportSubmissionFactory(), channel="web").report.case.reference
+        for _ in range(3)
+    ]
+    numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
