@@ -84,7 +84,8 @@ def check_transition(
         if len(transition.close_reasons) == 1 and not close_reason:
             close_reason = next(iter(transition.close_reasons))
         if close_reason not in transition.close_reasons:
-            choices = ", ".join(sorted(Case.CloseReason(c).label for c in transition.close_reasons))
+            labels = (str(Case.CloseReason(c).label) for c in transition.close_reasons)
+            choices = ", ".join(sorted(labels))
             raise CaseError(
                 ErrorCode.INVALID_CLOSE_REASON, f"Choose why the case is closed: {choices}."
             )
