@@ -1,6 +1,19 @@
+import sys
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class IntakeConfig(AppConfig):
     name = "intake"
     verbose_name = "Intake"
+
+    def ready(self) -> None:
+        # Read here, after every settings module has had its say, so production (DEBUG off)
+        # never prints it and the embedded default always does.
+        if settings.DEBUG and getattr(settings, "WARN_WHEN_DEBUG", True):
+            sys.stderr.write(
+                "\n*** Rights Desk is running with DEBUG on (the embedded default). This is for "
+                "development only: never expose it to the public or load real reports into "
+                "it. ***\n\n"
+            )
