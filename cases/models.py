@@ -80,8 +80,11 @@ class Case(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived from the case's reports for the queue's full-text search (cases/search.py); on
+    # PostgreSQL a GIN index covers its tsvector. Not history-tracked: it is never a decision.
+    search_text = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

@@ -15,6 +15,7 @@ from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote, CaseSequence
 from cases.priority import compute_priority
 from cases.roles import role_of
+from cases.search import refresh_search_text
 from intake.models import EncounterKind, Report
 
 User = AbstractBaseUser
@@ -224,4 +225,5 @@ def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reas
         )
     merged = ", ".join(d.reference for d in others)
     _save(survivor, actor=actor, reason=f"Merged in {merged}: {reason}", update_fields=[])
+    refresh_search_text([survivor.pk, *(d.pk for d in others)])
     return refresh_priority(case=survivor, actor=actor, reason=f"Priority after merging {merged}")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from cases.priority import compute_priority
+from cases.search import refresh_search_text
 from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
 from intake import tracking
@@ -225,6 +226,7 @@ def _write(
 
     if not new_case:
         refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
+    refresh_search_text([case.pk])
     return Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
 
 

@@ -1,0 +1,161 @@
+"""Reading cases: the queue, one case with everything on it, and its timeline.
+
+Each runs a fixed number of queries however many cases, reports, notes and history rows there
+are; tests assert the counts.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+
+from cases.access import visible_cases, visible_notes
+from cases.models import Case, CaseNote
+from cases.search import search
+from intake.models import Encounter, Evidence, Report
+
+User = AbstractBaseUser | AnonymousUser
+
+SORTS = {
+    "newest": ["-opened_at", "-pk"],
+    "oldest": ["opened_at", "pk"],
+    "priority": ["-priority", "-opened_at", "-pk"],
+    "updated": ["-updated_at", "-pk"],
+    "due": ["due_date", "-priority", "-pk"],
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    kinds: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    city: str = ""
+    occurred_from: date | None = None
+    occurred_to: date | None = None
+    # "mine", "unassigned", a user id as text, or "" for anyone.
+    assignee: str = ""
+    has_evidence: bool | None = None
+    weapons_drawn: bool | None = None
+    text: str = ""
+    sort: str = "newest"
+    include_merged: bool = False
+
+
+def _encounters_of_case() -> QuerySet[Encounter]:
+    return Encounter.objects.filter(report__case=OuterRef("pk"))
+
+
+def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QuerySet[Case]:
+    cases = visible_cases(user)
+    if not filters.include_merged:
+        cases = cases.filter(merged_into__isnull=True)
+    if with_status and filters.statuses:
+        cases = cases.filter(status__in=filters.statuses)
+    if filters.priorities:
+        cases = cases.filter(priority__in=filters.priorities)
+    for code in filters.kinds:
+        cases = cases.filter(Exists(_encounters_of_case().filter(kinds__code=code)))
+    if filters.agencies:
+        cases = cases.filter(
+            Exists(_encounters_of_case().filter(agencies__code__in=filters.agencies))
+        )
+    if filters.city:
+        cases = cases.filter(Exists(_encounters_of_case().filter(city__iexact=filters.city)))
+    if filters.occurred_from or filters.occurred_to:
+        encounters = _encounters_of_case()
+        zone = timezone.get_current_timezone()
+        if filters.occurred_from:
+            start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
+            encounters = encounters.filter(occurred_at__gte=start)
+        if filters.occurred_to:
+            end = datetime.combine(filters.occurred_to, time.max, tzinfo=zone)
+            encounters = encounters.filter(occurred_at__lte=end)
+        cases = cases.filter(Exists(encounters))
+    if filters.assignee == "mine":
+        cases = cases.filter(assignee_id=getattr(user, "pk", None))
+    elif filters.assignee == "unassigned":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    if filters.has_evidence is not None:
+        evidence = Exists(Evidence.objects.filter(report__case=OuterRef("pk")))
+        cases = cases.filter(evidence if filters.has_evidence else ~evidence)
+    if filters.weapons_drawn is not None:
+        weapons = Exists(_encounters_of_case().filter(kinds__code="weapons-drawn"))
+        cases = cases.filter(weapons if filters.weapons_drawn else ~weapons)
+    return search(cases, filters.text)
+
+
+def case_queue(*, user: User, filters: QueueFilters) -> QuerySet[Case]:
+    """The cases `user` may see that match `filters`, sorted, with what a queue row shows
+    (assignee, and each report's encounter with its kinds and agencies) fetched in a fixed
+    number of queries."""
+    encounters = Encounter.objects.select_related("report").prefetch_related(
+        "kinds", "agencies"
+    )
+    reports = Report.objects.only("pk", "case_id", "submitted_at").prefetch_related(
+        Prefetch("encounter", queryset=encounters)
+    )
+    return (
+        _filtered(user, filters, with_status=True)
+        .select_related("assignee")
+        .prefetch_related(Prefetch("reports", queryset=reports), "tags")
+        .defer("search_text")
+        .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+    )
+
+
+def status_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
+    """How many cases in each status match the other filters (one query)."""
+    rows = (
+        _filtered(user, filters, with_status=False)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {status: 0 for status in Case.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    reports: list[Report]
+    notes: list[CaseNote]
+    merged_cases: list[Case] = field(default_factory=list)
+
+
+def case_detail(*, user: User, reference: str) -> Case | None:
+    """The case with this reference if `user` may see it, else None (callers answer 404 for
+    both, so existence never leaks). Merged cases are returned as they are; callers redirect
+    to `merged_into`."""
+    return visible_cases(user).select_related("assignee", "merged_into").filter(
+        reference=reference
+    ).first()
+
+
+def case_contents(*, user: User, case: Case) -> CaseDetail:
+    """Everything shown on the case page, in a fixed number of queries."""
+    reports = list(
+        Report.objects.filter(case=case)
+        .select_related("encounter", "submitted_by")
+        .prefetch_related(
+            "complainants",
+            "witnesses",
+            "evidence",
+            "facts",
+            "encounter__kinds",
+            "encounter__agencies",
+            "encounter__perceived_basis",
+        )
+        .order_by("submitted_at", "pk")
+    )
+    notes = list(visible_notes(user, case).select_related("author").order_by("created_at", "pk"))
+    merged = list(Case.objects.filter(merged_into=case).only("pk", "reference", "title"))
+    return CaseDetail(case=case, reports=reports, notes=notes, merged_cases=merged)
+
