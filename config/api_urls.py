@@ -1,3 +1,7 @@
 """Mounts each app's api/urls.py under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("intake.api.urls")),
+]

@@ -1,0 +1,1 @@
+"""The public reporting API (see views.py)."""
