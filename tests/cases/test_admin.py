@@ -1,0 +1,54 @@
+"""The Django admin: legal staff read cases with their history; liaisons never get in; the
+administrator manages reference data but sees no case data; nobody edits filed data there."""
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import Case
+from intake.models import Report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded():
+    call_command("load_seed_cases")
+    return Case.objects.get(title__startswith="Off-duty")
+
+
+def test_legal_staff_read_seed_cases_sources_and_history(client, legal, seeded):
+    client.force_login(legal)
+    listing = client.get("/admin/cases/case/")
+    assert listing.status_code == 200
+    assert seeded.reference in listing.content.decode()
+    page = client.get(f"/admin/cases/case/{seeded.pk}/change/").content.decode()
+    assert "Mark Rooley" in page
+    assert "January 21, 2023" in page
+    history = client.get(f"/admin/cases/case/{seeded.pk}/history/").content.decode()
+    assert "loaded from the seed articles" in history
+    report = seeded.reports.first()
+    assert client.get(f"/admin/intake/report/{report.pk}/change/").status_code == 200
+
+
+def test_filed_data_is_read_only_in_the_admin(client, legal, seeded):
+    client.force_login(legal)
+    report = seeded.reports.first()
+    client.post(f"/admin/intake/report/{report.pk}/change/", {"narrative": "rewritten"})
+    assert Report.objects.get(pk=report.pk).narrative != "rewritten"
+    page = client.get(f"/admin/cases/case/{seeded.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+
+
+def test_liaison_cannot_enter_the_admin(client, liaison, seeded):
+    client.force_login(liaison)
+    response = client.get("/admin/cases/case/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_administrator_manages_agencies_but_sees_no_cases(client, administrator, seeded):
+    client.force_login(administrator)
+    assert client.get("/admin/intake/agency/").status_code == 200
+    assert client.get("/admin/cases/case/").status_code == 403
+    assert client.get(f"/admin/cases/case/{seeded.pk}/change/").status_code == 403
+    assert client.get("/admin/intake/complainant/").status_code == 403
