@@ -1,0 +1,1 @@
+"""The staff case API (see views.py)."""

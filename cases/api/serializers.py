@@ -1,0 +1,512 @@
+"""Serializers of the staff case API.
+
+Input serializers only check shape and types, then the views hand the values to the case
+selectors and services, which make every decision. Output serializers are separate and
+read-only. Whether a person's identity is shown is asked of `cases.access.can_see_identity`
+for each report; where it says no, the identity fields are null and `identity_withheld` is
+true, so a client can tell "withheld" from "not given".
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.access import can_see_identity
+from cases.exceptions import ErrorCode
+from cases.models import Case, CaseNote
+from cases.selectors import SORTS
+from intake.models import Agency, Complainant, Encounter, EncounterKind, Evidence, Report, Witness
+
+# -- Errors ---------------------------------------------------------------------------------
+
+
+class APIErrorCode(models.TextChoices):
+    """Every `code` the staff case API answers with. The first group are the case services'
+    own codes (cases.exceptions.ErrorCode); the rest are about the request itself."""
+
+    TRANSITION_NOT_ALLOWED = ErrorCode.TRANSITION_NOT_ALLOWED, "The workflow forbids this move."
+    REASON_REQUIRED = ErrorCode.REASON_REQUIRED, "This change needs a reason."
+    INVALID_CLOSE_REASON = ErrorCode.INVALID_CLOSE_REASON, "The close reason does not fit."
+    ROLE_NOT_PERMITTED = ErrorCode.ROLE_NOT_PERMITTED, "The caller's role may not do this."
+    CASE_MERGED = ErrorCode.CASE_MERGED, "The case was merged; work on `merged_into` instead."
+    INVALID_MERGE = ErrorCode.INVALID_MERGE, "These cases cannot be merged."
+    INVALID_ASSIGNEE = ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers."
+    INVALID_VISIBILITY = ErrorCode.INVALID_VISIBILITY, "Not a note visibility."
+    EMPTY_NOTE = ErrorCode.EMPTY_NOTE, "A note cannot be empty."
+    INVALID = "invalid", "Some body fields are wrong; `errors` names each one."
+    INVALID_PARAMETER = "invalid_parameter", "Some query parameters are wrong; `errors` names them."
+    MALFORMED_REQUEST = "malformed_request", "The body could not be parsed."
+    NOT_AUTHENTICATED = "not_authenticated", "Sign in, or send `Authorization: Token <key>`."
+    PERMISSION_DENIED = "permission_denied", "The request was refused."
+    NOT_FOUND = "not_found", "No case you may see has this reference (or the page is out of range)."
+    METHOD_NOT_ALLOWED = "method_not_allowed", "This operation does not take this method."
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "Send application/json."
+    NOT_ACCEPTABLE = "not_acceptable", "Only application/json answers are available."
+    THROTTLED = "throttled", "Too many requests."
+
+
+class CaseAPIErrorSerializer(serializers.Serializer):
+    """The body of every error answer of the staff case API."""
+
+    code = serializers.ChoiceField(
+        choices=APIErrorCode.choices, help_text="For a client to act on."
+    )
+    detail = serializers.CharField(help_text="A sentence for a person.")
+    errors = serializers.DictField(
+        required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="With `invalid` and `invalid_parameter` only: the messages for each bad field "
+        "or query parameter, by name.",
+    )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StatusField(serializers.ChoiceField):
+    """A case status, documented as a plain string so the schema keeps one `StatusEnum`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "A case status: " + ", ".join(Case.Status.values) + ".")
+        super().__init__(choices=Case.Status.choices, **kwargs)
+
+
+# -- Input ----------------------------------------------------------------------------------
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses keys it does not declare, so a misspelt field or parameter is an error instead
+    of being silently ignored."""
+
+    ignored_keys: frozenset[str] = frozenset()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields) - self.ignored_keys)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [_("Unknown field.")] for key in unknown[:20]}
+                )
+        return super().to_internal_value(data)
+
+
+class CommaListField(serializers.ListField):
+    """A query parameter given repeatedly (`?status=new&status=triaged`) or comma-separated
+    (`?status=new,triaged`)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, list | tuple):
+            data = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+class CodeListField(CommaListField):
+    """Codes of a reference table; unknown codes are refused by name."""
+
+    def __init__(self, *, queryset: QuerySet[Any], **kwargs: Any) -> None:
+        self.queryset = queryset
+        kwargs.setdefault("child", serializers.CharField(max_length=40))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        codes = super().to_internal_value(data)
+        known = set(self.queryset.filter(code__in=codes).values_list("code", flat=True))
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise serializers.ValidationError(_("Unknown code: %s.") % ", ".join(unknown))
+        return codes
+
+
+def _assignee_value(value: str) -> str:
+    if value in ("mine", "unassigned") or (value.isdigit() and int(value) > 0):
+        return value
+    raise serializers.ValidationError(_("Use “mine”, “unassigned” or a user id."))
+
+
+class CaseQueueQuerySerializer(StrictInputSerializer):
+    """The queue's filters, as query parameters of `GET /api/v1/cases/`."""
+
+    ignored_keys = frozenset({"page"})
+
+    status = CommaListField(
+        child=serializers.ChoiceField(choices=Case.Status.choices),
+        required=False,
+        help_text="Repeat it or separate values with commas; any of them matches.",
+    )
+    priority = CommaListField(
+        child=serializers.ChoiceField(choices=Case.Priority.choices),
+        required=False,
+        help_text="1 low, 2 normal, 3 high, 4 urgent; any of them matches.",
+    )
+    kind = CodeListField(
+        queryset=EncounterKind.objects.all(),
+        help_text="Encounter kind codes; a case must have every one given.",
+    )
+    agency = CodeListField(
+        queryset=Agency.objects.all(), help_text="Agency codes; any of them matches."
+    )
+    city = serializers.CharField(required=False, max_length=100, help_text="Exact, any case.")
+    occurred_from = serializers.DateField(required=False, help_text="On or after this day.")
+    occurred_to = serializers.DateField(required=False, help_text="On or before this day.")
+    assignee = serializers.CharField(
+        required=False,
+        validators=[_assignee_value],
+        help_text="`mine`, `unassigned`, or a user id.",
+    )
+    has_evidence = serializers.BooleanField(required=False, allow_null=True, default=None)
+    weapons_drawn = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Words to find in narratives, places, plates, vehicle descriptions and tags.",
+    )
+    ordering = serializers.ChoiceField(choices=list(SORTS), required=False, default="newest")
+    include_merged = serializers.BooleanField(
+        required=False, default=False, help_text="Also list cases merged into another."
+    )
+
+    _SINGLE = ("city", "occurred_from", "occurred_to", "assignee", "has_evidence",
+               "weapons_drawn", "q", "ordering", "include_merged", "page")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "getlist"):
+            repeated = [key for key in self._SINGLE if len(data.getlist(key)) > 1]
+            if repeated:
+                raise serializers.ValidationError(
+                    {key: [_("Give this parameter once.")] for key in repeated}
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("occurred_from"), attrs.get("occurred_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"occurred_to": [_("Must not be before occurred_from.")]}
+            )
+        return attrs
+
+
+class TransitionInputSerializer(StrictInputSerializer):
+    to = StatusField(help_text="The status to move to: a value of `status`.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="Required where the workflow says (early close, reopen); kept in history.",
+    )
+    close_reason = serializers.ChoiceField(
+        choices=Case.CloseReason.choices, required=False, allow_blank=True, default="",
+        help_text="Only when closing: why.",
+    )
+
+
+class NoteInputSerializer(StrictInputSerializer):
+    body = serializers.CharField(max_length=20_000, allow_blank=True)
+    visibility = serializers.ChoiceField(
+        choices=CaseNote.Visibility.choices,
+        required=False,
+        default=CaseNote.Visibility.STAFF,
+        help_text="`legal` notes need the legal role to write and to read.",
+    )
+
+
+class MergeInputSerializer(StrictInputSerializer):
+    duplicates = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        min_length=1,
+        max_length=50,
+        help_text="References of the cases to merge into this one; this case survives.",
+    )
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class AssignInputSerializer(StrictInputSerializer):
+    assignee = serializers.IntegerField(
+        allow_null=True, min_value=1, help_text="A case worker's user id, or null to unassign."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+# -- Output ---------------------------------------------------------------------------------
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+def _codes(encounter: Encounter, attribute: str) -> list[str]:
+    return [item.code for item in getattr(encounter, attribute).all()]
+
+
+def _encounter_of(report: Report) -> Encounter | None:
+    try:
+        return report.encounter
+    except Encounter.DoesNotExist:
+        return None
+
+
+class CaseSummarySerializer(serializers.Serializer):
+    """A case's own fields: what a queue row shows, and the answer of the write operations."""
+
+    reference = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Case.Status.choices, read_only=True)
+    status_changed_at = serializers.DateTimeField(read_only=True)
+    close_reason = serializers.CharField(read_only=True, help_text="Empty unless closed.")
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, read_only=True)
+    computed_priority = serializers.IntegerField(
+        read_only=True, help_text="What the encounter kinds give, on the scale of `priority`."
+    )
+    priority_override_reason = serializers.CharField(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    due_date = serializers.DateField(read_only=True, allow_null=True)
+    merged_into = serializers.CharField(
+        source="merged_into.reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The surviving case's reference if this one was merged into it.",
+    )
+    opened_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    tags = serializers.SerializerMethodField()
+
+    def get_tags(self, case: Case) -> list[str]:
+        return [tag.name for tag in case.tags.all()]
+
+
+class CaseRowSerializer(CaseSummarySerializer):
+    """A queue row: the case plus what its reports' encounters say, from the prefetched
+    reports of `cases.selectors.case_queue`."""
+
+    kinds = serializers.SerializerMethodField(help_text="Encounter kind codes of every report.")
+    agencies = serializers.SerializerMethodField(help_text="Agency codes of every report.")
+    occurred_at = serializers.SerializerMethodField(help_text="The earliest encounter time.")
+    cities = serializers.SerializerMethodField()
+    report_count = serializers.SerializerMethodField()
+    age_days = serializers.SerializerMethodField(help_text="Whole days since the case opened.")
+
+    def _encounters(self, case: Case) -> list[Encounter]:
+        found = (_encounter_of(report) for report in case.reports.all())
+        return [encounter for encounter in found if encounter is not None]
+
+    def get_kinds(self, case: Case) -> list[str]:
+        codes = (code for e in self._encounters(case) for code in _codes(e, "kinds"))
+        return list(dict.fromkeys(codes))
+
+    def get_agencies(self, case: Case) -> list[str]:
+        codes = (code for e in self._encounters(case) for code in _codes(e, "agencies"))
+        return list(dict.fromkeys(codes))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_occurred_at(self, case: Case) -> datetime | None:
+        times = [e.occurred_at for e in self._encounters(case) if e.occurred_at]
+        return min(times) if times else None
+
+    def get_cities(self, case: Case) -> list[str]:
+        return list(dict.fromkeys(e.city for e in self._encounters(case) if e.city))
+
+    def get_report_count(self, case: Case) -> int:
+        return len(case.reports.all())
+
+    def get_age_days(self, case: Case) -> int:
+        return (timezone.now() - case.opened_at).days
+
+
+class CasePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Cases matching the filters, on every page.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    status_counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Cases per status matching every filter but `status`.",
+    )
+    results = CaseRowSerializer(many=True)
+
+
+class _IdentityMixin:
+    """Nulls `identity_fields` unless `cases.access.can_see_identity` allows them for the
+    report the record belongs to."""
+
+    identity_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        user = self.context["request"].user  # type: ignore[attr-defined]
+        withheld = not can_see_identity(user, instance.report)
+        if withheld:
+            for name in self.identity_fields:
+                data[name] = None
+        data["identity_withheld"] = withheld
+        return data
+
+
+class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
+    identity_fields = ("name", "email", "phone", "race_ethnicity", "occupation")
+    identity_withheld = serializers.BooleanField(
+        read_only=True, help_text="True when your role may not see who this person is."
+    )
+    name = serializers.CharField(read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True, allow_null=True)
+    phone = serializers.CharField(read_only=True, allow_null=True)
+    race_ethnicity = serializers.CharField(read_only=True, allow_null=True)
+    occupation = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Complainant
+        fields = [
+            "id", "role", "is_anonymous", "name", "email", "phone", "safe_to_contact",
+            "preferred_language", "race_ethnicity", "occupation", "identity_withheld",
+        ]
+        read_only_fields = fields
+
+
+class WitnessSerializer(_IdentityMixin, serializers.ModelSerializer):
+    identity_fields = ("name", "contact")
+    identity_withheld = serializers.BooleanField(read_only=True)
+    name = serializers.CharField(read_only=True, allow_null=True)
+    contact = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Witness
+        fields = [
+            "id", "name", "contact", "statement", "willing_to_be_contacted", "identity_withheld",
+        ]
+        read_only_fields = fields
+
+
+class EncounterSerializer(serializers.ModelSerializer):
+    kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    perceived_basis = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Encounter
+        fields = [
+            "occurred_at", "occurred_at_is_approximate", "address", "city", "state",
+            "latitude", "longitude", "kinds", "agencies", "agent_count", "vehicle_count",
+            "vehicle_description", "plates", "agents_identified", "perceived_basis",
+            "perceived_basis_other", "injuries", "outcome",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """Metadata only; the file itself is not served by this API."""
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id", "original_name", "content_type", "size", "sha256", "description",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class FactSerializer(serializers.Serializer):
+    topic = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True)
+
+
+class SourceSerializer(serializers.Serializer):
+    file = serializers.CharField(source="source_file", read_only=True)
+    headline = serializers.CharField(source="source_headline", read_only=True)
+    outlet = serializers.CharField(source="source_outlet", read_only=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")
+    complainants = ComplainantSerializer(many=True, read_only=True)
+    encounter = serializers.SerializerMethodField()
+    witnesses = WitnessSerializer(many=True, read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    facts = FactSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "tracking_code", "channel", "language", "narrative", "consent_to_contact",
+            "consent_to_share_with_liaison", "submitted_at", "source", "complainants",
+            "encounter", "witnesses", "evidence", "facts",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(SourceSerializer(allow_null=True))
+    def get_source(self, report: Report) -> dict[str, Any] | None:
+        if not report.source_file:
+            return None
+        return SourceSerializer(report).data  # type: ignore[return-value]
+
+    @extend_schema_field(EncounterSerializer(allow_null=True))
+    def get_encounter(self, report: Report) -> dict[str, Any] | None:
+        encounter = _encounter_of(report)
+        return None if encounter is None else EncounterSerializer(encounter).data  # type: ignore[return-value]
+
+
+class VersionSerializer(serializers.Serializer):
+    value = serializers.CharField(read_only=True)
+    reports = serializers.SerializerMethodField(help_text="Tracking codes of the sources.")
+
+    def get_reports(self, version: Any) -> list[str]:
+        return [report.tracking_code for report in version.reports]
+
+
+class ConflictSerializer(serializers.Serializer):
+    topic = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    versions = VersionSerializer(many=True, read_only=True)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "author", "body", "visibility", "created_at"]
+        read_only_fields = fields
+
+
+class MergedCaseSerializer(serializers.Serializer):
+    reference = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+
+
+class CaseDetailSerializer(CaseSummarySerializer):
+    """Everything about a case. Built from `cases.selectors.CaseDetail`'s parts by the view."""
+
+    allowed_transitions = serializers.ListField(
+        child=StatusField(),
+        read_only=True,
+        help_text="The values of `status` your role may move this case to now.",
+    )
+    reports = ReportSerializer(many=True, read_only=True)
+    conflicts = ConflictSerializer(many=True, read_only=True)
+    notes = NoteSerializer(many=True, read_only=True)
+    merged_cases = MergedCaseSerializer(
+        many=True, read_only=True, help_text="Cases merged into this one."
+    )
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    before = serializers.CharField(read_only=True)
+    after = serializers.CharField(read_only=True)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    when = serializers.DateTimeField(read_only=True)
+    actor = serializers.CharField(read_only=True, help_text="Username, or “the public”.")
+    subject = serializers.CharField(read_only=True)
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"], read_only=True)
+    reason = serializers.CharField(read_only=True)
+    changes = ChangeSerializer(many=True, read_only=True)
+

@@ -1,0 +1,21 @@
+"""The staff case API, mounted under /api/v1/ by config/api_urls.py."""
+
+from django.urls import path
+
+from cases.api import views
+
+app_name = "cases_api"
+
+urlpatterns = [
+    path("cases/", views.CaseListView.as_view(), name="case-list"),
+    path("cases/<str:reference>/", views.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<str:reference>/transition/",
+        views.CaseTransitionView.as_view(),
+        name="case-transition",
+    ),
+    path("cases/<str:reference>/notes/", views.CaseNoteCreateView.as_view(), name="case-notes"),
+    path("cases/<str:reference>/merge/", views.CaseMergeView.as_view(), name="case-merge"),
+    path("cases/<str:reference>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
+    path("cases/<str:reference>/history/", views.CaseHistoryView.as_view(), name="case-history"),
+]

@@ -1,0 +1,448 @@
+"""The staff case API: one view per operation.
+
+The views only translate between HTTP and the case selectors and services. Who may see and do
+what is decided in cases/access.py (and, for the workflow, cases/workflow.py via the services):
+
+- every operation needs a signed-in user (session or `Authorization: Token <key>`) whose role
+  may work on cases (`cases.view_case`); anyone else gets 401 or 403 `role_not_permitted`;
+- a case the user may not see answers 404 `not_found`, exactly like one that does not exist;
+- a `CaseError` from a service answers 400 with its code, or 403 for `role_not_permitted`.
+
+Merged cases are not redirected: their detail and history stay readable (that is where the
+record of the merge lives) and carry `merged_into`, the survivor's reference. Writes to a
+merged case answer 400 `case_merged`.
+
+Status and assignee change only through `transition/`, `assign/` and `merge/`; there is no
+generic update.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from cases import workflow
+from cases.access import require_permission, visible_cases
+from cases.api.serializers import (
+    APIErrorCode,
+    AssignInputSerializer,
+    CaseAPIErrorSerializer,
+    CaseDetailSerializer,
+    CasePageSerializer,
+    CaseQueueQuerySerializer,
+    CaseRowSerializer,
+    CaseSummarySerializer,
+    MergeInputSerializer,
+    NoteInputSerializer,
+    NoteSerializer,
+    TimelineEntrySerializer,
+    TransitionInputSerializer,
+)
+from cases.conflicts import Conflict, find_conflicts
+from cases.exceptions import CaseError, ErrorCode
+from cases.models import Case, CaseNote
+from cases.roles import role_of
+from cases.selectors import QueueFilters, case_contents, case_detail, case_queue, status_counts
+from cases.services import add_note, assign_case, merge_cases, transition_case
+from cases.timeline import case_timeline
+from intake.models import Report
+
+TAG = "Cases"
+
+# -- Errors ---------------------------------------------------------------------------------
+
+
+class InvalidParameters(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = APIErrorCode.INVALID_PARAMETER
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        self.errors = errors
+        names = ", ".join(sorted(errors))
+        super().__init__(_("Invalid query parameter: %(names)s.") % {"names": names})
+
+
+_CODES: list[tuple[type[Exception], APIErrorCode]] = [
+    (exceptions.NotAuthenticated, APIErrorCode.NOT_AUTHENTICATED),
+    (exceptions.AuthenticationFailed, APIErrorCode.NOT_AUTHENTICATED),
+    (exceptions.NotFound, APIErrorCode.NOT_FOUND),
+    (exceptions.ParseError, APIErrorCode.MALFORMED_REQUEST),
+    (exceptions.MethodNotAllowed, APIErrorCode.METHOD_NOT_ALLOWED),
+    (exceptions.UnsupportedMediaType, APIErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.NotAcceptable, APIErrorCode.NOT_ACCEPTABLE),
+    (exceptions.Throttled, APIErrorCode.THROTTLED),
+    (exceptions.PermissionDenied, APIErrorCode.PERMISSION_DENIED),
+]
+
+
+def _messages(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {
+            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": [str(item) for item in detail]}
+
+
+def case_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error as {"code", "detail"} (plus "errors" naming fields or parameters)."""
+    if isinstance(exc, CaseError):
+        forbidden = exc.code == ErrorCode.ROLE_NOT_PERMITTED
+        return Response(
+            {"code": str(exc.code), "detail": exc.message},
+            status=status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_400_BAD_REQUEST,
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, InvalidParameters):
+        response.data = {
+            "code": APIErrorCode.INVALID_PARAMETER,
+            "detail": str(exc.detail),
+            "errors": exc.errors,
+        }
+    elif isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "code": APIErrorCode.INVALID,
+            "detail": _("The request was not accepted. Correct the fields named in `errors`."),
+            "errors": _messages(exc.detail),
+        }
+    else:
+        if isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        code = next((c for kind, c in _CODES if isinstance(exc, kind)), None)
+        detail = getattr(exc, "detail", "")
+        response.data = {
+            "code": code or APIErrorCode.PERMISSION_DENIED,
+            "detail": str(detail) if isinstance(detail, str) else _("The request was refused."),
+        }
+    return response
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(CaseAPIErrorSerializer, description=description)
+
+
+_401 = _error("`not_authenticated`: no valid session or token.")
+_403 = _error("`role_not_permitted`: your role may not work on cases.")
+_404 = _error("`not_found`: no case you may see has this reference.")
+
+
+def _body_errors(codes: str) -> OpenApiResponse:
+    return _error(
+        f"`invalid` (fields named in `errors`), `malformed_request`, or a refusal of the "
+        f"case service: {codes}. Nothing was changed."
+    )
+
+
+REFERENCE = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The case reference, e.g. `RD-2026-000123`.",
+)
+
+
+# -- Base -----------------------------------------------------------------------------------
+
+
+class CaseAPIView(APIView):
+    """Staff only: signed in, with a role that may work on cases (decided in cases/access.py)."""
+
+    # Token first, so an anonymous caller is told how to authenticate (401, WWW-Authenticate).
+    authentication_classes: Any = (TokenAuthentication, SessionAuthentication)
+    permission_classes: Any = (IsAuthenticated,)
+    renderer_classes: Any = (JSONRenderer,)
+    parser_classes: Any = (JSONParser,)
+
+    def get_exception_handler(self) -> Any:
+        return case_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        require_permission(request.user, "cases.view_case", "work on cases")
+
+    def get_case(self, reference: str) -> Case:
+        """The case, if the user may see it; 404 for one that is missing and one that is not
+        theirs alike."""
+        case = case_detail(user=self.request.user, reference=reference)
+        if case is None:
+            raise exceptions.NotFound(_("No case has this reference."))
+        return case
+
+
+# -- Queue ----------------------------------------------------------------------------------
+
+
+class CasePagination(PageNumberPagination):
+    page_size = 25
+
+
+class CaseListView(CaseAPIView):
+    @extend_schema(
+        operation_id="list_cases",
+        tags=[TAG],
+        summary="The case queue",
+        description="Cases you may see that match every filter given, sorted by `ordering`, "
+        "25 per page, with counts per status. Unknown or malformed parameters answer 400 "
+        "`invalid_parameter` naming each. Merged cases are left out unless "
+        "`include_merged=true`.",
+        parameters=[
+            CaseQueueQuerySerializer,
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+        ],
+        responses={
+            200: CasePageSerializer,
+            400: _error("`invalid_parameter`: `errors` names each bad parameter."),
+            401: _401,
+            403: _403,
+            404: _error("`not_found`: the page is out of range."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = CaseQueueQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise InvalidParameters(_messages(query.errors))
+        params = query.validated_data
+        filters = QueueFilters(
+            statuses=tuple(params.get("status", ())),
+            priorities=tuple(int(p) for p in params.get("priority", ())),
+            kinds=tuple(params.get("kind", ())),
+            agencies=tuple(params.get("agency", ())),
+            city=params.get("city", ""),
+            occurred_from=params.get("occurred_from"),
+            occurred_to=params.get("occurred_to"),
+            assignee=params.get("assignee", ""),
+            has_evidence=params["has_evidence"],
+            weapons_drawn=params["weapons_drawn"],
+            text=params.get("q", ""),
+            sort=params["ordering"],
+            include_merged=params["include_merged"],
+        )
+        paginator = CasePagination()
+        page = paginator.paginate_queryset(
+            case_queue(user=request.user, filters=filters), request, view=self
+        )
+        assert paginator.page is not None  # noqa: S101 (paginate_queryset sets it)
+        return Response(
+            {
+                "count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "status_counts": status_counts(user=request.user, filters=filters),
+                "results": CaseRowSerializer(page, many=True).data,
+            }
+        )
+
+
+# -- One case -------------------------------------------------------------------------------
+
+
+@dataclass
+class _CasePage:
+    """A case with everything its page shows, read by CaseDetailSerializer."""
+
+    case: Case
+    reports: list[Report]
+    notes: list[CaseNote]
+    merged_cases: list[Case]
+    conflicts: list[Conflict]
+    allowed_transitions: list[str]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.case, name)
+
+
+class CaseDetailView(CaseAPIView):
+    @extend_schema(
+        operation_id="get_case",
+        tags=[TAG],
+        summary="A case with everything on it",
+        description="Reports with their complainants, encounter, witnesses, evidence metadata "
+        "and facts; where sources disagree, `conflicts`; the notes you may read. A person's "
+        "identity fields are null with `identity_withheld: true` where your role may not see "
+        "them. A merged case is answered as it is, with `merged_into` naming the survivor.",
+        parameters=[REFERENCE],
+        responses={200: CaseDetailSerializer, 401: _401, 403: _403, 404: _404},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        contents = case_contents(user=request.user, case=case)
+        facts = [fact for report in contents.reports for fact in report.facts.all()]
+        page = _CasePage(
+            case=case,
+            reports=contents.reports,
+            notes=contents.notes,
+            merged_cases=contents.merged_cases,
+            conflicts=find_conflicts(facts),
+            allowed_transitions=(
+                [] if case.merged_into_id else
+                workflow.allowed_targets(case.status, role_of(request.user))
+            ),
+        )
+        return Response(CaseDetailSerializer(page, context={"request": request}).data)
+
+
+class CaseHistoryView(CaseAPIView):
+    @extend_schema(
+        operation_id="get_case_history",
+        tags=[TAG],
+        summary="A case's timeline",
+        description="Every recorded change to the case, its reports and the notes you may "
+        "read, oldest first: who, when, why, and each changed field before and after.",
+        parameters=[REFERENCE],
+        responses={200: TimelineEntrySerializer(many=True), 401: _401, 403: _403, 404: _404},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        entries = case_timeline(user=request.user, case=case)
+        return Response(TimelineEntrySerializer(entries, many=True).data)
+
+
+# -- Writes ---------------------------------------------------------------------------------
+
+
+def _summary(case: Case) -> dict[str, Any]:
+    case = Case.objects.select_related("assignee", "merged_into").get(pk=case.pk)
+    return CaseSummarySerializer(case).data  # type: ignore[return-value]
+
+
+class CaseTransitionView(CaseAPIView):
+    @extend_schema(
+        operation_id="transition_case",
+        tags=[TAG],
+        summary="Move a case through the workflow",
+        description="new → triaged → investigating → referred → resolved → closed; new or "
+        "triaged → closed with a close reason and a reason; referred → investigating; closed or "
+        "resolved → triaged (reopen, with a reason). The reason is kept in the history.",
+        parameters=[REFERENCE],
+        request=TransitionInputSerializer,
+        responses={
+            200: CaseSummarySerializer,
+            400: _body_errors(
+                "`transition_not_allowed`, `reason_required`, `invalid_close_reason`, "
+                "`case_merged`"
+            ),
+            401: _401,
+            403: _error("`role_not_permitted`: your role may not make this move."),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        body = TransitionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = transition_case(case=case, actor=request.user, **body.validated_data)
+        return Response(_summary(case))
+
+
+class CaseNoteCreateView(CaseAPIView):
+    @extend_schema(
+        operation_id="add_case_note",
+        tags=[TAG],
+        summary="Add a note to a case",
+        parameters=[REFERENCE],
+        request=NoteInputSerializer,
+        responses={
+            201: NoteSerializer,
+            400: _body_errors("`empty_note`, `invalid_visibility`"),
+            401: _401,
+            403: _error("`role_not_permitted`: e.g. a legal-only note by a liaison."),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        body = NoteInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = add_note(case=case, author=request.user, **body.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class CaseMergeView(CaseAPIView):
+    @extend_schema(
+        operation_id="merge_cases",
+        tags=[TAG],
+        summary="Merge duplicates into this case",
+        description="This case survives: the duplicates' reports move to it, and each "
+        "duplicate is closed as a duplicate pointing at it. Nothing is deleted; every history "
+        "row stays. A duplicate you may not see is refused like one that does not exist.",
+        parameters=[REFERENCE],
+        request=MergeInputSerializer,
+        responses={
+            200: CaseSummarySerializer,
+            400: _body_errors("`reason_required`, `invalid_merge`, `case_merged`"),
+            401: _401,
+            403: _error("`role_not_permitted`: your role may not merge cases."),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        survivor = self.get_case(reference)
+        body = MergeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wanted = list(dict.fromkeys(body.validated_data["duplicates"]))
+        found = {c.reference: c for c in visible_cases(request.user).filter(reference__in=wanted)}
+        missing = [ref for ref in wanted if ref not in found]
+        if missing:
+            raise exceptions.ValidationError(
+                {"duplicates": [_("No case has the reference %s.") % ref for ref in missing]}
+            )
+        if survivor.reference in found:
+            raise CaseError(ErrorCode.INVALID_MERGE, _("A case cannot be merged into itself."))
+        case = merge_cases(
+            survivor=survivor,
+            duplicates=[found[ref] for ref in wanted],
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return Response(_summary(case))
+
+
+class CaseAssignView(CaseAPIView):
+    @extend_schema(
+        operation_id="assign_case",
+        tags=[TAG],
+        summary="Assign, reassign or unassign a case",
+        parameters=[REFERENCE],
+        request=AssignInputSerializer,
+        responses={
+            200: CaseSummarySerializer,
+            400: _body_errors("`invalid_assignee`, `case_merged`"),
+            401: _401,
+            403: _error("`role_not_permitted`: your role may not assign cases."),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        body = AssignInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assignee_id = body.validated_data["assignee"]
+        assignee = None
+        if assignee_id is not None:
+            assignee = get_user_model().objects.filter(pk=assignee_id).first()
+            if assignee is None:
+                raise CaseError(
+                    ErrorCode.INVALID_ASSIGNEE, _("Cases can only be assigned to case workers.")
+                )
+        case = assign_case(
+            case=case,
+            assignee=assignee,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return Response(_summary(case))
