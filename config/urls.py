@@ -10,4 +10,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Public intake form and status lookup; the language switcher posts to i18n/setlang/.
+    path("report/", include("intake.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -188,3 +188,58 @@ if DEBUG and "pytest" not in sys.modules:
 # Reasons are sentences a person wrote; the library's default column holds only 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Public intake form (/report/) -----------------------------------------------------------
+# Content Security Policy (django-csp 4): our own origin only, no inline script or style, no
+# eval, so an injected tag can neither run nor load anything from elsewhere.
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    # drf-spectacular's Swagger UI page boots from an inline script; it shows no personal data.
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
+# The U.S. Web Design System, installed from npm into assets/ (see assets/package.json) and
+# served by whitenoise under /static/uswds/: nothing is fetched from a CDN.
+STATICFILES_DIRS += [
+    ("uswds", BASE_DIR / "assets" / "node_modules" / "@uswds" / "uswds" / "dist"),
+]
+# English and Spanish translations live with the project configuration.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+# A friendly, translated page instead of Django's bare one (which also needs inline styles).
+CSRF_FAILURE_VIEW = "intake.views.csrf_failure"
+
+# Abuse limits, counted per client address in the cache (Redis when REDIS_URL is set). Rates
+# are "<count>/<second|minute|hour|day>". Generous enough for a community office filing for
+# several people.
+INTAKE_SUBMISSION_RATE = env.str("INTAKE_SUBMISSION_RATE", default="20/hour")
+INTAKE_STATUS_LOOKUP_RATE = env.str("INTAKE_STATUS_LOOKUP_RATE", default="30/hour")
+# How many reverse proxies in front of Django append to X-Forwarded-For. 0 trusts none and
+# counts REMOTE_ADDR, so a client cannot dodge a limit by sending the header itself.
+RATE_LIMIT_TRUSTED_PROXY_COUNT = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)
+# Evidence uploaded on the form waits in private storage (no URL) until the report is sent;
+# files of abandoned forms are purged once the session they belonged to has expired.
+INTAKE_MAX_EVIDENCE_FILES = env.int("INTAKE_MAX_EVIDENCE_FILES", default=20)
+INTAKE_PENDING_UPLOAD_MAX_AGE = SESSION_COOKIE_AGE
+CELERY_BEAT_SCHEDULE = {
+    "intake-purge-pending-uploads": {
+        "task": "intake.tasks.purge_pending_uploads",
+        "schedule": 60 * 60,
+    },
+}

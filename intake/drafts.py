@@ -1,0 +1,174 @@
+"""A report being filled in: answers kept server-side in the person's session between steps,
+and the evidence they uploaded kept in private storage until they send the report.
+
+Nothing here writes a report; `intake.services.submit_report` does that, once, at the end.
+The session holds only the raw answers of steps that passed validation (so every page can be
+shown again exactly as it was left, and everything is validated again before submitting) and
+descriptions of pending files; file bytes never go into the session.
+"""
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from intake.evidence import InspectedFile
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "intake_draft"
+# A folder of the private media storage, which has no URL (MEDIA_URL is None): pending files
+# are never reachable from a browser, and live on the storage every web process shares.
+PENDING_DIR = "intake-pending"
+# Steps that identify the person; dropped as soon as they choose to report anonymously.
+IDENTITY_STEPS = ("identity", "contact")
+
+
+class Draft:
+    """The answers of one person's report in progress, in their session."""
+
+    def __init__(self, session: SessionBase) -> None:
+        self._session = session
+        stored = session.get(SESSION_KEY)
+        if not isinstance(stored, dict) or not isinstance(stored.get("answers"), dict):
+            stored = {"answers": {}, "witnesses": [], "evidence": []}
+        self._data: dict[str, Any] = stored
+
+    @property
+    def id(self) -> str:
+        """A random identifier of this draft (used to refuse sending it twice at once)."""
+        if "id" not in self._data:
+            self._data["id"] = secrets.token_urlsafe(16)
+            self._save()
+        return str(self._data["id"])
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self._data["answers"] or self.witnesses or self.evidence)
+
+    def answers(self, step: str) -> dict[str, Any] | None:
+        return self._data["answers"].get(step)
+
+    def set_answers(self, step: str, values: dict[str, Any]) -> None:
+        self._data["answers"][step] = values
+        self._save()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return (self.answers("about") or {}).get("anonymous") == "yes"
+
+    def forget_identity(self) -> None:
+        """Drop every identifying answer, so an anonymous report keeps none even in the session."""
+        for step in IDENTITY_STEPS:
+            self._data["answers"].pop(step, None)
+        self._save()
+
+    @property
+    def witnesses(self) -> list[dict[str, Any]]:
+        return list(self._data.get("witnesses", []))
+
+    def add_witness(self, values: dict[str, Any]) -> None:
+        self._data.setdefault("witnesses", []).append(values)
+        self._save()
+
+    def remove_witness(self, index: int) -> None:
+        witnesses = self._data.setdefault("witnesses", [])
+        if 0 <= index < len(witnesses):
+            del witnesses[index]
+            self._save()
+
+    @property
+    def evidence(self) -> list[dict[str, Any]]:
+        return list(self._data.get("evidence", []))
+
+    @property
+    def evidence_bytes(self) -> int:
+        return sum(int(entry["size"]) for entry in self.evidence)
+
+    def add_evidence(self, entry: dict[str, Any]) -> None:
+        self._data.setdefault("evidence", []).append(entry)
+        self._save()
+
+    def remove_evidence(self, token: str) -> None:
+        """Forget a pending file and delete it. Looked up by its token: a stored file name is
+        never taken from the request."""
+        kept, dropped = [], []
+        for entry in self._data.get("evidence", []):
+            (dropped if entry["token"] == token else kept).append(entry)
+        self._data["evidence"] = kept
+        self._save()
+        delete_pending(dropped)
+
+    def clear(self) -> None:
+        """Forget everything and delete the pending files."""
+        delete_pending(self.evidence)
+        self._session.pop(SESSION_KEY, None)
+        self._data = {"answers": {}, "witnesses": [], "evidence": []}
+
+    def _save(self) -> None:
+        self._session[SESSION_KEY] = self._data
+        self._session.modified = True
+
+
+def keep_pending(
+    upload: UploadedFile, inspected: InspectedFile, description: str
+) -> dict[str, Any]:
+    """Store an inspected upload under a random name until the report is sent; return what the
+    session keeps about it."""
+    token = secrets.token_hex(16)
+    upload.seek(0)
+    stored_name = default_storage.save(f"{PENDING_DIR}/{token}", upload)
+    return {
+        "token": token,
+        "stored_name": stored_name,
+        "original_name": (upload.name or "upload")[:255],
+        "content_type": inspected.content_type,
+        "size": inspected.size,
+        "sha256": inspected.sha256,
+        "description": description,
+    }
+
+
+def pending_exists(entry: dict[str, Any]) -> bool:
+    return default_storage.exists(entry["stored_name"])
+
+
+def open_pending(entry: dict[str, Any]) -> File:
+    """Open a pending file for submit_report, under the name the person gave it. Raises
+    FileNotFoundError when it has been purged."""
+    if not pending_exists(entry):
+        raise FileNotFoundError(entry["original_name"])
+    opened = default_storage.open(entry["stored_name"], "rb")
+    opened.name = entry["original_name"]
+    return opened
+
+
+def delete_pending(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
+        default_storage.delete(entry["stored_name"])
+
+
+def purge_stale_pending(max_age_seconds: int | None = None) -> int:
+    """Delete pending files older than a session can live: their form was abandoned."""
+    max_age = max_age_seconds if max_age_seconds is not None else settings.SESSION_COOKIE_AGE
+    cutoff = timezone.now() - timedelta(seconds=max_age)
+    try:
+        _dirs, names = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    purged = 0
+    for name in names:
+        path = f"{PENDING_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            purged += 1
+    if purged:
+        logger.info("Purged %d abandoned evidence uploads.", purged)
+    return purged

@@ -1,0 +1,613 @@
+"""The public report form, one small Django form per step, and the status lookup form.
+
+Forms only validate and translate: the answers of each completed step are kept in the session
+(intake/drafts.py) and turned into one ReportSubmission for `submit_report` at the end. Every
+limit here is also a limit of the model, so a valid form never fails in the service.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from intake import evidence as evidence_files
+from intake.models import Agency, Complainant, Encounter, EncounterKind, PerceivedBasis
+from intake.public_labels import (
+    PREFERRED_LANGUAGES,
+    US_STATES,
+    agency_label,
+    encounter_kind_label,
+    perceived_basis_label,
+)
+
+HONEYPOT_FIELD = "website"
+# The earliest date the form accepts: older dates are typing mistakes, and very old ones
+# cannot be converted between time zones.
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_WITNESSES = 20
+
+_WIDGET_CLASSES = {
+    "text": "usa-input",
+    "email": "usa-input",
+    "number": "usa-input",
+    "date": "usa-input",
+    "time": "usa-input",
+    "textarea": "usa-textarea",
+    "select": "usa-select",
+    "checkbox": "usa-checkbox__input",
+    "checkboxselectmultiple": "usa-checkbox__input",
+    "radioselect": "usa-radio__input",
+    "multiplefile": "usa-file-input",
+}
+
+
+def _count_field(label: Promise) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=500,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "usa-input--small"}),
+        error_messages={
+            "invalid": _("Enter a whole number, for example 3."),
+            "min_value": _("Enter a number of 0 or more."),
+            "max_value": _("Enter a number of 500 or less."),
+        },
+    )
+
+
+class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Reference rows as checkboxes, chosen by their stable code, shown with a translated label."""
+
+    def __init__(self, queryset: QuerySet[Any], label_for: Any, **kwargs: Any) -> None:
+        self._label_for = label_for
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": _("“%(value)s” is not one of the choices."),
+                "invalid_list": _("Choose from the list."),
+            },
+        )
+        super().__init__(queryset, to_field_name="code", **kwargs)
+
+    def label_from_instance(self, obj: Model) -> str:
+        return self._label_for(obj)
+
+
+class StepForm(forms.Form):
+    """One step of the report form.
+
+    Every step carries a honeypot field: hidden from people (and from screen readers and the
+    keyboard), but a bot that fills every field it finds fills it too.
+    """
+
+    website = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # Related choices grouped under a legend: (legend, field names). Fields in no group are
+    # shown on their own; radio buttons and checkbox lists get a fieldset of their own.
+    groups: Sequence[tuple[Promise, Sequence[str]]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name == HONEYPOT_FIELD:
+                continue
+            kind = self[name].widget_type
+            css = _WIDGET_CLASSES.get(kind, "usa-input")
+            existing = field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = f"{css} {existing}".strip()
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(str(self.data.get(HONEYPOT_FIELD, "")).strip())
+
+    def answers(self) -> dict[str, Any]:
+        """The submitted values of a valid form, as they were typed: kept in the session, they
+        show the page again as it was left and are validated again before submitting."""
+        values: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            if name == HONEYPOT_FIELD or isinstance(field, forms.FileField):
+                continue
+            values[name] = field.widget.value_from_datadict(
+                self.data, self.files, self.add_prefix(name)
+            )
+        return values
+
+    def field_groups(self) -> list[tuple[Promise | None, list[forms.BoundField]]]:
+        """The visible fields in display order, grouped under their legends."""
+        grouped = {name for _legend, names in self.groups for name in names}
+        result: list[tuple[Promise | None, list[forms.BoundField]]] = []
+        emitted: set[str] = set()
+        for name in self.fields:
+            if name == HONEYPOT_FIELD or name in emitted:
+                continue
+            if name in grouped:
+                for legend, names in self.groups:
+                    if name in names:
+                        result.append((legend, [self[n] for n in names]))
+                        emitted.update(names)
+            else:
+                result.append((None, [self[name]]))
+                emitted.add(name)
+        return result
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for each error, in field order, for the summary at the top."""
+        return error_summary([self])
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(question, answer) for the review page; call on a valid form."""
+        rows = []
+        for name, field in self.fields.items():
+            if name == HONEYPOT_FIELD:
+                continue
+            rows.append((str(field.label), display_value(field, self.cleaned_data.get(name))))
+        return rows
+
+
+def field_anchor(bound: forms.BoundField) -> str:
+    """The id an error summary link points at: the first option of a group of choices."""
+    if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
+        return f"{bound.auto_id}_0"
+    return str(bound.auto_id)
+
+
+def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
+    entries: list[tuple[str, str]] = []
+    for form in forms_:
+        for message in form.non_field_errors():
+            entries.append(("main-content", str(message)))
+        for name in form.fields:
+            bound = form[name]
+            for message in bound.errors:
+                entries.append((field_anchor(bound), str(message)))
+    return entries
+
+
+def display_value(field: forms.Field, value: Any) -> str:
+    """An answer as the review page shows it."""
+    if isinstance(field, forms.BooleanField):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        labels = [field.label_from_instance(obj) for obj in value or []]
+        return ", ".join(labels) if labels else str(_("Not given"))
+    if value in (None, "", [], ()):
+        return str(_("Not given"))
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, time):
+        return time_format(value, "TIME_FORMAT")
+    return str(value)
+
+
+# --- The steps --------------------------------------------------------------------------------
+
+
+class AboutForm(StepForm):
+    ROLE_CHOICES = [
+        (Complainant.Role.AFFECTED, _("It happened to me")),
+        (Complainant.Role.ON_BEHALF, _("I am reporting for someone it happened to")),
+        (Complainant.Role.WITNESS, _("I saw it happen")),
+        (Complainant.Role.ORGANISATION, _("I am reporting for an organisation")),
+    ]
+    role = forms.ChoiceField(
+        label=_("Who are you in this report?"),
+        choices=ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who you are in this report.")},
+    )
+    anonymous = forms.ChoiceField(
+        label=_("Do you want to report anonymously?"),
+        help_text=_(
+            "If you report anonymously we will not ask for your name or how to reach you, and "
+            "we will not be able to contact you about your report."
+        ),
+        choices=[
+            ("no", _("No, I will tell you who I am")),
+            ("yes", _("Yes, report anonymously")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you want to report anonymously.")},
+    )
+
+
+class IdentityForm(StepForm):
+    name = forms.CharField(
+        label=_("Your name"),
+        help_text=_("If you are reporting for an organisation, the organisation's name."),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={
+            "required": _("Enter your name, or go back and choose to report anonymously.")
+        },
+    )
+    occupation = forms.CharField(
+        label=_("Your occupation"),
+        help_text=_("For example nurse, city employee or police officer. It can matter."),
+        max_length=200,
+        required=False,
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Which language should we use with you?"),
+        choices=PREFERRED_LANGUAGES,
+        required=False,
+    )
+
+
+class WhatForm(StepForm):
+    kinds = CodeMultipleChoiceField(
+        EncounterKind.objects.filter(is_active=True),
+        encounter_kind_label,
+        label=_("What did they do?"),
+        help_text=_("Tick everything that happened. You can tell us more in your own words later."),
+    )
+    injuries = forms.CharField(
+        label=_("Was anyone hurt? If so, how?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    outcome = forms.CharField(
+        label=_("How did it end?"),
+        help_text=_("For example: they let you go, they took someone away, or they left."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WhenForm(StepForm):
+    occurred_date = forms.DateField(
+        label=_("Date"),
+        help_text=_("If you are not sure, give your best guess and tick the box below."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date it happened."),
+            "invalid": _("Enter a real date, for example 2026-01-17."),
+        },
+    )
+    occurred_time = forms.TimeField(
+        label=_("Time"),
+        help_text=_("Leave this empty if you do not know."),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a real time, for example 14:30.")},
+    )
+    approximate = forms.BooleanField(
+        label=_("This is about the time, not the exact time"), required=False
+    )
+    address = forms.CharField(
+        label=_("Where did it happen?"),
+        help_text=_("A street address, a corner, or a place people know, like a store or school."),
+        max_length=300,
+        required=False,
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        error_messages={"required": _("Enter the city where it happened.")},
+    )
+    state = forms.ChoiceField(label=_("State"), choices=US_STATES, initial="MN")
+
+    groups = ((_("When did it happen?"), ("occurred_date", "occurred_time", "approximate")),)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day, at = cleaned.get("occurred_date"), cleaned.get("occurred_time")
+        if day is None:
+            return cleaned
+        now = timezone.localtime()
+        if day < EARLIEST_DATE:
+            self.add_error("occurred_date", _("Enter a date after 1 January 2000."))
+        elif day > now.date():
+            self.add_error("occurred_date", _("The date cannot be in the future."))
+        elif at is not None and day == now.date() and at > now.time():
+            self.add_error("occurred_time", _("The time cannot be in the future."))
+        return cleaned
+
+    def occurred_at(self) -> datetime:
+        """The moment, in the deployment's time zone; noon when no time was given."""
+        at = self.cleaned_data.get("occurred_time") or time(12, 0)
+        return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], at))
+
+
+class WhoForm(StepForm):
+    agencies = CodeMultipleChoiceField(
+        Agency.objects.filter(is_active=True),
+        agency_label,
+        label=_("Which agencies were they from?"),
+        help_text=_(
+            "Tick any you saw on uniforms, vehicles or badges, or that they named. "
+            "Leave them all empty if you do not know."
+        ),
+    )
+    agent_count = _count_field(_("About how many agents were there?"))
+    vehicle_count = _count_field(_("About how many vehicles did they have?"))
+    vehicle_description = forms.CharField(
+        label=_("What did their vehicles look like?"),
+        help_text=_("Colour, make, model, markings or anything else you noticed."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    plates = forms.CharField(
+        label=_("License plates"),
+        help_text=_("Any plate numbers you saw, even partly."),
+        max_length=200,
+        required=False,
+    )
+    agents_identified = forms.ChoiceField(
+        label=_("Did they say who they were?"),
+        choices=Encounter.Identified.choices,
+        initial=Encounter.Identified.UNKNOWN,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether they said who they were.")},
+    )
+
+
+class WhyForm(StepForm):
+    perceived_basis = CodeMultipleChoiceField(
+        PerceivedBasis.objects.all(),
+        perceived_basis_label,
+        label=_("Why do you think you were stopped?"),
+        help_text=_("Tick anything you think played a part, or nothing."),
+    )
+    perceived_basis_other = forms.CharField(
+        label=_("Anything else, in your own words"), max_length=200, required=False
+    )
+    race_ethnicity = forms.CharField(
+        label=_("How would you describe your race or ethnicity?"),
+        help_text=_("In your own words. We use this only to find patterns."),
+        max_length=200,
+        required=False,
+    )
+
+
+class WitnessForm(StepForm):
+    """One witness. The witnesses step adds them one at a time, so it works without JavaScript."""
+
+    name = forms.CharField(label=_("Witness's name"), max_length=200, required=False)
+    contact = forms.CharField(
+        label=_("How to reach them"),
+        help_text=_("A phone number, e-mail address or other way."),
+        max_length=200,
+        required=False,
+    )
+    statement = forms.CharField(
+        label=_("What did they see?"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    willing_to_be_contacted = forms.BooleanField(
+        label=_("They are willing to be contacted by Rights Desk"), required=False
+    )
+
+    def is_blank(self) -> bool:
+        return not any(
+            str(self.data.get(self.add_prefix(name), "")).strip()
+            for name in ("name", "contact", "statement")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in ("name", "contact", "statement")):
+            raise ValidationError(
+                _("Tell us at least the witness's name, how to reach them, or what they saw.")
+            )
+        return cleaned
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input. Each is checked by EvidenceForm, one at a time, so one bad
+    file does not lose the good ones."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        items = data if isinstance(data, list | tuple) else [data]
+        return [item for item in items if isinstance(item, UploadedFile)]
+
+
+class EvidenceForm(StepForm):
+    """Files to add. Each file's type is read from its bytes (intake/evidence.py); accepted
+    files are in `accepted` even when others were refused."""
+
+    files = MultipleFileField(
+        label=_("Add photos, videos, audio recordings or PDF documents"), required=False
+    )
+    description = forms.CharField(
+        label=_("What do these files show?"), max_length=500, required=False
+    )
+
+    def __init__(self, *args: Any, kept_count: int = 0, kept_bytes: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._kept_count = kept_count
+        self._kept_bytes = kept_bytes
+        self.accepted: list[tuple[UploadedFile, evidence_files.InspectedFile]] = []
+        self.fields["files"].help_text = _(
+            "You can choose several files at once. Each file can be up to %(file)d MB, and all "
+            "files together up to %(total)d MB."
+        ) % {
+            "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
+            "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        count, total = self._kept_count, self._kept_bytes
+        for upload in cleaned.get("files") or []:
+            if count >= settings.INTAKE_MAX_EVIDENCE_FILES:
+                self.add_error(
+                    "files",
+                    _("You can add up to %(count)d files.")
+                    % {"count": settings.INTAKE_MAX_EVIDENCE_FILES},
+                )
+                break
+            try:
+                inspected = evidence_files.inspect_upload(upload)
+            except ValidationError as error:
+                self.add_error("files", error)
+                continue
+            if total + inspected.size > settings.EVIDENCE_MAX_REPORT_BYTES:
+                self.add_error(
+                    "files",
+                    _("The file “%(name)s” would take all files together over %(limit)d MB.")
+                    % {
+                        "name": upload.name,
+                        "limit": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
+                    },
+                )
+                continue
+            self.accepted.append((upload, inspected))
+            count, total = count + 1, total + inspected.size
+        return cleaned
+
+
+class AccountForm(StepForm):
+    narrative = forms.CharField(
+        label=_("What happened, in your own words"),
+        help_text=_(
+            "Take your time. Tell us what happened in the order it happened, and anything "
+            "else you think we should know."
+        ),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        error_messages={"required": _("Tell us what happened, in your own words.")},
+    )
+
+
+class ContactForm(StepForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": _("Enter an e-mail address like name@example.com.")},
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        validators=[
+            RegexValidator(
+                r"^[0-9+()\-. ]{5,40}$",
+                _("Enter a phone number using digits, spaces and + ( ) - only."),
+            )
+        ],
+    )
+    consent_to_contact = forms.BooleanField(
+        label=_("Yes, Rights Desk may contact me about this report"), required=False
+    )
+    safe_to_contact = forms.BooleanField(
+        label=_("It is safe to leave me a message or write to me at these details"),
+        required=False,
+    )
+    consent_to_share_with_liaison = forms.BooleanField(
+        label=_("Yes, police liaisons working on my report may see my name and contact details"),
+        help_text=_("If you leave this unticked, only our legal staff will know who you are."),
+        required=False,
+    )
+
+    groups = (
+        (
+            _("What you agree to"),
+            ("consent_to_contact", "safe_to_contact", "consent_to_share_with_liaison"),
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("consent_to_contact") and not (cleaned.get("email") or cleaned.get("phone")):
+            self.add_error(
+                "email",
+                _("Give an e-mail address or phone number, or untick “may contact me”."),
+            )
+        return cleaned
+
+
+class ReviewForm(StepForm):
+    """The final page: only the honeypot; everything else was answered on the other steps."""
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: Promise
+    form_class: type[StepForm]
+    # Steps that ask who the person is are skipped for an anonymous report.
+    identifying: bool = False
+
+
+STEPS: tuple[Step, ...] = (
+    Step("about", _("About you"), AboutForm),
+    Step("identity", _("Your details"), IdentityForm, identifying=True),
+    Step("what", _("What happened"), WhatForm),
+    Step("when", _("When and where"), WhenForm),
+    Step("who", _("Who they were"), WhoForm),
+    Step("why", _("Why you think you were stopped"), WhyForm),
+    Step("witnesses", _("Witnesses"), WitnessForm),
+    Step("evidence", _("Photos, videos and documents"), EvidenceForm),
+    Step("account", _("In your own words"), AccountForm),
+    Step("contact", _("Contact and consent"), ContactForm, identifying=True),
+    Step("review", _("Check your answers"), ReviewForm),
+)
+STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+# --- Status lookup ----------------------------------------------------------------------------
+
+_CODE_CHARACTERS = re.compile(r"^[A-Za-z0-9\- ]*$")
+
+
+class StatusForm(forms.Form):
+    tracking_code = forms.CharField(
+        label=_("Tracking code"),
+        help_text=_("It looks like RD-7KQ4-M9XP."),
+        max_length=30,
+        validators=[RegexValidator(_CODE_CHARACTERS, _("Use only letters, digits and dashes."))],
+        widget=forms.TextInput(
+            attrs={"class": "usa-input", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter your tracking code.")},
+    )
+    secret = forms.CharField(
+        label=_("Secret"),
+        help_text=_("The secret shown once on your receipt, like ABCD-EFGH-JKMN-PQRS."),
+        max_length=40,
+        validators=[RegexValidator(_CODE_CHARACTERS, _("Use only letters, digits and dashes."))],
+        widget=forms.TextInput(
+            attrs={"class": "usa-input", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter your secret.")},
+    )
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        return error_summary([self])

@@ -1,0 +1,70 @@
+"""Per-address rate limits for the public pages, counted in the shared cache.
+
+The cache is LocMem on the embedded default and Redis when REDIS_URL is set, so with several
+gunicorn processes or machines every process counts against the same numbers.
+"""
+
+import ipaddress
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 60 * 60, "day": 24 * 60 * 60}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """`"20/hour"` -> Rate(20, 3600). Raises ValueError on anything else, at first use."""
+    count, _, period = text.partition("/")
+    seconds = _PERIODS.get(period.strip().lower().rstrip("s"))
+    if seconds is None or not count.strip().isdigit():
+        raise ValueError(f"Not a rate: {text!r} (expected e.g. '20/hour').")
+    return Rate(int(count), seconds)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a limit is counted against.
+
+    X-Forwarded-For is read only as far as RATE_LIMIT_TRUSTED_PROXY_COUNT proxies we run put
+    entries in it: the rightmost entries are theirs; anything further left came from the client
+    and could be forged to dodge the limit. IPv6 clients usually hold a whole /64, so they are
+    counted by that prefix.
+    """
+    address = request.META.get("REMOTE_ADDR", "") or ""
+    trusted = settings.RATE_LIMIT_TRUSTED_PROXY_COUNT
+    if trusted > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= trusted:
+            address = hops[-trusted]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def hit(scope: str, request: HttpRequest, rate: Rate) -> bool:
+    """Count one attempt in `scope` for this client; True while it is within `rate`.
+
+    A fixed window per client: simple, and atomic on both cache backends (`add` then `incr`).
+    """
+    window = int(time.time()) // rate.seconds
+    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
+    cache.add(key, 0, timeout=rate.seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=rate.seconds)
+        count = 1
+    return count <= rate.count

@@ -1,0 +1,364 @@
+"""Public pages: the report form, its receipt and the status lookup.
+
+Views translate between HTTP and the forms, the draft in the session and the services; the
+rules live in forms.py, wizard.py and services.py. Every page of the form is sent with
+`Cache-Control: no-store`, so a shared phone's browser keeps no copy of what was typed; going
+back re-asks the server, which shows the answers kept in the session.
+"""
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from intake import ratelimit, wizard
+from intake.drafts import Draft, keep_pending, open_pending, pending_exists
+from intake.forms import (
+    MAX_WITNESSES,
+    STEPS,
+    STEPS_BY_SLUG,
+    EvidenceForm,
+    ReviewForm,
+    StatusForm,
+    Step,
+    StepForm,
+    WitnessForm,
+)
+from intake.inputs import EvidenceInput
+from intake.models import Report
+from intake.selectors import report_status
+from intake.services import Receipt, submit_report
+from intake.tasks import send_acknowledgement
+
+logger = logging.getLogger(__name__)
+
+_SUBMIT_LOCK_SECONDS = 120
+
+
+def _step_url(step: Step) -> str:
+    if step.slug == "review":
+        return reverse("intake:review")
+    return reverse("intake:step", args=[step.slug])
+
+
+def _refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "intake/refused.html", {"message": message}, status=status)
+
+
+def _go_on(request: HttpRequest, draft: Draft, slug: str) -> HttpResponseRedirect:
+    """After a step is saved: back to the review page if the person came from it, else on."""
+    if request.GET.get("from") == "review":
+        return redirect("intake:review")
+    _before, after = wizard.neighbours(draft, slug)
+    return redirect(_step_url(after) if after else reverse("intake:review"))
+
+
+def _render_step(
+    request: HttpRequest,
+    draft: Draft,
+    step: Step,
+    form: StepForm,
+    template: str = "intake/step.html",
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    before, _after = wizard.neighbours(draft, step.slug)
+    context = {
+        "step": step,
+        "form": form,
+        "errors": form.error_summary() if form.is_bound else [],
+        "progress": wizard.progress(draft, step.slug),
+        "back_url": _step_url(before) if before else reverse("intake:start"),
+        **(extra or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+def start(request: HttpRequest) -> HttpResponse:
+    draft = Draft(request.session)
+    return render(
+        request,
+        "intake/start.html",
+        {"has_draft": not draft.is_empty, "first_url": _step_url(STEPS[0])},
+    )
+
+
+@require_POST
+def start_over(request: HttpRequest) -> HttpResponse:
+    """Forget the answers and delete the files of the report in progress."""
+    Draft(request.session).clear()
+    return redirect("intake:start")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def step(request: HttpRequest, slug: str) -> HttpResponse:
+    current = STEPS_BY_SLUG.get(slug)
+    if current is None or slug == "review":
+        raise Http404
+    draft = Draft(request.session)
+    if current not in wizard.steps_for(draft):
+        # An identifying step of an anonymous report: there is nothing to ask.
+        return _go_on(request, draft, "about")
+    if slug == "witnesses":
+        return _witnesses(request, draft, current)
+    if slug == "evidence":
+        return _evidence(request, draft, current)
+    if request.method == "POST":
+        form = current.form_class(data=request.POST)
+        if form.honeypot_filled:
+            return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        if form.is_valid():
+            draft.set_answers(slug, form.answers())
+            if slug == "about" and draft.is_anonymous:
+                draft.forget_identity()
+            return _go_on(request, draft, slug)
+    else:
+        form = current.form_class(initial=draft.answers(slug))
+    return _render_step(request, draft, current, form)
+
+
+def _witnesses(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse:
+    """Witnesses are added one at a time ("add", "remove" and "continue" are plain buttons),
+    so any number can be added without JavaScript."""
+    form = WitnessForm()
+    if request.method == "POST":
+        if "remove" in request.POST:
+            with contextlib.suppress(ValueError):
+                draft.remove_witness(int(request.POST["remove"]))
+            return redirect(request.get_full_path())
+        form = WitnessForm(data=request.POST)
+        if form.honeypot_filled:
+            return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        adding = request.POST.get("action") == "add"
+        if not adding and form.is_blank():
+            draft.set_answers(current.slug, {})
+            return _go_on(request, draft, current.slug)
+        if form.is_valid():
+            if len(draft.witnesses) >= MAX_WITNESSES:
+                form.add_error(
+                    None, _("You can add up to %(count)d witnesses.") % {"count": MAX_WITNESSES}
+                )
+            else:
+                draft.add_witness(form.answers())
+                messages.success(request, _("Witness added."))
+                if adding:
+                    return redirect(request.get_full_path())
+                draft.set_answers(current.slug, {})
+                return _go_on(request, draft, current.slug)
+    return _render_step(
+        request, draft, current, form, "intake/witnesses.html", {"witnesses": draft.witnesses}
+    )
+
+
+def _evidence(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse:
+    """Files are checked one by one as they arrive and kept in private storage until the report
+    is sent; a refused file is named in an error and the accepted ones are kept."""
+    form = EvidenceForm()
+    if request.method == "POST":
+        if "remove" in request.POST:
+            draft.remove_evidence(str(request.POST["remove"]))
+            return redirect(request.get_full_path())
+        form = EvidenceForm(
+            data=request.POST,
+            files=request.FILES,
+            kept_count=len(draft.evidence),
+            kept_bytes=draft.evidence_bytes,
+        )
+        if form.honeypot_filled:
+            return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        valid = form.is_valid()
+        description = form.cleaned_data.get("description", "")
+        for upload, inspected in form.accepted:
+            draft.add_evidence(keep_pending(upload, inspected, description))
+        if form.accepted:
+            messages.success(
+                request, _("Files added: %(count)d.") % {"count": len(form.accepted)}
+            )
+        if valid:
+            if request.POST.get("action") == "upload":
+                return redirect(request.get_full_path())
+            draft.set_answers(current.slug, {})
+            return _go_on(request, draft, current.slug)
+    return _render_step(
+        request, draft, current, form, "intake/evidence.html", {"files": draft.evidence}
+    )
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    title: str
+    url: str
+    blocks: list[tuple[str, list[tuple[str, str]]]]
+
+
+def _review_sections(draft: Draft, checked: wizard.CheckedDraft) -> list[ReviewSection]:
+    sections = []
+    for current in wizard.steps_for(draft):
+        url = f"{_step_url(current)}?from=review"
+        if current.slug == "review":
+            continue
+        if current.slug == "witnesses":
+            blocks = [
+                (_("Witness %(number)d") % {"number": number}, witness.summary())
+                for number, witness in enumerate(checked.witnesses, start=1)
+            ] or [("", [(_("Witnesses"), _("None added"))])]
+        elif current.slug == "evidence":
+            rows = [
+                (
+                    entry["original_name"],
+                    f"{entry['content_type']}, {filesizeformat(entry['size'])}",
+                )
+                for entry in draft.evidence
+            ] or [(_("Files"), _("None added"))]
+            blocks = [("", rows)]
+        else:
+            blocks = [("", checked.forms[current.slug].summary())]
+        sections.append(ReviewSection(title=str(current.title), url=url, blocks=blocks))
+    return sections
+
+
+def _submit(request: HttpRequest, draft: Draft, checked: wizard.CheckedDraft) -> Receipt:
+    with contextlib.ExitStack() as files:
+        evidence = [
+            EvidenceInput(
+                file=files.enter_context(open_pending(entry)), description=entry["description"]
+            )
+            for entry in draft.evidence
+        ]
+        submission = wizard.build_submission(
+            cleaned=checked.cleaned,
+            when=checked.when,
+            witnesses=[witness.cleaned_data for witness in checked.witnesses],
+            evidence=evidence,
+            language=request.LANGUAGE_CODE,
+        )
+        receipt = submit_report(submission=submission, channel=Report.Channel.WEB)
+    draft.clear()
+    person = submission.complainants[0]
+    if person.email and submission.consent_to_contact:
+        transaction.on_commit(partial(send_acknowledgement.delay, receipt.report.pk))
+    return receipt
+
+
+def _service_errors(error: ValidationError) -> list[tuple[str, str]]:
+    if hasattr(error, "error_dict"):
+        return [("main-content", str(m)) for ms in error.message_dict.values() for m in ms]
+    return [("main-content", str(message)) for message in error.messages]
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def review(request: HttpRequest) -> HttpResponse:
+    draft = Draft(request.session)
+    if draft.is_empty:
+        return redirect("intake:start")
+    checked = wizard.check_draft(draft)
+    if checked.first_incomplete is not None:
+        messages.info(request, _("Please answer this step before you send your report."))
+        return redirect(_step_url(checked.first_incomplete))
+    current = STEPS_BY_SLUG["review"]
+    form = ReviewForm()
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        form = ReviewForm(data=request.POST)
+        if form.honeypot_filled:
+            return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        rate = ratelimit.parse_rate(settings.INTAKE_SUBMISSION_RATE)
+        if not ratelimit.hit("intake-submit", request, rate):
+            return _refused(
+                request,
+                429,
+                _("Too many reports have been sent from your network. Please try again later."),
+            )
+        lock = f"intake-submitting:{draft.id}"
+        # Two clicks on "send" must not make two reports: only one request holds the lock.
+        if not cache.add(lock, 1, timeout=_SUBMIT_LOCK_SECONDS):
+            return _refused(request, 409, _("Your report is already being sent. Please wait."))
+        try:
+            receipt = _submit(request, draft, checked)
+        except FileNotFoundError:
+            for entry in draft.evidence:
+                if not pending_exists(entry):
+                    draft.remove_evidence(entry["token"])
+            messages.error(
+                request, _("A file you added is no longer available. Please add it again.")
+            )
+            return redirect("intake:step", "evidence")
+        except ValidationError as error:
+            errors = _service_errors(error)
+        else:
+            return render(
+                request,
+                "intake/receipt.html",
+                {"tracking_code": receipt.tracking_code, "secret": receipt.secret},
+            )
+        finally:
+            cache.delete(lock)
+    return _render_step(
+        request,
+        draft,
+        current,
+        form,
+        "intake/review.html",
+        {"sections": _review_sections(draft, checked), "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """The status of a report, for whoever holds its tracking code and secret.
+
+    A wrong code and a wrong secret get the same page, and what was typed is never shown back,
+    so the answer does not tell whether a code exists. Every attempt counts against a
+    per-address limit, checked before anything is looked up.
+    """
+    form = StatusForm()
+    result = None
+    not_found = False
+    if request.method == "POST":
+        rate = ratelimit.parse_rate(settings.INTAKE_STATUS_LOOKUP_RATE)
+        if not ratelimit.hit("intake-status", request, rate):
+            return _refused(
+                request, 429, _("Too many attempts from your network. Please try again later.")
+            )
+        form = StatusForm(data=request.POST)
+        if form.is_valid():
+            result = report_status(
+                tracking_code=form.cleaned_data["tracking_code"],
+                secret=form.cleaned_data["secret"],
+            )
+            not_found = result is None
+            form = StatusForm()
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "form": form,
+            "errors": form.error_summary() if form.is_bound else [],
+            "result": result,
+            "not_found": not_found,
+        },
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Shown when a form is sent without a valid CSRF token (usually an expired page)."""
+    return render(request, "intake/csrf_failure.html", status=403)
