@@ -13,4 +13,5 @@ urlpatterns = [
     # Public intake form and status lookup; the language switcher posts to i18n/setlang/.
     path("report/", include("intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("cases.urls")),
 ]

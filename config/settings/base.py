@@ -243,3 +243,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
 }
+
+# --- Staff pages (/staff/) ---------------------------------------------------------------------
+# Staff sign in with Django's login views; the queue is where their day starts.
+LOGIN_URL = "cases:login"
+LOGIN_REDIRECT_URL = "cases:queue"
+LOGOUT_REDIRECT_URL = "cases:login"

@@ -1,0 +1,318 @@
+"""Forms of the staff pages. They only parse and validate input; the decisions (may this move
+happen, may this person be assigned) are the services' in cases/services.py."""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from cases.access import visible_cases
+from cases.models import Case, CaseNote
+from cases.selectors import SORTS, QueueFilters
+from intake.models import Agency, EncounterKind
+
+User = AbstractBaseUser | AnonymousUser
+
+SORT_LABELS = {
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "priority": _("Highest priority first"),
+    "updated": _("Recently updated first"),
+    "due": _("Due soonest first"),
+}
+YES_NO_ANY = [("", _("Any")), ("1", _("Yes")), ("0", _("No"))]
+
+
+def case_workers() -> QuerySet[Any]:
+    """Active users who can work on cases: the people a case may be assigned to."""
+    via_group = Q(
+        groups__permissions__codename="transition_case",
+        groups__permissions__content_type__app_label="cases",
+    )
+    direct = Q(
+        user_permissions__codename="transition_case",
+        user_permissions__content_type__app_label="cases",
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(via_group | direct | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for includes/error_summary.html."""
+    entries: list[tuple[str, str]] = []
+    for form in forms_:
+        for message in form.non_field_errors():
+            entries.append((f"{form.prefix or 'form'}-form", str(message)))
+        for name in form.fields:
+            bound = form[name]
+            anchor = bound.auto_id
+            if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
+                anchor = f"{anchor}_0"
+            for message in bound.errors:
+                entries.append((str(anchor), str(message)))
+    return entries
+
+
+def _input(**attrs: str) -> dict[str, str]:
+    return {"class": "usa-input", **attrs}
+
+
+def _checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"})
+
+
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "usa-select"})
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"class": "usa-textarea", "rows": str(rows)})
+
+
+# --- The queue's filters (GET) -----------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string so that a view can be bookmarked."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Words from narratives, places, plates or tags."),
+        widget=forms.TextInput(attrs=_input(type="search")),
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, choices=Case.Status.choices, widget=_checkboxes()
+    )
+    priority = forms.TypedMultipleChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        choices=Case.Priority.choices,
+        widget=_checkboxes(),
+    )
+    kind = forms.MultipleChoiceField(
+        label=_("What happened"), required=False, widget=_checkboxes()
+    )
+    weapons_drawn = forms.ChoiceField(
+        label=_("Weapons drawn"), required=False, choices=YES_NO_ANY, widget=_select()
+    )
+    has_evidence = forms.ChoiceField(
+        label=_("Has evidence"), required=False, choices=YES_NO_ANY, widget=_select()
+    )
+    agency = forms.MultipleChoiceField(label=_("Agency"), required=False, widget=_checkboxes())
+    city = forms.CharField(
+        label=_("City"), required=False, max_length=100, widget=forms.TextInput(attrs=_input())
+    )
+    occurred_from = forms.DateField(
+        label=_("Happened on or after"),
+        required=False,
+        widget=forms.DateInput(attrs=_input(type="date"), format="%Y-%m-%d"),
+    )
+    occurred_to = forms.DateField(
+        label=_("Happened on or before"),
+        required=False,
+        widget=forms.DateInput(attrs=_input(type="date"), format="%Y-%m-%d"),
+    )
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=_select())
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
+        widget=_select(),
+    )
+
+    def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = EncounterKind.objects.order_by("sort_order", "label").values_list("code", "label")
+        self.fields["kind"].choices = list(kinds)
+        agencies = Agency.objects.order_by("name").values_list("code", "name")
+        self.fields["agency"].choices = list(agencies)
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("mine", _("Me")),
+            ("unassigned", _("Nobody (unassigned)")),
+            *((str(user.pk), user.get_username()) for user in workers),
+        ]
+
+    def queue_filters(self) -> QueueFilters:
+        """The filters for `case_queue`. Fields that did not validate are left out (their
+        errors are shown), so one mistyped date does not empty the queue."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+
+        def yes_no(name: str) -> bool | None:
+            value = data.get(name) or ""
+            return None if value == "" else value == "1"
+
+        return QueueFilters(
+            statuses=tuple(data.get("status") or ()),
+            priorities=tuple(data.get("priority") or ()),
+            kinds=tuple(data.get("kind") or ()),
+            agencies=tuple(data.get("agency") or ()),
+            city=(data.get("city") or "").strip(),
+            occurred_from=data.get("occurred_from"),
+            occurred_to=data.get("occurred_to"),
+            assignee=data.get("assignee") or "",
+            has_evidence=yes_no("has_evidence"),
+            weapons_drawn=yes_no("weapons_drawn"),
+            text=data.get("q") or "",
+            sort=data.get("sort") or "newest",
+        )
+
+
+# --- The case page's actions (POST) ------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"), choices=Case.Status.choices, widget=_select())
+    close_reason = forms.ChoiceField(
+        label=_("Why is the case closed?"),
+        required=False,
+        choices=[("", _("Not closing")), *Case.CloseReason.choices],
+        widget=_select(),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        help_text=_("Recorded in the case history. Needed when closing early or reopening."),
+        widget=_textarea(),
+    )
+
+    def __init__(self, *args: Any, targets: Iterable[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "transition")
+        super().__init__(*args, **kwargs)
+        # Only the moves the workflow allows this role are offered; any other status still
+        # parses, so that the workflow service is the one that refuses it, with its message.
+        self.fields["to"].widget.choices = [
+            (value, Case.Status(value).label) for value in targets
+        ]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False, widget=_select())
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=_textarea(2)
+    )
+
+    def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, **kwargs)
+        self._workers = {str(user.pk): user for user in workers}
+        self.fields["assignee"].choices = [
+            ("", _("Nobody (unassigned)")),
+            *((pk, user.get_username()) for pk, user in self._workers.items()),
+        ]
+
+    def clean_assignee(self) -> Any:
+        value = self.cleaned_data["assignee"]
+        return self._workers[value] if value else None
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), coerce=int, choices=Case.Priority.choices, widget=_select()
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=500,
+        error_messages={"required": _("Changing the priority needs a reason.")},
+        widget=_textarea(2),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "priority")
+        super().__init__(*args, **kwargs)
+
+
+class DueDateForm(forms.Form):
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        help_text=_("Leave empty to remove the due date."),
+        widget=forms.DateInput(attrs=_input(type="date"), format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "due")
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), max_length=20000, widget=_textarea(4))
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        required=False,
+        choices=CaseNote.Visibility.choices,
+        initial=CaseNote.Visibility.STAFF,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+
+    def __init__(self, *args: Any, may_write_legal: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "note")
+        super().__init__(*args, **kwargs)
+        if not may_write_legal:
+            # Only legal staff choose; for everyone else the note is a staff note. A forged
+            # "legal" value still reaches add_note, which refuses it.
+            self.fields["visibility"].widget = forms.HiddenInput()
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data["visibility"] or CaseNote.Visibility.STAFF
+
+
+_REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class MergeForm(forms.Form):
+    duplicates = forms.CharField(
+        label=_("References of the duplicate cases"),
+        max_length=2000,
+        help_text=_(
+            "Separate them with spaces or commas, e.g. RD-2026-000042. Their reports move to "
+            "this case, which stays open; they are closed as duplicates."
+        ),
+        widget=forms.TextInput(attrs=_input()),
+    )
+    reason = forms.CharField(
+        label=_("Why are they the same incident?"),
+        max_length=2000,
+        error_messages={"required": _("Merging cases needs a reason.")},
+        widget=_textarea(2),
+    )
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "merge")
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def clean_duplicates(self) -> list[Case]:
+        references = list(
+            dict.fromkeys(
+                part.upper()
+                for part in _REFERENCE_SEPARATORS.split(self.cleaned_data["duplicates"])
+                if part
+            )
+        )
+        # A case this user may not see reads as missing, like everywhere else.
+        found = {
+            case.reference: case
+            for case in visible_cases(self._user).filter(reference__in=references)
+        }
+        missing = [reference for reference in references if reference not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("No case with the reference %(references)s."),
+                params={"references": ", ".join(missing)},
+            )
+        return [found[reference] for reference in references]

@@ -1,0 +1,29 @@
+"""Staff pages, mounted at /staff/."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:queue"), name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cases/", views.queue, name="queue"),
+    path("cases/<str:reference>/", views.case_page, name="case"),
+    path("cases/<str:reference>/transition/", views.transition, name="transition"),
+    path("cases/<str:reference>/assign/", views.assign, name="assign"),
+    path("cases/<str:reference>/priority/", views.priority, name="priority"),
+    path("cases/<str:reference>/due-date/", views.due_date, name="due-date"),
+    path("cases/<str:reference>/notes/", views.add_note, name="add-note"),
+    path("cases/<str:reference>/merge/", views.merge, name="merge"),
+]

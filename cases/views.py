@@ -1,0 +1,349 @@
+"""Staff pages under /staff/: the case queue and the case page with its actions.
+
+Views only translate. They parse a form, call a selector or a service, and render or redirect
+(post/redirect/get). Who may see what is decided in cases/access.py: the queue needs the
+`cases.view_case` permission (403 without it), and a case the user may not see answers 404
+exactly like a reference that does not exist.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import services
+from cases.access import can_see_identity
+from cases.conflicts import Conflict, case_conflicts
+from cases.exceptions import CaseError
+from cases.forms import (
+    AssignForm,
+    DueDateForm,
+    MergeForm,
+    NoteForm,
+    PriorityForm,
+    QueueFilterForm,
+    TransitionForm,
+    case_workers,
+    error_summary,
+)
+from cases.models import Case
+from cases.roles import role_of
+from cases.selectors import case_contents, case_detail, case_queue, status_counts
+from cases.timeline import case_timeline
+from cases.workflow import allowed_targets
+from intake.models import Agency, Encounter, EncounterKind, Report, ReportFact
+
+PAGE_SIZE = 25
+
+
+def _encounter(report: Report) -> Encounter | None:
+    try:
+        return report.encounter
+    except Encounter.DoesNotExist:
+        return None
+
+
+# --- The queue ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    case: Case
+    kinds: list[EncounterKind]
+    agencies: list[Agency]
+    occurred_at: datetime | None
+    occurred_at_is_approximate: bool
+    places: list[str]
+
+
+def _queue_row(case: Case) -> QueueRow:
+    """What a queue row shows, gathered from the case's prefetched reports."""
+    kinds: dict[str, EncounterKind] = {}
+    agencies: dict[str, Agency] = {}
+    places: list[str] = []
+    first: Encounter | None = None
+    for report in case.reports.all():
+        encounter = _encounter(report)
+        if encounter is None:
+            continue
+        kinds.update((kind.code, kind) for kind in encounter.kinds.all())
+        agencies.update((agency.code, agency) for agency in encounter.agencies.all())
+        if encounter.city and encounter.city not in places:
+            places.append(encounter.city)
+        if encounter.occurred_at and (
+            first is None or first.occurred_at is None or encounter.occurred_at < first.occurred_at
+        ):
+            first = encounter
+    return QueueRow(
+        case=case,
+        kinds=sorted(kinds.values(), key=lambda kind: (-kind.severity, kind.sort_order)),
+        agencies=sorted(agencies.values(), key=lambda agency: agency.name),
+        occurred_at=first.occurred_at if first else None,
+        occurred_at_is_approximate=bool(first and first.occurred_at_is_approximate),
+        places=places,
+    )
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET, workers=case_workers())
+    form.is_valid()
+    filters = form.queue_filters()
+    page = Paginator(case_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    counts = status_counts(user=request.user, filters=filters)
+    context = {
+        "form": form,
+        "errors": error_summary([form]),
+        "page": page,
+        "rows": [_queue_row(case) for case in page.object_list],
+        "status_counts": [
+            (status, label, counts[status]) for status, label in Case.Status.choices
+        ],
+        "total": page.paginator.count,
+    }
+    return render(request, "cases/queue.html", context)
+
+
+# --- The case page -----------------------------------------------------------------------------
+
+
+@dataclass
+class FactRow:
+    fact: ReportFact
+    conflicting: bool
+
+
+@dataclass
+class ReportView:
+    report: Report
+    show_identity: bool
+    encounter: Encounter | None
+    facts: list[FactRow] = field(default_factory=list)
+
+
+@dataclass
+class ConflictVersion:
+    value: str
+    sources: list[Report]
+
+
+@dataclass
+class ConflictView:
+    label: str
+    versions: list[ConflictVersion]
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> Case:
+    case = case_detail(user=request.user, reference=reference)
+    if case is None:
+        raise Http404(_("No such case."))
+    return case
+
+
+def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
+    user = request.user
+    workers = list(case_workers()) if user.has_perm("cases.assign_case") else []
+    return {
+        "transition": TransitionForm(targets=allowed_targets(case.status, role_of(user))),
+        "assign": AssignForm(
+            workers=workers, initial={"assignee": str(case.assignee_id or "")}
+        ),
+        "priority": PriorityForm(initial={"priority": case.priority}),
+        "due": DueDateForm(initial={"due_date": case.due_date}),
+        "note": NoteForm(may_write_legal=user.has_perm("cases.view_legal_notes")),
+        "merge": MergeForm(user=user),
+    }
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    contents = case_contents(user=user, case=case)
+    conflicts: list[Conflict] = case_conflicts(case)
+    disputed = {conflict.topic for conflict in conflicts}
+    reports = [
+        ReportView(
+            report=report,
+            show_identity=can_see_identity(user, report),
+            encounter=_encounter(report),
+            facts=[FactRow(fact, fact.topic in disputed) for fact in report.facts.all()],
+        )
+        for report in contents.reports
+    ]
+    action_forms = _action_forms(request, case)
+    if bound is not None:
+        action_forms[bound.prefix or ""] = bound
+    context = {
+        "case": case,
+        "reports": reports,
+        "notes": contents.notes,
+        "merged_cases": contents.merged_cases,
+        "conflicts": [
+            ConflictView(
+                label=conflict.label,
+                versions=[
+                    ConflictVersion(version.value, list(version.reports))
+                    for version in conflict.versions
+                ],
+            )
+            for conflict in conflicts
+        ],
+        "timeline": case_timeline(user=user, case=case),
+        "forms": action_forms,
+        "may_assign": user.has_perm("cases.assign_case"),
+        "may_work": user.has_perm("cases.transition_case"),
+        "may_add_note": user.has_perm("cases.add_casenote"),
+        "may_merge": user.has_perm("cases.merge_case"),
+        "errors": error_summary([bound]) if bound is not None else [],
+    }
+    return render(request, "cases/case.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    if case.merged_into_id is not None:
+        return redirect("cases:case", reference=case.merged_into.reference)  # type: ignore[union-attr]
+    return _render_case(request, case)
+
+
+def _act(
+    request: HttpRequest,
+    reference: str,
+    make_form: Callable[[HttpRequest, Case], forms.Form],
+    perform: Callable[[Case, dict[str, Any]], str],
+) -> HttpResponse:
+    """The shape of every action: parse, call the service, redirect with a message; on a
+    refusal, show the case page again with the service's message on the form."""
+    case = _case_or_404(request, reference)
+    form = make_form(request, case)
+    if form.is_valid():
+        try:
+            message = perform(case, form.cleaned_data)
+        except CaseError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, message)
+            return redirect("cases:case", reference=case.reference)
+    return _render_case(request, case, bound=form, status=400)
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        case = services.transition_case(
+            case=case,
+            to=data["to"],
+            actor=request.user,
+            reason=data["reason"],
+            close_reason=data["close_reason"],
+        )
+        return _("%(reference)s is now %(status)s.") % {
+            "reference": case.reference,
+            "status": case.get_status_display(),
+        }
+
+    return _act(
+        request,
+        reference,
+        lambda r, case: TransitionForm(
+            r.POST, targets=allowed_targets(case.status, role_of(r.user))
+        ),
+        perform,
+    )
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        assignee = data["assignee"]
+        services.assign_case(
+            case=case, assignee=assignee, actor=request.user, reason=data["reason"]
+        )
+        if assignee is None:
+            return _("The case is now unassigned.")
+        return _("Assigned to %(name)s.") % {"name": assignee.get_username()}
+
+    return _act(
+        request, reference, lambda r, case: AssignForm(r.POST, workers=case_workers()), perform
+    )
+
+
+@login_required
+@require_POST
+def priority(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        case = services.override_priority(
+            case=case, priority=data["priority"], actor=request.user, reason=data["reason"]
+        )
+        return _("Priority set to %(priority)s.") % {"priority": case.get_priority_display()}
+
+    return _act(request, reference, lambda r, case: PriorityForm(r.POST), perform)
+
+
+@login_required
+@require_POST
+def due_date(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        services.set_due_date(case=case, due_date=data["due_date"], actor=request.user)
+        return _("Due date saved.")
+
+    return _act(request, reference, lambda r, case: DueDateForm(r.POST), perform)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        services.add_note(
+            case=case,
+            author=request.user,
+            body=data["body"],
+            visibility=data["visibility"],
+        )
+        return _("Note added.")
+
+    return _act(
+        request,
+        reference,
+        lambda r, case: NoteForm(
+            r.POST, may_write_legal=r.user.has_perm("cases.view_legal_notes")
+        ),
+        perform,
+    )
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        duplicates = data["duplicates"]
+        services.merge_cases(
+            survivor=case, duplicates=duplicates, actor=request.user, reason=data["reason"]
+        )
+        return _("Merged %(references)s into this case.") % {
+            "references": ", ".join(duplicate.reference for duplicate in duplicates)
+        }
+
+    return _act(request, reference, lambda r, case: MergeForm(r.POST, user=r.user), perform)
