@@ -88,13 +88,21 @@ _CODES: list[tuple[type[Exception], APIErrorCode]] = [
 ]
 
 
-def _messages(detail: Any) -> dict[str, list[str]]:
+def _messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's error detail flattened to {"field" or "list.0.field": [messages]}."""
     if isinstance(detail, dict):
-        return {
-            str(key): [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    return {"non_field_errors": [str(item) for item in detail]}
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(_messages(value, f"{prefix}{key}."))
+        return flat
+    items = detail if isinstance(detail, list) else [detail]
+    if any(isinstance(item, dict | list) for item in items):
+        flat = {}
+        for index, item in enumerate(items):
+            if item:
+                flat.update(_messages(item, f"{prefix}{index}."))
+        return flat
+    return {prefix.rstrip(".") or "non_field_errors": [str(item) for item in items]}
 
 
 def case_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -215,7 +223,12 @@ class CaseListView(CaseAPIView):
     def get(self, request: Request) -> Response:
         query = CaseQueueQuerySerializer(data=request.query_params)
         if not query.is_valid():
-            raise InvalidParameters(_messages(query.errors))
+            raise InvalidParameters(
+                {
+                    name: [text for texts in _messages(detail).values() for text in texts]
+                    for name, detail in query.errors.items()
+                }
+            )
         params = query.validated_data
         filters = QueueFilters(
             statuses=tuple(params.get("status", ())),
@@ -236,10 +249,9 @@ class CaseListView(CaseAPIView):
         page = paginator.paginate_queryset(
             case_queue(user=request.user, filters=filters), request, view=self
         )
-        assert paginator.page is not None  # noqa: S101 (paginate_queryset sets it)
         return Response(
             {
-                "count": paginator.page.paginator.count,
+                "count": paginator.page.paginator.count,  # type: ignore[union-attr]
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
                 "status_counts": status_counts(user=request.user, filters=filters),

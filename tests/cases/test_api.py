@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from cases.api.serializers import APIErrorCode
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
-from cases.services import add_note, assign_case, transition_case
+from cases.services import add_note, assign_case, override_priority, transition_case
 from intake.inputs import ComplainantInput
 from intake.models import Report
 from intake.services import submit_report
@@ -295,6 +295,17 @@ def test_queue_filters_and_search_narrow_the_results(liaison, other_liaison):
     }
     assert _refs(client.get("/api/v1/cases/?q=XYZ987")) == {boxed.reference}
     assert _refs(client.get("/api/v1/cases/?has_evidence=true")) == set()
+    override_priority(case=guns, priority=Case.Priority.URGENT, actor=liaison, reason="Guns")
+    override_priority(case=boxed, priority=Case.Priority.LOW, actor=liaison, reason="Calm")
+    assert _refs(client.get("/api/v1/cases/?priority=4")) == {guns.reference}
+    assert _refs(client.get("/api/v1/cases/?priority=1&priority=4")) == {
+        boxed.reference,
+        guns.reference,
+    }
+    ordered = client.get("/api/v1/cases/?ordering=priority").json()["results"]
+    assert [row["reference"] for row in ordered] == [guns.reference, boxed.reference]
+    ordered = client.get("/api/v1/cases/?ordering=oldest").json()["results"]
+    assert [row["reference"] for row in ordered] == [boxed.reference, guns.reference]
     response = client.get("/api/v1/cases/?status=triaged")
     assert response.json()["status_counts"]["new"] == 1
     assert response.json()["count"] == 1
@@ -497,6 +508,10 @@ def test_merge_refuses_unknown_duplicates_and_missing_reason(liaison):
     assert unknown.status_code == 400
     assert unknown.json()["code"] == APIErrorCode.INVALID
     assert "duplicates" in unknown.json()["errors"]
+    too_long = _client(liaison).post(
+        _url(survivor, "merge"), {"duplicates": ["x" * 30], "reason": "x"}, format="json"
+    )
+    assert list(too_long.json()["errors"]) == ["duplicates.0"]
     no_reason = _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": [duplicate.reference], "reason": ""},
         format="json",
