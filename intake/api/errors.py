@@ -101,15 +101,21 @@ def public_exception_handler(exc: Exception, context: dict[str, Any]) -> Respons
         }
     else:
         detail = exc.detail if isinstance(exc.detail, str) else _("The request was refused.")
-        response.data = {"code": code or str(exc.default_code), "detail": str(detail)}
+        response.data = {"code": code or str(exc.default_code), "detail": _writable(detail)}
     return response
+
+
+def _writable(text: Any) -> str:
+    """Validation messages can quote what the client sent; a lone surrogate in it could not be
+    written as UTF-8, so it is shown escaped instead."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _full_details(detail: Any) -> Any:
     """DRF's nested error detail with each message as {code, message}; lists become objects
     keyed by index so that every item is addressed the same way."""
     if isinstance(detail, dict):
-        return {str(key): _full_details(value) for key, value in detail.items()}
+        return {_writable(key): _full_details(value) for key, value in detail.items()}
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
             return [_leaf(item) for item in detail]
@@ -119,7 +125,7 @@ def _full_details(detail: Any) -> Any:
 
 def _leaf(item: Any) -> dict[str, str]:
     code = getattr(item, "code", None) or "invalid"
-    return {"code": str(code), "message": str(item)}
+    return {"code": _writable(code), "message": _writable(item)}
 
 
 # The service names its own rules' errors only by path; these give them a code.
