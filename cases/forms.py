@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -316,3 +317,75 @@ class MergeForm(forms.Form):
                 params={"references": ", ".join(missing)},
             )
         return [found[reference] for reference in references]
+
+
+class BulkForm(forms.Form):
+    """Assign or move several cases of the queue at once."""
+
+    class Action(models.TextChoices):
+        ASSIGN = "assign", _("Assign to")
+        TRANSITION = "transition", _("Move to status")
+
+    # The queue's row checkboxes; which of them name a case the user may see is checked below.
+    cases = forms.Field(
+        label=_("Cases"),
+        error_messages={"required": _("Tick at least one case.")},
+        widget=forms.MultipleHiddenInput(),
+    )
+    action = forms.ChoiceField(
+        label=_("What to do"),
+        choices=Action.choices,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False, widget=_select())
+    to = forms.ChoiceField(
+        label=_("Move to"),
+        required=False,
+        choices=[("", _("Choose a status")), *Case.Status.choices],
+        widget=_select(),
+    )
+    close_reason = forms.ChoiceField(
+        label=_("Why are the cases closed?"),
+        required=False,
+        choices=[("", _("Not closing")), *Case.CloseReason.choices],
+        widget=_select(),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=_textarea(2)
+    )
+
+    def __init__(
+        self, *args: Any, user: User | None = None, workers: Iterable[Any] = (), **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self._user = user
+        self._workers = {str(worker.pk): worker for worker in workers}
+        self.fields["assignee"].choices = [
+            ("", _("Nobody (unassigned)")),
+            *((pk, worker.get_username()) for pk, worker in self._workers.items()),
+        ]
+
+    def clean_cases(self) -> list[Case]:
+        references = list(dict.fromkeys(str(value) for value in self.cleaned_data["cases"]))
+        # Cases the user may not see read as missing, like everywhere else.
+        found = {
+            case.reference: case
+            for case in visible_cases(self._user).filter(reference__in=references)
+        }
+        missing = [reference for reference in references if reference not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("No case with the reference %(references)s."),
+                params={"references": ", ".join(missing)},
+            )
+        return [found[reference] for reference in references]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == self.Action.TRANSITION and not data.get("to"):
+            self.add_error("to", _("Choose the status to move the cases to."))
+        if data.get("action") == self.Action.ASSIGN:
+            value = data.get("assignee") or ""
+            data["assignee"] = self._workers[value] if value else None
+        return data

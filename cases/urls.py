@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", views.queue, name="queue"),
+    path("cases/bulk/", views.bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_page, name="case"),
     path("cases/<str:reference>/transition/", views.transition, name="transition"),
     path("cases/<str:reference>/assign/", views.assign, name="assign"),

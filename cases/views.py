@@ -15,8 +15,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,6 +28,7 @@ from cases.conflicts import Conflict, case_conflicts
 from cases.exceptions import CaseError
 from cases.forms import (
     AssignForm,
+    BulkForm,
     DueDateForm,
     MergeForm,
     NoteForm,
@@ -97,7 +100,8 @@ def _queue_row(case: Case) -> QueueRow:
 @permission_required("cases.view_case", raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET, workers=case_workers())
+    workers = list(case_workers())
+    form = QueueFilterForm(request.GET, workers=workers)
     form.is_valid()
     filters = form.queue_filters()
     page = Paginator(case_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
@@ -113,8 +117,64 @@ def queue(request: HttpRequest) -> HttpResponse:
             (status, label, counts[status]) for status, label in Case.Status.choices
         ],
         "total": page.paginator.count,
+        "bulk_form": BulkForm(user=request.user, workers=workers),
+        "may_bulk": request.user.has_perm("cases.assign_case")
+        and request.user.has_perm("cases.transition_case"),
     }
     return render(request, "cases/queue.html", context)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    return redirect(target or "cases:queue")
+
+
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Assign or move the ticked cases with the same services as the case page, all in one
+    transaction: if any case is refused, none changes, and the message says which and why."""
+    form = BulkForm(request.POST, user=request.user, workers=case_workers())
+    if not form.is_valid():
+        for message in form.errors.values():
+            messages.error(request, " ".join(message))
+        return _back_to_queue(request)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            for case in data["cases"]:
+                try:
+                    if data["action"] == BulkForm.Action.ASSIGN:
+                        services.assign_case(
+                            case=case,
+                            assignee=data["assignee"],
+                            actor=request.user,
+                            reason=data["reason"],
+                        )
+                    else:
+                        services.transition_case(
+                            case=case,
+                            to=data["to"],
+                            actor=request.user,
+                            reason=data["reason"],
+                            close_reason=data["close_reason"],
+                        )
+                except CaseError as error:
+                    raise CaseError(error.code, f"{case.reference}: {error.message}") from error
+    except CaseError as error:
+        messages.error(request, _("Nothing was changed. %(why)s") % {"why": error.message})
+    else:
+        messages.success(
+            request,
+            _("Updated %(references)s.")
+            % {"references": ", ".join(case.reference for case in data["cases"])},
+        )
+    return _back_to_queue(request)
 
 
 # --- The case page -----------------------------------------------------------------------------

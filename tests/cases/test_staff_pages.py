@@ -344,7 +344,9 @@ def test_queue_shows_assignee_and_filters_mine(client, liaison, other_liaison):
     client.force_login(liaison)
     html = _queue(client, "?assignee=mine")
     assert mine.reference in html and theirs.reference not in html
-    assert "liaison2" not in html.split('id="queue-table"')[1]
+    table = html.split('id="queue-table"')[1].split("</table>")[0]
+    assert "liaison2" not in table
+    assert f'id="case-{mine.reference}"' in table
 
 
 def test_queue_paginates_and_keeps_filters_in_page_links(client, liaison):
@@ -496,6 +498,77 @@ def test_due_date_and_note_through_the_forms(client, liaison):
     html = client.get(_case_url(case)).content.decode()
     assert "Left a voicemail." in html
     assert "Due date set to 2030-01-31" in html
+
+
+# --- Bulk actions from the queue ---------------------------------------------------------------
+
+
+def _bulk(client, references, **fields):
+    payload = {"bulk-cases": references, "next": "/staff/cases/?status=new"}
+    payload.update({f"bulk-{name}": value for name, value in fields.items()})
+    return client.post(reverse("cases:bulk"), payload)
+
+
+def test_bulk_assign_assigns_every_ticked_case_with_history(client, liaison, other_liaison):
+    first, second, untouched = _case(), _case(), _case()
+    client.force_login(liaison)
+    response = _bulk(
+        client, [first.reference, second.reference], action="assign",
+        assignee=str(other_liaison.pk), reason="Spreading the load",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/cases/?status=new"
+    for case in (first, second):
+        case.refresh_from_db()
+        assert case.assignee == other_liaison
+        assert case.history.latest().history_change_reason == "Spreading the load"
+        assert case.history.latest().history_user == liaison
+    untouched.refresh_from_db()
+    assert untouched.assignee is None
+
+
+def test_bulk_transition_changes_nothing_if_any_case_is_refused(client, liaison):
+    fresh, triaged = _case(), _case()
+    transition_case(case=triaged, to="triaged", actor=liaison)
+    client.force_login(liaison)
+    response = _bulk(client, [fresh.reference, triaged.reference], action="transition",
+                     to="triaged")
+    page = client.get(response["Location"]).content.decode()
+    assert f"Nothing was changed. {triaged.reference}: A case cannot move" in page
+    fresh.refresh_from_db()
+    assert fresh.status == "new"
+    _bulk(client, [fresh.reference], action="transition", to="triaged")
+    fresh.refresh_from_db()
+    assert fresh.status == "triaged"
+
+
+@pytest.mark.parametrize("role", ["no_role_user", "administrator"])
+def test_bulk_actions_are_refused_without_case_access(client, request, role, other_liaison):
+    case = _case()
+    client.force_login(request.getfixturevalue(role))
+    response = _bulk(client, [case.reference], action="assign", assignee=str(other_liaison.pk))
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.assignee is None
+
+
+def test_bulk_actions_redirect_anonymous_users_to_sign_in(client):
+    case = _case()
+    response = _bulk(client, [case.reference], action="transition", to="triaged")
+    assert _login_redirect(response, reverse("cases:bulk"))
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+def test_bulk_actions_never_redirect_off_site(client, liaison):
+    case = _case()
+    client.force_login(liaison)
+    response = client.post(
+        reverse("cases:bulk"),
+        {"bulk-cases": [case.reference], "bulk-action": "transition", "bulk-to": "triaged",
+         "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("cases:queue")
 
 
 # --- Query counts ------------------------------------------------------------------------------
