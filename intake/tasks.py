@@ -10,9 +10,7 @@ from intake import drafts
 from intake.models import Report
 
 
-@shared_task(
-    autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True
-)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def send_acknowledgement(report_id: int) -> None:
     """Tell the person who filed that we have their report, in the language they used.
 

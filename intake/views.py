@@ -187,9 +187,7 @@ def _evidence(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse
         for upload, inspected in form.accepted:
             draft.add_evidence(keep_pending(upload, inspected, description))
         if form.accepted:
-            messages.success(
-                request, _("Files added: %(count)d.") % {"count": len(form.accepted)}
-            )
+            messages.success(request, _("Files added: %(count)d.") % {"count": len(form.accepted)})
         if valid:
             if request.POST.get("action") == "upload":
                 return redirect(request.get_full_path())

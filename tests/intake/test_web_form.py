@@ -3,6 +3,7 @@ with JavaScript off: every step, back and forward, anonymity, evidence, abuse li
 receipt and the status lookup."""
 
 import ast
+import copy
 import gettext
 import re
 import struct
@@ -19,6 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cases.models import Case
 from intake import drafts
@@ -48,15 +52,13 @@ def tiny_png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 
 ELF_BYTES = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
-WINDOWS_EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"PE\x00\x00" + b"\x00" * 99
+# A DOS/Windows executable header ("MZ", then the "PE" signature).
+WINDOWS_EXE_BYTES = b"MZ\x90\x00\x03" + b"\x00" * 56 + b"PE\x00\x00" + b"\x00" * 64
 
 
 def url(slug: str) -> str:
@@ -175,8 +177,15 @@ def test_full_report_in_english_with_two_witnesses_and_a_photo(
     review = client.get(url("review"))
     assert review.status_code == 200
     page = review.content.decode()
-    for shown in ("Ana Example", "Bea Neighbour", "Carl Driver", "door.png", "ABC 123",
-                  "They surrounded or blocked my vehicle", "Brooklyn Park"):
+    for shown in (
+        "Ana Example",
+        "Bea Neighbour",
+        "Carl Driver",
+        "door.png",
+        "ABC 123",
+        "They surrounded or blocked my vehicle",
+        "Brooklyn Park",
+    ):
         assert shown in page
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,7 +201,9 @@ def test_full_report_in_english_with_two_witnesses_and_a_photo(
     assert secret not in report.secret_hash
     encounter = report.encounter
     assert set(encounter.kinds.values_list("code", flat=True)) == {
-        "boxed-in", "weapons-drawn", "recording-interfered"
+        "boxed-in",
+        "weapons-drawn",
+        "recording-interfered",
     }
     assert set(encounter.agencies.values_list("code", flat=True)) == {"ice", "border-patrol"}
     bases = set(encounter.perceived_basis.values_list("code", flat=True))
@@ -566,8 +577,19 @@ def test_spanish_page_renders_in_spanish(client):
 
 def test_every_page_has_a_language_switcher_and_labelled_controls(client):
     walk_to_review(client, photo=False)
-    slugs = ["about", "identity", "what", "when", "who", "why", "witnesses", "evidence",
-             "account", "contact", "review"]
+    slugs = [
+        "about",
+        "identity",
+        "what",
+        "when",
+        "who",
+        "why",
+        "witnesses",
+        "evidence",
+        "account",
+        "contact",
+        "review",
+    ]
     for slug in slugs:
         html = client.get(url(slug)).content.decode()
         assert 'id="language-switcher"' in html, slug
@@ -613,5 +635,167 @@ def test_spanish_translation_is_complete_and_compiled():
     for fields, _fuzzy in entries:
         if "msgid_plural" in fields:
             continue
-        key = f"{fields['msgctxt']}\x04{fields['msgid']}" if "msgctxt" in fields else fields["msgid"]
+        key = fields["msgid"]
+        if "msgctxt" in fields:
+            key = f"{fields['msgctxt']}\x04{key}"
         assert catalog._catalog.get(key) == fields["msgstr"], fields["msgid"]
+
+
+# --- Hostile input (property-based) ------------------------------------------------------------
+
+# Text of every kind a person or a bot can send, except lone surrogates (which no client can
+# encode); plus values aimed at the parsers: odd dates and numbers, huge and empty strings.
+_ODD_VALUES = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "0",
+        "-1",
+        "1e309",
+        "NaN",
+        "99999999999999999999",
+        "2026-02-30",
+        "0001-01-01",
+        "9999-12-31",
+        "31/12/2025",
+        "25:61",
+        "on",
+        "off",
+        "yes",
+        "true",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE intake_report; --",
+        "x" * 30000,
+        "RD-2222-3333",
+        "boxed-in",
+        "ice",
+        "../../etc/passwd",
+        "\u202e\ufeff",
+        "日本語",
+    ]
+)
+_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
+_VALUE = st.one_of(_TEXT, _ODD_VALUES, st.lists(st.one_of(_TEXT, _ODD_VALUES), max_size=5))
+_STEP_FIELDS = {
+    "about": ["role", "anonymous"],
+    "identity": ["name", "occupation", "preferred_language"],
+    "what": ["kinds", "injuries", "outcome"],
+    "when": ["occurred_date", "occurred_time", "approximate", "address", "city", "state"],
+    "who": [
+        "agencies",
+        "agent_count",
+        "vehicle_count",
+        "vehicle_description",
+        "plates",
+        "agents_identified",
+    ],
+    "why": ["perceived_basis", "perceived_basis_other", "race_ethnicity"],
+    "witnesses": ["name", "contact", "statement", "willing_to_be_contacted", "action", "remove"],
+    "evidence": ["description", "action", "remove"],
+    "account": ["narrative"],
+    "contact": [
+        "email",
+        "phone",
+        "consent_to_contact",
+        "safe_to_contact",
+        "consent_to_share_with_liaison",
+    ],
+}
+_FUZZ = hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _hostile_post(slug: str):
+    fields = _STEP_FIELDS[slug]
+    known = st.dictionaries(st.sampled_from(fields), _VALUE, max_size=len(fields))
+    extra = st.dictionaries(_TEXT.filter(bool), _VALUE, max_size=3)
+    return st.tuples(known, extra).map(lambda parts: {**parts[1], **parts[0]})
+
+
+def _assert_no_partial_report() -> None:
+    reports = Report.objects.count()
+    assert Case.objects.count() == Encounter.objects.count() == reports
+    assert Complainant.objects.count() == reports
+
+
+@pytest.mark.parametrize("slug", list(_STEP_FIELDS))
+def test_hostile_posts_to_any_step_never_fail_and_never_write(slug, settings):
+    settings.INTAKE_STATUS_LOOKUP_RATE = "100000/hour"
+
+    @_FUZZ
+    @given(data=_hostile_post(slug))
+    def run(data):
+        client = Client()
+        response = client.post(url(slug), data)
+        assert response.status_code < 500
+        assert Report.objects.count() == 0
+
+    run()
+
+
+def test_hostile_answer_before_submit_gives_a_whole_report_or_none(settings):
+    settings.INTAKE_SUBMISSION_RATE = "100000/hour"
+    walked = Client()
+    walk_to_review(walked, photo=False)
+    answers = dict(walked.session[drafts.SESSION_KEY])
+
+    @_FUZZ
+    @given(slug=st.sampled_from(["about", "what", "when", "who", "why", "account"]), data=st.data())
+    def run(slug, data):
+        client = Client()
+        session = client.session
+        session[drafts.SESSION_KEY] = copy.deepcopy(answers)
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        response = client.post(url(slug), data.draw(_hostile_post(slug)))
+        assert response.status_code < 500
+        response = client.post(url("review"), {})
+        assert response.status_code < 500
+        _assert_no_partial_report()
+
+    run()
+    # The hostile answers did not stop every submission: the property was really exercised.
+    assert Report.objects.count() > 0
+
+
+@_FUZZ
+@given(code=st.one_of(_TEXT, _ODD_VALUES), secret=st.one_of(_TEXT, _ODD_VALUES))
+def test_hostile_status_lookups_never_fail_and_never_reveal(code, secret):
+    cache.clear()
+    response = Client().post(reverse("intake:status"), {"tracking_code": code, "secret": secret})
+    assert response.status_code < 500
+    assert 'id="status-value"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'--xyz\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n',
+        b"not multipart at all",
+        b'--xyz\r\nContent-Disposition: form-data; name="narrative"\r\n\r\nabc\r\n--x',
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_multipart_is_a_clear_400_and_writes_nothing(client, body):
+    for slug in ("evidence", "account"):
+        response = client.generic(
+            "POST", url(slug), body, content_type="multipart/form-data; boundary=xyz"
+        )
+        assert response.status_code in (200, 302, 400)
+    response = client.generic(
+        "POST", url("review"), b"--", content_type="multipart/form-data; boundary="
+    )
+    assert response.status_code < 500
+    assert row_counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_oversized_text_is_refused_with_a_message(client):
+    response = post_step(client, "account", {"narrative": "x" * 20001})
+    assert response.status_code == 200
+    assert "at most 20000 characters" in response.content.decode()
+    response = post_step(client, "who", {**ANSWERS["who"], "agent_count": "12345"})
+    assert "Enter a number of 500 or less." in response.content.decode()
