@@ -1,0 +1,104 @@
+"""Documents (PDF case files and statistics exports) and statistics snapshots.
+
+Both are built by Celery workers, never in the request that asked for them. A document row is
+created first (queued), and the worker moves it to rendering, then ready or failed.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class StatisticsSnapshot(models.Model):
+    """Figures computed at one moment for one set of filters (reports/statistics.py)."""
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly schedule")
+        ON_DEMAND = "on_demand", _("Asked for by a person")
+
+    filters = models.JSONField(default=dict, blank=True)
+    # A stable digest of `filters`, so the newest snapshot for a filter set is one index lookup.
+    filters_key = models.CharField(max_length=64, db_index=True)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    trigger = models.CharField(max_length=10, choices=Trigger, default=Trigger.ON_DEMAND)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        get_latest_by = "computed_at"
+
+    def __str__(self) -> str:
+        return f"Statistics at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        CASE_FILE = "case_file", _("Case file")
+        REDACTED_CASE_FILE = "redacted_case_file", _("Redacted case file")
+        STATISTICS = "statistics", _("Statistics")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        # Gave up: a permanent error, or too many attempts (see MAX_ATTEMPTS).
+        FAILED = "failed", _("Failed")
+
+    MAX_ATTEMPTS = 3
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    snapshot = models.ForeignKey(
+        StatisticsSnapshot, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # When it was last handed to the broker; the sweep re-enqueues queued rows left stale.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A short description of what went wrong, never the document's content (personal data).
+    error = models.CharField(max_length=500, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "enqueued_at"], name="document_sweep_idx"),
+            models.Index(fields=["case", "-requested_at"], name="document_case_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="statistics") | Q(case__isnull=False),
+                name="case_file_has_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (~Q(file="") & ~Q(sha256="")),
+                name="ready_document_has_file_and_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
