@@ -445,7 +445,9 @@ class ReportStatusSerializer(serializers.Serializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+    # Declared fields are taken off the class by DRF's metaclass, so these names do not hide
+    # the attributes of the same name that the type checker sees on the base classes.
+    parent = serializers.SlugRelatedField(  # type: ignore[assignment,var-annotated]
         slug_field="code",
         read_only=True,
         allow_null=True,
@@ -485,7 +487,7 @@ class InvalidRequestSerializer(ErrorSerializer):
     """The body of a 400 answer: `invalid` with `errors` naming each bad field, or
     `malformed_request` when the body could not be parsed at all."""
 
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # see AgencySerializer.parent
         required=False,
         help_text="Present when `code` is `invalid`. Mirrors the request: an object per "
         "object, the index (as a string) per list item, and at each bad field a list of "

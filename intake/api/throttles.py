@@ -16,8 +16,9 @@ from rest_framework.throttling import SimpleRateThrottle
 class _PerAddressThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # Read at request time rather than at import, so a changed setting takes effect.
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+            return rates[self.scope or ""]
         except KeyError as error:
             message = f"No throttle rate is set for scope {self.scope!r}."
             raise ImproperlyConfigured(message) from error

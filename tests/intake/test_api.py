@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from cases.models import Case
 from cases.services import transition_case
 from intake.api.errors import service_errors
+from intake.inputs import SourceInput
 from intake.models import (
     Agency,
     Complainant,
@@ -610,13 +611,16 @@ def test_unknown_code_still_does_the_secret_comparison(client, monkeypatch):
 
 def test_press_report_has_no_secret_to_match(client, legal):
     receipt = submit_report(
-        submission=ReportSubmissionFactory(), channel=Report.Channel.STAFF, actor=legal
+        submission=ReportSubmissionFactory(source=SourceInput(file="article-1.txt")),
+        channel=Report.Channel.PRESS,
+        actor=legal,
     )
-    Report.objects.filter(pk=receipt.report.pk).update(secret_hash="")
-    response = client.post(
-        STATUS, {"tracking_code": receipt.tracking_code, "secret": "anything"}, format="json"
-    )
-    assert response.status_code == 404
+    assert receipt.report.secret_hash == ""
+    for secret in ("anything", "0000"):
+        response = client.post(
+            STATUS, {"tracking_code": receipt.tracking_code, "secret": secret}, format="json"
+        )
+        assert response.status_code == 404
 
 
 @pytest.mark.parametrize(
