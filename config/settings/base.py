@@ -159,13 +159,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 # --- Public reporting API (intake/api/) -------------------------------------------------------
-# Per-address limits of the public endpoints, in DRF's "<count>/<second|minute|hour|day>" form;
-# the same variables and defaults as the web form's limits. NUM_PROXIES is how many proxies we
-# run put entries in X-Forwarded-For; 0 trusts none, so a client cannot forge its address.
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "report_submit": env.str("INTAKE_SUBMISSION_RATE", default="20/hour"),
-    "report_status": env.str("INTAKE_STATUS_LOOKUP_RATE", default="30/hour"),
-}
+# The API shares the web form's per-address limits (INTAKE_*_RATE below). For any DRF throttle:
+# DRF's default trusts a client's own X-Forwarded-For; count proxies the same way instead.
 REST_FRAMEWORK["NUM_PROXIES"] = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)
 # Public error codes (intake/api/errors.py) get a name of their own in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PublicErrorCodeEnum"] = (

@@ -1,37 +1,44 @@
-"""Rate limits of the public endpoints, per client address, kept in the shared cache.
+"""Rate limits of the public endpoints: the web form's per-address limits, shared.
 
-Rates are `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` entries named by each class's scope, set
-from the environment in config/settings/base.py. The client address is the connection's unless
-`NUM_PROXIES` says how many trusted proxies sit in front, so a client cannot pick a fresh
-address by sending its own X-Forwarded-For.
+A report filed through the API and one filed on the form count against the same budget for
+the same client address (`intake.ratelimit`, kept in the shared cache), so switching channel
+does not double anyone's allowance. Rates are INTAKE_SUBMISSION_RATE and
+INTAKE_STATUS_LOOKUP_RATE; the address is read as RATE_LIMIT_TRUSTED_PROXY_COUNT allows.
 """
 
+import time
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.conf import settings
+from rest_framework.throttling import BaseThrottle
+
+from intake import ratelimit
+
+# The scopes the web form counts in (intake/views.py).
+SUBMIT_SCOPE = "intake-submit"
+STATUS_SCOPE = "intake-status"
 
 
-class _PerAddressThrottle(SimpleRateThrottle):
-    def get_rate(self) -> str | None:
-        # Read at request time rather than at import, so a changed setting takes effect.
-        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
-        try:
-            return rates[self.scope or ""]
-        except KeyError as error:
-            message = f"No throttle rate is set for scope {self.scope!r}."
-            raise ImproperlyConfigured(message) from error
+class _SharedLimit(BaseThrottle):
+    scope: str
+    rate_setting: str
 
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self.rate = ratelimit.parse_rate(getattr(settings, self.rate_setting))
+        return ratelimit.hit(self.scope, request, self.rate)
 
-
-class ReportSubmitThrottle(_PerAddressThrottle):
-    scope = "report_submit"
+    def wait(self) -> float:
+        """Seconds until the current counting window ends (the limit is a fixed window)."""
+        return self.rate.seconds - time.time() % self.rate.seconds
 
 
-class ReportStatusThrottle(_PerAddressThrottle):
+class ReportSubmitThrottle(_SharedLimit):
+    scope = SUBMIT_SCOPE
+    rate_setting = "INTAKE_SUBMISSION_RATE"
+
+
+class ReportStatusThrottle(_SharedLimit):
     """Limits guessing of tracking codes and secrets."""
 
-    scope = "report_status"
+    scope = STATUS_SCOPE
+    rate_setting = "INTAKE_STATUS_LOOKUP_RATE"

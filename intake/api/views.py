@@ -122,7 +122,7 @@ class ReportCreateView(PublicAPIView):
             "in the same order. Errors in a multipart request's report are named under "
             "`report`. The whole report is saved or nothing is. The `secret` in the answer is "
             "shown only once: the person needs it, with the tracking code, to see the status. "
-            "Rate-limited per client address."
+            "Rate-limited per client address, in one budget with the web form."
         ),
         request={
             "application/json": ReportInputSerializer,

@@ -20,7 +20,9 @@ from rest_framework.test import APIClient
 
 from cases.models import Case
 from cases.services import transition_case
+from intake import ratelimit
 from intake.api.errors import service_errors
+from intake.api.throttles import SUBMIT_SCOPE
 from intake.inputs import SourceInput
 from intake.models import (
     Agency,
@@ -45,10 +47,8 @@ STATUS = "/api/v1/reports/status/"
 @pytest.fixture(autouse=True)
 def generous_rates(settings):
     """Most tests file many reports; the throttling tests set their own rates."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"report_submit": "1000/minute", "report_status": "1000/minute"},
-    }
+    settings.INTAKE_SUBMISSION_RATE = "1000/minute"
+    settings.INTAKE_STATUS_LOOKUP_RATE = "1000/minute"
     cache.clear()
     yield
     cache.clear()
@@ -644,20 +644,14 @@ def test_status_lookup_refuses_an_overlong_secret(client):
 # -- Throttling -----------------------------------------------------------------------------
 
 
-def _rates(settings, **rates):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            "report_submit": "1000/minute",
-            "report_status": "1000/minute",
-            **rates,
-        },
-    }
+def _rates(settings, *, submit="1000/minute", status="1000/minute"):
+    settings.INTAKE_SUBMISSION_RATE = submit
+    settings.INTAKE_STATUS_LOOKUP_RATE = status
     cache.clear()
 
 
 def test_filing_is_throttled_per_address(client, settings):
-    _rates(settings, report_submit="2/hour")
+    _rates(settings, submit="2/hour")
     assert client.post(REPORTS, full_report(), format="json").status_code == 201
     assert client.post(REPORTS, {"narrative": ""}, format="json").status_code == 400
     response = client.post(REPORTS, full_report(), format="json")
@@ -671,7 +665,7 @@ def test_filing_is_throttled_per_address(client, settings):
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, settings):
-    _rates(settings, report_submit="1/hour")
+    _rates(settings, submit="1/hour")
     assert client.post(REPORTS, full_report(), format="json").status_code == 201
     response = client.post(
         REPORTS, full_report(), format="json", HTTP_X_FORWARDED_FOR="203.0.113.7"
@@ -679,8 +673,17 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, setting
     assert response.status_code == 429
 
 
+def test_the_api_and_the_web_form_share_one_budget_per_address(client, settings, rf):
+    _rates(settings, submit="3/hour")
+    form_request = rf.post("/report/", REMOTE_ADDR="127.0.0.1")
+    for _ in range(2):  # two reports sent on the web form from the same address
+        assert ratelimit.hit(SUBMIT_SCOPE, form_request, ratelimit.parse_rate("3/hour"))
+    assert client.post(REPORTS, full_report(), format="json").status_code == 201
+    assert client.post(REPORTS, full_report(), format="json").status_code == 429
+
+
 def test_status_lookups_are_throttled(client, settings, filed):
-    _rates(settings, report_status="3/hour")
+    _rates(settings, status="3/hour")
     code, secret = filed
     for guess in ("AAAA", "BBBB", "CCCC"):
         assert client.get(STATUS, {"tracking_code": code, "secret": guess}).status_code == 404
@@ -690,7 +693,7 @@ def test_status_lookups_are_throttled(client, settings, filed):
 
 
 def test_reference_lists_are_not_throttled_by_filing(client, settings):
-    _rates(settings, report_submit="1/hour")
+    _rates(settings, submit="1/hour")
     client.post(REPORTS, full_report(), format="json")
     assert client.post(REPORTS, full_report(), format="json").status_code == 429
     assert client.get("/api/v1/agencies/").status_code == 200

@@ -41,13 +41,8 @@ fuzz = settings(
 
 @pytest.fixture(autouse=True)
 def unthrottled(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            "report_submit": "100000/minute",
-            "report_status": "100000/minute",
-        },
-    }
+    settings.INTAKE_SUBMISSION_RATE = "100000/minute"
+    settings.INTAKE_STATUS_LOOKUP_RATE = "100000/minute"
     cache.clear()
 
 
