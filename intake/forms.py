@@ -173,8 +173,11 @@ def field_anchor(bound: forms.BoundField) -> str:
 def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
     entries: list[tuple[str, str]] = []
     for form in forms_:
+        # An error about the form as a whole points at its first field.
+        visible = [form[name] for name in form.fields if name != HONEYPOT_FIELD]
+        first = field_anchor(visible[0]) if visible else "main-content"
         for message in form.non_field_errors():
-            entries.append(("main-content", str(message)))
+            entries.append((first, str(message)))
         for name in form.fields:
             bound = form[name]
             for message in bound.errors:

@@ -340,6 +340,7 @@ def test_adding_an_empty_witness_says_what_is_missing(client):
     response = post_step(client, "witnesses", {"action": "add", "name": " "})
     assert response.status_code == 200
     assert "at least the witness" in response.content.decode()
+    assert 'href="#id_name"' in response.content.decode()
 
 
 # --- Anonymity ---------------------------------------------------------------------------------
