@@ -74,3 +74,10 @@ def test_database_backend_follows_database_url():
 def test_times_are_stored_in_utc_and_shown_in_chicago():
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "America/Chicago"
+
+
+@pytest.mark.django_db
+def test_site_root_leads_to_the_report_form(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/report/"
