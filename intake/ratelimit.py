@@ -30,13 +30,12 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(count), seconds)
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address a limit is counted against.
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's IP address, or None when it cannot be read.
 
     X-Forwarded-For is read only as far as RATE_LIMIT_TRUSTED_PROXY_COUNT proxies we run put
     entries in it: the rightmost entries are theirs; anything further left came from the client
-    and could be forged to dodge the limit. IPv6 clients usually hold a whole /64, so they are
-    counted by that prefix.
+    and could be forged to dodge a limit. Staff sign-in lockouts (django-axes) use this too.
     """
     address = request.META.get("REMOTE_ADDR", "") or ""
     trusted = settings.RATE_LIMIT_TRUSTED_PROXY_COUNT
@@ -46,9 +45,18 @@ def client_address(request: HttpRequest) -> str:
         if len(hops) >= trusted:
             address = hops[-trusted]
     try:
-        parsed = ipaddress.ip_address(address)
+        return str(ipaddress.ip_address(address))
     except ValueError:
+        return None
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a limit is counted against: `client_ip`, except that IPv6 clients, who
+    usually hold a whole /64, are counted by that prefix."""
+    address = client_ip(request)
+    if address is None:
         return "unknown"
+    parsed = ipaddress.ip_address(address)
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)

@@ -131,8 +131,11 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rights Desk <no-reply@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# Sessions end after this much inactivity (every request pushes the expiry back) and when the
+# browser closes: staff screens show identities, and shared computers are common.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 2)
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -244,3 +247,26 @@ CELERY_BEAT_SCHEDULE = {
 LOGIN_URL = "cases:login"
 LOGIN_REDIRECT_URL = "cases:queue"
 LOGOUT_REDIRECT_URL = "cases:login"
+
+# Failed sign-ins (staff pages and the admin) are counted per user name and address together by
+# django-axes; after AXES_FAILURE_LIMIT of them that pair is locked out for AXES_COOLOFF_TIME,
+# even with the right password. Counting the pair, not the address alone, keeps one office
+# behind a shared address from locking everyone out. `manage.py axes_reset_username <name>`
+# lifts a lockout early.
+from datetime import timedelta  # noqa: E402
+
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out pair never reaches the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Last, as django-axes asks: it turns a lockout into the page below.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The same client address as the rate limits (only our own proxies' X-Forwarded-For entries).
+AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_ip"

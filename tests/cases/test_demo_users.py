@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from cases.roles import Role, role_of
 
@@ -17,7 +18,9 @@ def test_demo_users_get_one_role_each_and_printed_logins_work(settings, capsys):
                            ("admin", Role.ADMINISTRATOR)]:
         line = next(line for line in out.splitlines() if f"username {username} " in line)
         password = line.split("password ")[1].split()[0]
-        user = authenticate(username=username, password=password)
+        # django-axes counts sign-in attempts per request, so authenticate() needs one.
+        request = RequestFactory().post("/staff/login/")
+        user = authenticate(request, username=username, password=password)
         assert user is not None
         assert role_of(User.objects.get(username=username)) == role
     assert not User.objects.get(username="liaison").is_staff
