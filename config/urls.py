@@ -16,5 +16,6 @@ urlpatterns = [
     # Public intake form and status lookup; the language switcher posts to i18n/setlang/.
     path("report/", include("intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/statistics/", include("reports.urls")),
     path("staff/", include("cases.urls")),
 ]

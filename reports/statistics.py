@@ -1,0 +1,507 @@
+"""Statistics: how many reports and cases, by what happened, who did it, when, where and why.
+
+Every figure is a database aggregation (a GROUP BY or an aggregate), so `compute_figures` runs
+the same eight queries for ten reports or a million. Python only reshapes the handful of groups
+each query returns.
+
+Figures are stored in a `StatisticsSnapshot` (nightly by beat, and on demand) exactly as
+computed. Small cells are hidden when figures leave legal staff (`must_suppress`,
+`suppress_small_cells`); snapshots themselves always hold the exact counts.
+"""
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
+from django.utils import timezone, translation
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+from intake.models import Encounter, Report
+from reports.models import StatisticsSnapshot
+
+if TYPE_CHECKING:
+    from reports.models import Document
+    from reports.rendering import RenderResult
+
+User = AbstractBaseUser | AnonymousUser
+
+# Bumped when the shape of `figures` changes; older snapshots are then recomputed, not served.
+FIGURES_VERSION = 1
+# A count of 1 to 4 could point at a person; below this, exported counts are hidden.
+SMALL_CELL_THRESHOLD = 5
+# The API and the page serve a stored snapshot younger than this instead of recomputing.
+SNAPSHOT_MAX_AGE = timedelta(hours=24)
+
+WEAPONS_DRAWN = "weapons-drawn"
+RECORDING_INTERFERED = "recording-interfered"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One figure: counts of `unit` by one property.
+
+    `partition` says each report (or case) falls in exactly one category, so the categories
+    add up to the total; then one hidden cell could be recovered by subtraction, and
+    suppression hides a second one (see `suppress_small_cells`).
+    """
+
+    name: str
+    title: Any
+    unit: Literal["reports", "cases"]
+    category: Any
+    partition: bool
+    chart: Literal["bars", "columns"] = "bars"
+
+
+BREAKDOWNS: tuple[Breakdown, ...] = (
+    Breakdown("reports_by_kind", _("Reports by what agents did"), "reports",
+              _("What agents did"), partition=False),
+    Breakdown("reports_by_agency", _("Reports by agency"), "reports", _("Agency"),
+              partition=False),
+    Breakdown("reports_by_month", _("Reports by month of the encounter"), "reports",
+              _("Month"), partition=True, chart="columns"),
+    Breakdown("reports_by_city", _("Reports by city"), "reports", _("City"), partition=True),
+    Breakdown("reports_by_basis", _("Reports by perceived basis"), "reports",
+              _("Why the person believes they were stopped"), partition=False),
+    Breakdown("cases_by_status", _("Cases by status"), "cases", _("Status"), partition=True),
+    Breakdown("cases_by_priority", _("Cases by priority"), "cases", _("Priority"),
+              partition=True),
+)
+
+
+@dataclass(frozen=True)
+class Share:
+    name: str
+    kind_code: str
+    title: Any
+
+
+SHARES: tuple[Share, ...] = (
+    Share("weapons_drawn", WEAPONS_DRAWN, _("Reports with weapons drawn")),
+    Share("recording_interfered", RECORDING_INTERFERED,
+          _("Reports where recording was interfered with")),
+)
+
+# Why a count is hidden (see suppress_small_cells); None where it is not.
+SMALL = "small"
+COMPLEMENTARY = "complementary"
+
+UNKNOWN_MONTH_LABEL = _("Date not known")
+UNKNOWN_CITY_LABEL = _("Place not known")
+
+
+# --- Filters -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatisticsFilters:
+    """Which reports count: encounters on or between two days (in the metro area's time zone)
+    and, if any agency codes are given, encounters involving at least one of them."""
+
+    occurred_from: date | None = None
+    occurred_to: date | None = None
+    agencies: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # Canonical: the same filters always give the same key, however they were written.
+        object.__setattr__(self, "agencies", tuple(sorted(set(self.agencies))))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "occurred_from": self.occurred_from.isoformat() if self.occurred_from else None,
+            "occurred_to": self.occurred_to.isoformat() if self.occurred_to else None,
+            "agencies": list(self.agencies),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StatisticsFilters":
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            occurred_from=day(data.get("occurred_from")),
+            occurred_to=day(data.get("occurred_to")),
+            agencies=tuple(data.get("agencies") or ()),
+        )
+
+    @property
+    def key(self) -> str:
+        """SHA-256 of the canonical JSON of the filters: the snapshot lookup key."""
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _filtered_reports(filters: StatisticsFilters) -> QuerySet[Report]:
+    reports = Report.objects.all()
+    # The month a report counts in, and the days a range covers, are the metro area's.
+    zone = timezone.get_default_timezone()
+    if filters.occurred_from:
+        start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
+        reports = reports.filter(encounter__occurred_at__gte=start)
+    if filters.occurred_to:
+        end = datetime.combine(filters.occurred_to + timedelta(days=1), time.min, tzinfo=zone)
+        reports = reports.filter(encounter__occurred_at__lt=end)
+    if filters.agencies:
+        # A subquery rather than a join, so a report with two matching agencies counts once.
+        involved = Encounter.agencies.through.objects.filter(
+            encounter__report=OuterRef("pk"), agency__code__in=filters.agencies
+        )
+        reports = reports.filter(Exists(involved))
+    return reports.order_by()
+
+
+def _has_kind(code: str) -> Exists:
+    return Exists(
+        Encounter.kinds.through.objects.filter(
+            encounter__report=OuterRef("pk"), encounterkind__code=code
+        )
+    )
+
+
+# --- Figures -----------------------------------------------------------------------------------
+
+
+def _entry(key: str | None, label: Any, count: int) -> dict[str, Any]:
+    return {"key": key, "label": str(label), "count": count, "suppressed": None}
+
+
+def _by_reference(reports: QuerySet[Report], relation: str, label: str) -> list[dict[str, Any]]:
+    """Reports per row of a reference table linked to the encounter (kinds, agencies, bases)."""
+    path = f"encounter__{relation}"
+    rows = (
+        reports.values(category=F(f"{path}__code"), name=F(f"{path}__{label}"))
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "name")
+    )
+    # Reports with none of these (no kinds given, say) come back as one group with no code.
+    return [_entry(row["category"], row["name"], row["n"]) for row in rows if row["category"]]
+
+
+def _by_month(reports: QuerySet[Report]) -> list[dict[str, Any]]:
+    zone = timezone.get_default_timezone()
+    rows = (
+        reports.values(month=TruncMonth("encounter__occurred_at", tzinfo=zone))
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    known: list[dict[str, Any]] = []
+    unknown = 0
+    for row in rows:
+        month = row["month"]
+        if month is None:
+            unknown += row["n"]
+            continue
+        if isinstance(month, datetime):
+            month = timezone.localtime(month, zone) if timezone.is_aware(month) else month
+        known.append(_entry(f"{month:%Y-%m}", format_date(month, "F Y"), row["n"]))
+    known.sort(key=lambda entry: entry["key"])
+    if unknown:
+        known.append(_entry(None, UNKNOWN_MONTH_LABEL, unknown))
+    return known
+
+
+def _by_city(reports: QuerySet[Report]) -> list[dict[str, Any]]:
+    # People type city names freely: "Minneapolis", "minneapolis " and "MINNEAPOLIS" are one.
+    city = Trim(Coalesce("encounter__city", Value("")))
+    rows = (
+        reports.annotate(place=Lower(city))
+        .values("place")
+        .annotate(n=Count("pk"), name=Min(city))
+        .order_by("-n", "place")
+    )
+    entries = [_entry(row["place"], row["name"], row["n"]) for row in rows if row["place"]]
+    unknown = sum(row["n"] for row in rows if not row["place"])
+    if unknown:
+        entries.append(_entry(None, UNKNOWN_CITY_LABEL, unknown))
+    return entries
+
+
+def _case_counts(
+    cases: QuerySet[Case], field_name: str, choices: list[tuple[Any, Any]]
+) -> list[dict[str, Any]]:
+    counts = dict(cases.values_list(field_name).annotate(n=Count("pk")).order_by())
+    return [_entry(str(value), label, counts.get(value, 0)) for value, label in choices]
+
+
+def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
+    """Every figure for `filters`, as plain JSON-ready data, in a fixed number of queries.
+
+    Reports are counted once per category they fall in (a report of a stop where guns were
+    drawn and a phone knocked away counts under both kinds). Cases count if any of their
+    reports matches the filters; cases merged into another are left out (their reports now
+    belong to the survivor, which counts instead).
+    """
+    reports = _filtered_reports(filters)
+    with translation.override(settings.LANGUAGE_CODE):
+        totals = reports.aggregate(
+            reports=Count("pk"),
+            **{share.name: Count("pk", filter=Q(_has_kind(share.kind_code))) for share in SHARES},
+        )
+        cases = Case.objects.filter(
+            Exists(reports.filter(case=OuterRef("pk"))), merged_into__isnull=True
+        )
+        by_status = _case_counts(cases, "status", Case.Status.choices)
+        by_priority = _case_counts(cases, "priority", sorted(Case.Priority.choices, reverse=True))
+        total_reports = totals["reports"]
+        return {
+            "version": FIGURES_VERSION,
+            "filters": filters.as_dict(),
+            "totals": {
+                "reports": total_reports,
+                "cases": sum(entry["count"] for entry in by_status),
+            },
+            "reports_by_kind": _by_reference(reports, "kinds", "label"),
+            "reports_by_agency": _by_reference(reports, "agencies", "name"),
+            "reports_by_month": _by_month(reports),
+            "reports_by_city": _by_city(reports),
+            "reports_by_basis": _by_reference(reports, "perceived_basis", "label"),
+            "cases_by_status": by_status,
+            "cases_by_priority": by_priority,
+            "shares": {
+                share.name: {
+                    "count": totals[share.name],
+                    "total": total_reports,
+                    "share": round(totals[share.name] / total_reports, 4)
+                    if total_reports
+                    else None,
+                    "suppressed": None,
+                }
+                for share in SHARES
+            },
+            "suppression": {"applied": False, "threshold": SMALL_CELL_THRESHOLD},
+        }
+
+
+# --- Small-cell suppression --------------------------------------------------------------------
+
+
+def must_suppress(user: User | None, *, for_sharing: bool) -> bool:
+    """Whether figures shown or exported to `user` must hide small cells.
+
+    Exact counts stay with legal staff, who may see every identity anyway
+    (`cases.view_all_identities`), and only for their own use: anything marked for sharing
+    (a CSV or PDF to hand to a community group, the press or an oversight body) is suppressed
+    whoever asks for it, and so is everything shown to anyone without that permission.
+    """
+    if for_sharing or user is None or not user.is_authenticated or not user.is_active:
+        return True
+    return not user.has_perm("cases.view_all_identities")  # type: ignore[union-attr]
+
+
+def _small(count: int | None, threshold: int) -> bool:
+    return count is not None and 0 < count < threshold
+
+
+def suppress_small_cells(
+    figures: dict[str, Any], threshold: int = SMALL_CELL_THRESHOLD
+) -> dict[str, Any]:
+    """A copy of `figures` in which no count from 1 to `threshold - 1` can be read or worked
+    out. Hidden counts become None, with `suppressed` saying why:
+
+    - "small": the count itself is 1 to 4 (shown as "<5"); totals of 1 to 4 become None too;
+    - "complementary": where categories add up to a published total (months, cities,
+      statuses, priorities) and only one cell was hidden, the total minus the others would
+      give it away, so the next smallest cell is hidden as well (shown as "hidden");
+    - a share is hidden with its count ("small") when that count is 1 to 4, or when its total
+      is, so no share can be multiplied back into a hidden count.
+    """
+    result = copy.deepcopy(figures)
+    for name in ("reports", "cases"):
+        if _small(result["totals"].get(name), threshold):
+            result["totals"][name] = None
+    for breakdown in BREAKDOWNS:
+        entries = result.get(breakdown.name, [])
+        for entry in entries:
+            if _small(entry["count"], threshold):
+                entry.update(count=None, suppressed=SMALL)
+        hidden = [entry for entry in entries if entry["suppressed"]]
+        shown = [entry for entry in entries if not entry["suppressed"] and entry["count"]]
+        if breakdown.partition and len(hidden) == 1 and shown:
+            smallest = min(shown, key=lambda entry: entry["count"])
+            smallest.update(count=None, suppressed=COMPLEMENTARY)
+    for share in result.get("shares", {}).values():
+        if _small(share["count"], threshold) or _small(share["total"], threshold):
+            share.update(count=None, share=None, suppressed=SMALL)
+        if _small(share["total"], threshold):
+            share["total"] = None
+    result["suppression"] = {"applied": True, "threshold": threshold}
+    return result
+
+
+def figures_for(figures: dict[str, Any], *, suppress: bool) -> dict[str, Any]:
+    return suppress_small_cells(figures) if suppress else figures
+
+
+# --- Snapshots ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def build_snapshot(
+    *,
+    filters: StatisticsFilters,
+    actor: AbstractBaseUser | None = None,
+    trigger: str = StatisticsSnapshot.Trigger.ON_DEMAND,
+) -> StatisticsSnapshot:
+    """Compute the figures for `filters` now and store them, with a history row saying who
+    asked (nobody, for the nightly run) and why."""
+    snapshot = StatisticsSnapshot(
+        filters=filters.as_dict(),
+        filters_key=filters.key,
+        figures=compute_figures(filters=filters),
+        computed_at=timezone.now(),
+        trigger=trigger,
+        requested_by=actor,
+    )
+    snapshot._history_user = actor  # type: ignore[attr-defined]
+    snapshot._change_reason = (  # type: ignore[attr-defined]
+        "Nightly statistics" if trigger == StatisticsSnapshot.Trigger.NIGHTLY
+        else "Statistics recomputed on request"
+    )
+    snapshot.save()
+    return snapshot
+
+
+def latest_snapshot(filters: StatisticsFilters) -> StatisticsSnapshot | None:
+    """The newest snapshot for exactly these filters, of the current figures format."""
+    for snapshot in StatisticsSnapshot.objects.filter(filters_key=filters.key).order_by(
+        "-computed_at", "-pk"
+    )[:1]:
+        if snapshot.figures.get("version") == FIGURES_VERSION:
+            return snapshot
+    return None
+
+
+@dataclass(frozen=True)
+class CurrentFigures:
+    figures: dict[str, Any]
+    computed_at: datetime
+    source: Literal["snapshot", "live"]
+    snapshot: StatisticsSnapshot | None
+
+
+def current_figures(
+    *, filters: StatisticsFilters, fresh: bool = False, max_age: timedelta = SNAPSHOT_MAX_AGE
+) -> CurrentFigures:
+    """The latest snapshot for `filters` if it is younger than `max_age`, else figures
+    computed now (and not stored: reading never writes). `fresh` always computes."""
+    if not fresh:
+        snapshot = latest_snapshot(filters)
+        if snapshot is not None and snapshot.computed_at > timezone.now() - max_age:
+            return CurrentFigures(snapshot.figures, snapshot.computed_at, "snapshot", snapshot)
+    return CurrentFigures(compute_figures(filters=filters), timezone.now(), "live", None)
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def render_statistics_pdf(*, document: "Document") -> "RenderResult":
+    """Render a statistics document (kind "statistics", with a snapshot) to PDF.
+
+    A PDF is made to be handed on, and a document carries no audience of its own, so its
+    figures are always the suppressed ones: exact counts stay on the page and in the internal
+    CSV export.
+    """
+    from django.template.loader import render_to_string
+
+    from reports.charts import count_text, figure_panels
+    from reports.rendering import html_to_pdf
+
+    snapshot = document.snapshot
+    if snapshot is None:
+        raise ValueError("A statistics document needs a snapshot.")
+    figures = suppress_small_cells(snapshot.figures)
+    zone = timezone.get_default_timezone()
+    with timezone.override(zone), translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "reports/statistics_pdf.html",
+            {
+                "document": document,
+                "snapshot": snapshot,
+                "totals": {name: count_text(value) for name, value in figures["totals"].items()},
+                "panels": figure_panels(figures),
+                "filters": describe_filters(StatisticsFilters.from_dict(snapshot.filters)),
+                "threshold": SMALL_CELL_THRESHOLD,
+                "threshold_minus_one": SMALL_CELL_THRESHOLD - 1,
+                "generated_at": timezone.now(),
+            },
+        )
+    return html_to_pdf(html)
+
+
+def describe_filters(filters: StatisticsFilters) -> dict[str, Any]:
+    """The filters as a person reads them (agency names, not codes); one query at most."""
+    from intake.models import Agency
+
+    names = (
+        list(Agency.objects.filter(code__in=filters.agencies).values_list("name", flat=True))
+        if filters.agencies
+        else []
+    )
+    return {
+        "occurred_from": filters.occurred_from,
+        "occurred_to": filters.occurred_to,
+        "agencies": names,
+    }
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+CSV_HEADER = ["figure", "category", "label", "count", "total", "share"]
+# A spreadsheet runs a cell that starts with one of these as a formula; city names are typed
+# by the public, so such a cell is written with a leading apostrophe instead.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def export_rows(figures: dict[str, Any]) -> list[list[str]]:
+    """The figures as CSV rows, one per figure and category (header first). A hidden count
+    is written "<5" and its share left empty."""
+    threshold = figures.get("suppression", {}).get("threshold", SMALL_CELL_THRESHOLD)
+
+    def count(value: int | None, reason: str | None = SMALL) -> str:
+        if value is not None:
+            return str(value)
+        return f"<{threshold}" if reason == SMALL else "hidden"
+
+    rows = [CSV_HEADER]
+    for name, label in (("reports", _("Reports")), ("cases", _("Cases"))):
+        rows.append(["totals", name, str(label), count(figures["totals"][name]), "", ""])
+    for breakdown in BREAKDOWNS:
+        for entry in figures.get(breakdown.name, []):
+            rows.append(
+                [
+                    breakdown.name,
+                    entry["key"] or "",
+                    entry["label"],
+                    count(entry["count"], entry["suppressed"]),
+                    "",
+                    "",
+                ]
+            )
+    for share in SHARES:
+        data = figures["shares"][share.name]
+        rows.append(
+            [
+                "share",
+                share.name,
+                str(share.title),
+                count(data["count"]),
+                count(data["total"]),
+                "" if data["share"] is None else f"{data['share']:.4f}",
+            ]
+        )
+    return [[_cell(value) for value in row] for row in rows]
