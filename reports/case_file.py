@@ -1,0 +1,436 @@
+"""Everything a case file prints, loaded in a fixed number of queries and, for the redacted
+kind, passed through reports/redaction.py.
+
+The rows are plain frozen dataclasses named after the fields of the models they come from, so
+the redaction tables (keyed by model) apply to them field by field, and the template reads the
+same shape for the full and the redacted file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, is_dataclass, replace
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from cases.access import can_see_identity
+from cases.conflicts import case_conflicts
+from cases.models import Case, CaseNote
+from cases.selectors import case_contents
+from cases.timeline import TimelineEntry, case_timeline
+from intake.models import Complainant, Encounter, Evidence, Report, ReportFact, Witness
+from reports.redaction import (
+    INSTITUTIONAL_ROLES,
+    SCRUBBED_FIELDS,
+    WITHHELD,
+    WITHHELD_FIELDS,
+    redact_text,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class ComplainantRow:
+    source: ClassVar[type] = Complainant
+    role: str
+    role_label: str
+    is_anonymous: bool
+    name: str
+    email: str
+    phone: str
+    safe_to_contact: bool
+    preferred_language: str
+    race_ethnicity: str
+    occupation: str
+
+
+@dataclass(frozen=True)
+class WitnessRow:
+    source: ClassVar[type] = Witness
+    name: str
+    contact: str
+    statement: str
+    willing_to_be_contacted: bool
+
+
+@dataclass(frozen=True)
+class EncounterRow:
+    source: ClassVar[type] = Encounter
+    occurred_at: datetime | None
+    occurred_at_is_approximate: bool
+    address: str
+    city: str
+    state: str
+    latitude: str
+    longitude: str
+    kinds: tuple[str, ...]
+    agencies: tuple[str, ...]
+    agent_count: int | None
+    vehicle_count: int | None
+    vehicle_description: str
+    plates: str
+    agents_identified: str
+    perceived_basis: tuple[str, ...]
+    perceived_basis_other: str
+    injuries: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    source: ClassVar[type] = Evidence
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    description: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class FactRow:
+    source: ClassVar[type] = ReportFact
+    label: str
+    value: str
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    source: ClassVar[type] = Report
+    tracking_code: str
+    channel: str
+    submitted_at: datetime
+    submitted_by: str
+    language: str
+    source_label: str
+    source_file: str
+    source_headline: str
+    source_outlet: str
+    narrative: str
+    # False where the reader may not see who the people are (cases.access.can_see_identity):
+    # their identity fields are then withheld even in the full file.
+    identity_shown: bool
+    complainants: tuple[ComplainantRow, ...]
+    encounter: EncounterRow | None
+    witnesses: tuple[WitnessRow, ...]
+    evidence: tuple[EvidenceRow, ...]
+    facts: tuple[FactRow, ...]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    source: ClassVar[type] = ReportFact
+    value: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    versions: tuple[VersionRow, ...]
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    source: ClassVar[type] = CaseNote
+    author: str
+    created_at: datetime
+    visibility: str
+    visibility_label: str
+    body: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    source: ClassVar[type] = Case
+    reference: str
+    title: str
+    status: str
+    close_reason: str
+    priority: str
+    priority_override_reason: str
+    assignee: str
+    opened_at: datetime
+    due_date: date | None
+    merged_into: str
+    merged_cases: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    report_count: int
+    source_count: int
+    first_occurred_at: datetime | None
+    last_occurred_at: datetime | None
+    places: tuple[str, ...]
+    kinds: tuple[str, ...]
+    agencies: tuple[str, ...]
+    witness_count: int
+    evidence_count: int
+    note_count: int
+    conflict_count: int
+    change_count: int
+
+
+@dataclass(frozen=True)
+class CaseFileData:
+    case: CaseRow
+    summary: Summary
+    reports: tuple[ReportRow, ...]
+    conflicts: tuple[ConflictRow, ...]
+    notes: tuple[NoteRow, ...]
+    timeline: tuple[TimelineEntry, ...]
+    redacted: bool
+
+
+def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
+    """Everything the case file of `case` prints for `reader`, in a fixed number of queries.
+
+    The full file shows the identities `reader` may see (cases.access.can_see_identity) and
+    the notes they may read. `redacted=True` then removes every name, contact and address of
+    complainants and witnesses, in structured fields and free text alike (reports.redaction).
+    """
+    contents = case_contents(user=reader, case=case)
+    conflicts = case_conflicts(case)
+    timeline = case_timeline(user=reader, case=case)
+    disputed = {conflict.topic for conflict in conflicts}
+
+    reports = tuple(
+        _report_row(report, disputed, can_see_identity(reader, report))
+        for report in contents.reports
+    )
+    data = CaseFileData(
+        case=_case_row(case, [merged.reference for merged in contents.merged_cases]),
+        summary=_summary(contents.reports, len(contents.notes), len(conflicts), timeline),
+        reports=reports,
+        conflicts=tuple(
+            ConflictRow(
+                label=conflict.label,
+                versions=tuple(
+                    VersionRow(
+                        value=version.value,
+                        sources=tuple(_source_label(r) for r in version.reports),
+                    )
+                    for version in conflict.versions
+                ),
+            )
+            for conflict in conflicts
+        ),
+        notes=tuple(
+            NoteRow(
+                author=note.author.get_username(),
+                created_at=note.created_at,
+                visibility=note.visibility,
+                visibility_label=str(note.get_visibility_display()),
+                body=note.body,
+            )
+            for note in contents.notes
+        ),
+        timeline=tuple(timeline),
+        redacted=False,
+    )
+    if not redacted:
+        return data
+    names, phrases = known_identities(data)
+    return replace(_redact(data, names, phrases), redacted=True)
+
+
+def known_identities(data: CaseFileData) -> tuple[list[str], list[str]]:
+    """The names, and the contacts and addresses, that a redacted file must not contain."""
+    names: list[str] = []
+    phrases: list[str] = []
+    for report in data.reports:
+        for person in report.complainants:
+            if person.role not in INSTITUTIONAL_ROLES:
+                names.append(person.name)
+            phrases += [person.email, person.phone]
+        for witness in report.witnesses:
+            names.append(witness.name)
+            phrases.append(witness.contact)
+        if report.encounter is not None:
+            phrases.append(report.encounter.address)
+    return [n for n in names if n], [p for p in phrases if p]
+
+
+# --- Building rows ------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _source_label(report: Report) -> str:
+    parts = [report.source_outlet, report.source_file]
+    label = " · ".join(part for part in parts if part)
+    return label or f"Report {report.tracking_code}"
+
+
+def _withhold(row: Any, names: frozenset[str]) -> Any:
+    return replace(row, **{name: WITHHELD for name in names if getattr(row, name)})
+
+
+def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> ReportRow:
+    complainants = tuple(
+        ComplainantRow(
+            role=person.role,
+            role_label=str(person.get_role_display()),
+            is_anonymous=person.is_anonymous,
+            name=person.name,
+            email=person.email,
+            phone=person.phone,
+            safe_to_contact=person.safe_to_contact,
+            preferred_language=person.preferred_language,
+            race_ethnicity=person.race_ethnicity,
+            occupation=person.occupation,
+        )
+        for person in report.complainants.all()
+    )
+    witnesses = tuple(
+        WitnessRow(
+            name=witness.name,
+            contact=witness.contact,
+            statement=witness.statement,
+            willing_to_be_contacted=witness.willing_to_be_contacted,
+        )
+        for witness in report.witnesses.all()
+    )
+    if not identity_shown:
+        complainants = tuple(_withhold(p, WITHHELD_FIELDS[Complainant]) for p in complainants)
+        witnesses = tuple(_withhold(w, WITHHELD_FIELDS[Witness]) for w in witnesses)
+    return ReportRow(
+        tracking_code=report.tracking_code,
+        channel=str(report.get_channel_display()),
+        submitted_at=report.submitted_at,
+        submitted_by=report.submitted_by.get_username() if report.submitted_by else "",
+        language=report.language,
+        source_label=_source_label(report),
+        source_file=report.source_file,
+        source_headline=report.source_headline,
+        source_outlet=report.source_outlet,
+        narrative=report.narrative,
+        identity_shown=identity_shown,
+        complainants=complainants,
+        encounter=_encounter_row(report),
+        witnesses=witnesses,
+        evidence=tuple(
+            EvidenceRow(
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                description=item.description,
+                uploaded_at=item.uploaded_at,
+            )
+            for item in report.evidence.all()
+        ),
+        facts=tuple(
+            FactRow(label=fact.label, value=fact.value, disputed=fact.topic in disputed)
+            for fact in report.facts.all()
+        ),
+    )
+
+
+def _encounter_row(report: Report) -> EncounterRow | None:
+    try:
+        encounter = report.encounter
+    except Encounter.DoesNotExist:
+        return None
+    return EncounterRow(
+        occurred_at=encounter.occurred_at,
+        occurred_at_is_approximate=encounter.occurred_at_is_approximate,
+        address=encounter.address,
+        city=encounter.city,
+        state=encounter.state,
+        latitude=_text(encounter.latitude),
+        longitude=_text(encounter.longitude),
+        kinds=tuple(kind.label for kind in encounter.kinds.all()),
+        agencies=tuple(str(agency) for agency in encounter.agencies.all()),
+        agent_count=encounter.agent_count,
+        vehicle_count=encounter.vehicle_count,
+        vehicle_description=encounter.vehicle_description,
+        plates=encounter.plates,
+        agents_identified=str(encounter.get_agents_identified_display()),
+        perceived_basis=tuple(basis.label for basis in encounter.perceived_basis.all()),
+        perceived_basis_other=encounter.perceived_basis_other,
+        injuries=encounter.injuries,
+        outcome=encounter.outcome,
+    )
+
+
+def _case_row(case: Case, merged_cases: list[str]) -> CaseRow:
+    return CaseRow(
+        reference=case.reference,
+        title=case.title,
+        status=str(case.get_status_display()),
+        close_reason=str(case.get_close_reason_display()) if case.close_reason else "",
+        priority=str(case.get_priority_display()),
+        priority_override_reason=case.priority_override_reason,
+        assignee=case.assignee.get_username() if case.assignee else "",
+        opened_at=case.opened_at,
+        due_date=case.due_date,
+        merged_into=case.merged_into.reference if case.merged_into else "",
+        merged_cases=tuple(merged_cases),
+        tags=tuple(tag.name for tag in case.tags.all()),
+    )
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+def _summary(
+    reports: list[Report], note_count: int, conflict_count: int, timeline: list[TimelineEntry]
+) -> Summary:
+    encounters = [r.encounter for r in reports if hasattr(r, "encounter")]
+    kinds = sorted(
+        {kind for e in encounters for kind in e.kinds.all()},
+        key=lambda kind: (kind.sort_order, kind.code),
+    )
+    times = sorted(e.occurred_at for e in encounters if e.occurred_at)
+    return Summary(
+        report_count=len(reports),
+        source_count=len({(r.source_file or r.tracking_code) for r in reports}),
+        first_occurred_at=times[0] if times else None,
+        last_occurred_at=times[-1] if times else None,
+        places=_unique(f"{e.city}, {e.state}" if e.state else e.city for e in encounters if e.city),
+        kinds=tuple(kind.label for kind in kinds),
+        agencies=_unique(str(agency) for e in encounters for agency in e.agencies.all()),
+        witness_count=sum(len(r.witnesses.all()) for r in reports),
+        evidence_count=sum(len(r.evidence.all()) for r in reports),
+        note_count=note_count,
+        conflict_count=conflict_count,
+        change_count=len(timeline),
+    )
+
+
+# --- Redaction ----------------------------------------------------------------------------------
+
+
+def _redact(value: Any, names: list[str], phrases: list[str]) -> Any:
+    """`value` with the redaction tables applied to every row in it, however deeply nested."""
+    if isinstance(value, tuple | list):
+        return type(value)(_redact(item, names, phrases) for item in value)
+    if not is_dataclass(value) or isinstance(value, type):
+        return value
+    source = getattr(value, "source", type(value))
+    withheld = WITHHELD_FIELDS.get(source, frozenset())
+    if isinstance(value, ComplainantRow) and value.role in INSTITUTIONAL_ROLES:
+        withheld = withheld - {"name"}
+    scrubbed = SCRUBBED_FIELDS.get(source, frozenset())
+    changes = {}
+    for field in fields(value):
+        current = getattr(value, field.name)
+        if field.name in withheld:
+            new = WITHHELD if current not in ("", None) else current
+        elif field.name in scrubbed:
+            new = redact_text(current, names=names, phrases=phrases)
+        else:
+            new = _redact(current, names, phrases)
+        if new is not current:
+            changes[field.name] = new
+    return replace(value, **changes) if changes else value
