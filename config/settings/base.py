@@ -270,3 +270,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # The same client address as the rate limits (only our own proxies' X-Forwarded-For entries).
 AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_ip"
+
+# --- Statistics (reports/statistics.py) ---------------------------------------------------------
+# Tonight's figures for every report, stored as a snapshot the page and the API serve all day.
+# The task lives in reports/statistics_tasks.py; autodiscovery finds only `tasks` modules.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_IMPORTS = ["reports.statistics_tasks"]
+CELERY_BEAT_SCHEDULE["statistics-nightly"] = {
+    "task": "reports.statistics_tasks.build_nightly_statistics",
+    "schedule": crontab(hour=2, minute=0),
+}
