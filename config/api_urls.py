@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("intake.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("reports.api.urls")),
 ]

@@ -1,0 +1,219 @@
+"""`GET /api/v1/statistics/`: the figures of the statistics page, for legal staff.
+
+The same figures and filters as /staff/statistics/ (reports/statistics.py), served from the
+newest snapshot for those filters when it is less than a day old (`source: "snapshot"`), else
+computed for this request and not stored (`source: "live"`); `fresh=true` always computes.
+
+Who: statistics exports are for legal staff (`cases.view_statistics`); anyone else signed in
+gets 403 `role_not_permitted`, and a caller with no credentials 401. Exact counts go only to
+callers who may see every identity, and only when they do not ask for a shareable copy
+(`sharing=true`); otherwise counts of 1 to 4 are null (see `suppressed` on each).
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.access import require_permission
+from cases.api.serializers import CaseAPIErrorSerializer, CodeListField, StrictInputSerializer
+from cases.api.views import InvalidParameters, _messages, case_exception_handler
+from intake.models import Agency
+from reports.statistics import (
+    COMPLEMENTARY,
+    SMALL,
+    SMALL_CELL_THRESHOLD,
+    StatisticsFilters,
+    current_figures,
+    figures_for,
+    must_suppress,
+)
+
+TAG = "Statistics"
+
+
+# -- Input ----------------------------------------------------------------------------------
+
+
+class StatisticsQuerySerializer(StrictInputSerializer):
+    """The filters and options of `GET /api/v1/statistics/`."""
+
+    occurred_from = serializers.DateField(
+        required=False, help_text="Encounters on or after this day (metro area time)."
+    )
+    occurred_to = serializers.DateField(
+        required=False, help_text="Encounters on or before this day (metro area time)."
+    )
+    agency = CodeListField(
+        queryset=Agency.objects.all(),
+        help_text="Agency codes; reports naming any of them count. Repeat it or separate "
+        "codes with commas.",
+    )
+    fresh = serializers.BooleanField(
+        required=False, default=False, help_text="Compute now instead of serving a snapshot."
+    )
+    sharing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A copy to share outside legal staff: counts of 1 to 4 hidden.",
+    )
+
+    _SINGLE = ("occurred_from", "occurred_to", "fresh", "sharing")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "getlist"):
+            repeated = [key for key in self._SINGLE if len(data.getlist(key)) > 1]
+            if repeated:
+                raise serializers.ValidationError(
+                    {key: [_("Give this parameter once.")] for key in repeated}
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("occurred_from"), attrs.get("occurred_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"occurred_to": [_("Must not be before occurred_from.")]}
+            )
+        return attrs
+
+
+# -- Output ---------------------------------------------------------------------------------
+
+_SUPPRESSION_REASONS = [
+    (SMALL, "The count is 1 to 4."),
+    (COMPLEMENTARY, "Hidden so that a small count cannot be worked out from the total."),
+]
+
+
+class StatisticsCategorySerializer(serializers.Serializer):
+    key = serializers.CharField(
+        allow_null=True,
+        help_text="A stable code (kind, agency, basis, status), `YYYY-MM` for a month, the "
+        "lower-cased city name; null for \"not known\".",
+    )
+    label = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True, help_text="Null when hidden.")
+    suppressed = serializers.ChoiceField(
+        choices=_SUPPRESSION_REASONS, allow_null=True, help_text="Why `count` is hidden."
+    )
+
+
+class StatisticsShareSerializer(serializers.Serializer):
+    count = serializers.IntegerField(allow_null=True, help_text="Reports with the trait.")
+    total = serializers.IntegerField(allow_null=True, help_text="All matching reports.")
+    share = serializers.FloatField(allow_null=True, help_text="count / total, from 0 to 1.")
+    suppressed = serializers.ChoiceField(
+        choices=_SUPPRESSION_REASONS, allow_null=True, help_text="Why `count` is hidden."
+    )
+
+
+class StatisticsSharesSerializer(serializers.Serializer):
+    weapons_drawn = StatisticsShareSerializer()
+    recording_interfered = StatisticsShareSerializer()
+
+
+class StatisticsTotalsSerializer(serializers.Serializer):
+    reports = serializers.IntegerField(allow_null=True)
+    cases = serializers.IntegerField(
+        allow_null=True, help_text="Cases with a matching report, not counting merged ones."
+    )
+
+
+class StatisticsFiltersSerializer(serializers.Serializer):
+    occurred_from = serializers.DateField(allow_null=True)
+    occurred_to = serializers.DateField(allow_null=True)
+    agencies = serializers.ListField(child=serializers.CharField())
+
+
+class StatisticsSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField()
+    source = serializers.ChoiceField(
+        choices=[("snapshot", "A stored snapshot"), ("live", "Computed for this request")]
+    )
+    snapshot_id = serializers.IntegerField(allow_null=True)
+    filters = StatisticsFiltersSerializer()
+    suppressed = serializers.BooleanField(help_text="Whether counts of 1 to 4 are hidden.")
+    suppression_threshold = serializers.IntegerField()
+    totals = StatisticsTotalsSerializer()
+    reports_by_kind = StatisticsCategorySerializer(many=True)
+    reports_by_agency = StatisticsCategorySerializer(many=True)
+    reports_by_month = StatisticsCategorySerializer(many=True)
+    reports_by_city = StatisticsCategorySerializer(many=True)
+    reports_by_basis = StatisticsCategorySerializer(many=True)
+    cases_by_status = StatisticsCategorySerializer(many=True)
+    cases_by_priority = StatisticsCategorySerializer(many=True)
+    shares = StatisticsSharesSerializer()
+
+
+# -- View -----------------------------------------------------------------------------------
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(CaseAPIErrorSerializer, description=description)
+
+
+class StatisticsView(APIView):
+    authentication_classes: Any = (TokenAuthentication, SessionAuthentication)
+    permission_classes: Any = (IsAuthenticated,)
+    renderer_classes: Any = (JSONRenderer,)
+
+    def get_exception_handler(self) -> Any:
+        return case_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        require_permission(request.user, "cases.view_statistics", "see statistics")
+
+    @extend_schema(
+        operation_id="get_statistics",
+        tags=[TAG],
+        summary="Counts of reports and cases",
+        description="Reports by what agents did, agency, month, city and perceived basis; "
+        "cases by status and priority; the share of reports with weapons drawn and with "
+        "recording interfered with. Served from the newest snapshot for these filters when "
+        "it is under a day old, else computed now. Counts of 1 to 4 are null unless the "
+        "caller may see every identity and did not ask for `sharing`.",
+        parameters=[StatisticsQuerySerializer],
+        responses={
+            200: StatisticsSerializer,
+            400: _error("`invalid_parameter`: `errors` names each bad parameter."),
+            401: _error("`not_authenticated`: no valid session or token."),
+            403: _error("`role_not_permitted`: statistics are for legal staff."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = StatisticsQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise InvalidParameters(
+                {
+                    name: [text for texts in _messages(detail).values() for text in texts]
+                    for name, detail in query.errors.items()
+                }
+            )
+        params = query.validated_data
+        filters = StatisticsFilters(
+            occurred_from=params.get("occurred_from"),
+            occurred_to=params.get("occurred_to"),
+            agencies=tuple(params.get("agency", ())),
+        )
+        current = current_figures(filters=filters, fresh=params["fresh"])
+        suppress = must_suppress(request.user, for_sharing=params["sharing"])
+        figures = figures_for(current.figures, suppress=suppress)
+        body = {
+            **figures,
+            "computed_at": current.computed_at,
+            "source": current.source,
+            "snapshot_id": current.snapshot.pk if current.snapshot else None,
+            "filters": filters.as_dict(),
+            "suppressed": suppress,
+            "suppression_threshold": SMALL_CELL_THRESHOLD,
+        }
+        return Response(StatisticsSerializer(body).data)
