@@ -195,6 +195,13 @@ def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
     the notes they may read. `redacted=True` then removes every name, contact and address of
     complainants and witnesses, in structured fields and free text alike (reports.redaction).
     """
+    # Fresh from the database (the document's copy may predate the last change), with what
+    # the cover prints, so the query count does not depend on whether the case is assigned.
+    case = (
+        Case.objects.select_related("assignee", "merged_into")
+        .prefetch_related("tags")
+        .get(pk=case.pk)
+    )
     contents = case_contents(user=reader, case=case)
     conflicts = case_conflicts(case)
     timeline = case_timeline(user=reader, case=case)

@@ -1,0 +1,248 @@
+"""Case file PDFs: what the full and the redacted file hold, what the renderer refuses to
+fetch, page counts, and the loader's query count."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from cases.models import Case
+from cases.services import add_note, assign_case
+from intake.models import EncounterKind, Report
+from intake.services import submit_report
+from reports.case_file import load_case_file
+from reports.models import Document
+from reports.rendering import (
+    INTERNAL_BASE_URL,
+    LocalOnlyFetcher,
+    ResourceRefused,
+    html_to_pdf,
+    render_case_file,
+)
+from tests.factories import ReportSubmissionFactory, WitnessInputFactory
+from tests.reports.test_redaction import PERSONAL, named_case
+
+pytestmark = pytest.mark.django_db
+
+SEED_SOURCES = [
+    "000_f79b33a27991bac7.txt",
+    "001_b2fa28ae29f995a5.txt",
+    "002_7128cad8904362e3.txt",
+    "003_dee4fc953622843a.txt",
+    "004_89ea6e2145fe0dff.txt",
+]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text with every run of white space made one space (lines wrap anywhere)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def squeezed(text: str) -> str:
+    """Without any white space: a 64-digit hash may wrap inside a table cell."""
+    return re.sub(r"\s+", "", text)
+
+
+def render(case, user, kind):
+    document = Document.objects.create(kind=kind, case=case, requested_by=user)
+    return render_case_file(document=document)
+
+
+@pytest.fixture
+def seed_officer_case(db):
+    call_command("load_seed_cases")
+    return Case.objects.get(reports__external_id="seed:off-duty-officer-boxed-in:000")
+
+
+def test_full_file_of_the_seed_case_shows_sources_conflicts_kinds_and_timeline(
+    seed_officer_case, legal
+):
+    result = render(seed_officer_case, legal, Document.Kind.CASE_FILE)
+    text = pdf_text(result.pdf)
+    assert seed_officer_case.reference in text
+    assert "Confidential" in text
+    assert "Redacted" not in text
+    for source in SEED_SOURCES:
+        assert source in text
+    for value in ("Mark Rooley", "Mark Bruley", "January 21, 2023"):
+        assert value in text
+    labels = set(
+        EncounterKind.objects.filter(encounters__report__case=seed_officer_case)
+        .values_list("label", flat=True)
+    )
+    assert len(labels) >= 5
+    for label in labels:
+        assert label in text
+    assert "Why: loaded from the seed articles" in text
+    assert f"Page 1 of {result.pages}" in text
+    assert f"Page {result.pages} of {result.pages}" in text
+
+
+def test_seed_case_files_have_several_pages_counted_as_the_pdf_does(seed_officer_case, legal):
+    for kind in (Document.Kind.CASE_FILE, Document.Kind.REDACTED_CASE_FILE):
+        result = render(seed_officer_case, legal, kind)
+        assert result.pdf.startswith(b"%PDF-")
+        assert result.pages > 1
+        assert result.pages == len(PdfReader(io.BytesIO(result.pdf)).pages)
+
+
+def test_redacted_seed_file_names_nobody(seed_officer_case, legal):
+    text = pdf_text(render(seed_officer_case, legal, Document.Kind.REDACTED_CASE_FILE).pdf)
+    assert "Redacted" in text and "Confidential" in text
+    for name in ("Bruley", "Rooley"):
+        assert name not in text
+    for source in SEED_SOURCES:
+        assert source in text
+    assert "Weapons drawn" in text
+
+
+def test_full_file_names_the_complainant_and_lists_every_evidence_hash(legal):
+    case = named_case(legal)
+    text = pdf_text(render(case, legal, Document.Kind.CASE_FILE).pdf)
+    hashes = list(
+        Report.objects.get(case=case).evidence.values_list("sha256", flat=True)
+    )
+    assert len(hashes) == 2
+    assert "Ana Lucía Restrepo" in text
+    assert "ana.restrepo@example.org" in text
+    assert "Tomasz Wierzbicki" in text
+    assert "4127 Xerxes Ave N" in text
+    for digest in hashes:
+        assert digest in squeezed(text)
+
+
+def test_redacted_file_removes_names_contacts_and_address_but_keeps_hashes_and_kinds(legal):
+    case = named_case(legal)
+    text = pdf_text(render(case, legal, Document.Kind.REDACTED_CASE_FILE).pdf)
+    for value in PERSONAL:
+        assert value.casefold() not in text.casefold(), value
+    assert "[withheld]" in text
+    for digest in Report.objects.get(case=case).evidence.values_list("sha256", flat=True):
+        assert digest in squeezed(text)
+    for label in ("Boxed in by vehicles", "Weapons drawn"):
+        assert label in text
+    assert "Minneapolis" in text
+
+
+HOSTILE = (
+    'Before <img src="file:///etc/passwd"> and <img src="http://127.0.0.1:9/x.png"> after '
+    '<link rel="stylesheet" href="file:///etc/passwd"> <style>@import "http://127.0.0.1:9/";'
+    "</style>"
+)
+
+
+def test_markup_in_a_narrative_renders_as_text_and_is_never_fetched(legal, monkeypatch):
+    asked: list[str] = []
+    fetch = LocalOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return fetch(self, url, headers)
+
+    monkeypatch.setattr(LocalOnlyFetcher, "fetch", spy)
+    case = submit_report(
+        submission=ReportSubmissionFactory(narrative=HOSTILE), channel=Report.Channel.WEB
+    ).report.case
+    result = render(case, legal, Document.Kind.CASE_FILE)
+    text = pdf_text(result.pdf)
+    assert '<img src="file:///etc/passwd">' in text
+    assert '<img src="http://127.0.0.1:9/x.png">' in text
+    assert "root:x:0:0" not in text
+    assert b"root:x:0:0" not in result.pdf
+    # The only thing the renderer asked for is our own stylesheet.
+    assert asked == [f"{INTERNAL_BASE_URL}static/reports/pdf.css"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "FILE:///etc/passwd",
+        "http://127.0.0.1:9/x.png",
+        "https://example.org/x.png",
+        "ftp://example.org/x.png",
+        "https://rights-desk.invalid/etc/passwd",
+        "https://rights-desk.invalid/static/../../../etc/passwd",
+        "https://rights-desk.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://rights-desk.invalid/static/reports/no-such-file.css",
+        "http://rights-desk.invalid/static/reports/pdf.css",
+        "https://rights-desk.invalid.example.org/static/reports/pdf.css",
+        "https://rights-desk.invalid/static/reports/pdf.css?x=/etc/passwd",
+        "javascript:alert(1)",
+    ],
+)
+def test_fetcher_refuses_everything_but_static_files_and_data_urls(url):
+    with pytest.raises(ResourceRefused):
+        LocalOnlyFetcher().fetch(url)
+
+
+def test_fetcher_serves_our_static_files_and_data_urls():
+    fetcher = LocalOnlyFetcher()
+    css = fetcher.fetch(f"{INTERNAL_BASE_URL}static/reports/pdf.css")
+    assert css.content_type == "text/css"
+    assert b"@page" in css.read()
+    data = fetcher.fetch("data:text/plain;base64,aGVsbG8=")
+    assert data.read() == b"hello"
+    assert fetcher.fetch("data:,plain%20text").read() == b"plain text"
+
+
+def test_a_refused_image_is_left_out_and_the_rest_renders():
+    result = html_to_pdf(
+        '<p>Kept</p><img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">'
+    )
+    assert "Kept" in pdf_text(result.pdf)
+    assert b"root:x:0:0" not in result.pdf
+
+
+def test_html_to_pdf_counts_pages_as_the_pdf_does():
+    html = "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(3))
+    result = html_to_pdf(html)
+    assert result.pages == len(PdfReader(io.BytesIO(result.pdf)).pages) == 3
+
+
+def test_render_case_file_refuses_other_document_kinds(legal):
+    with pytest.raises(ValueError, match="Not a case file"):
+        render_case_file(document=Document(kind=Document.Kind.STATISTICS, requested_by=legal))
+
+
+# --- Query count ------------------------------------------------------------------------------
+
+
+def _loader_queries(user, case, *, redacted: bool) -> int:
+    user = type(user).objects.get(pk=user.pk)  # as a worker would load it: empty caches
+    with CaptureQueriesContext(connection) as ctx:
+        load_case_file(case=case, reader=user, redacted=redacted)
+    return len(ctx.captured_queries)
+
+
+def _case_with(witnesses: int, changes: int, actor) -> Case:
+    submission = ReportSubmissionFactory(
+        witnesses=tuple(WitnessInputFactory() for _ in range(witnesses))
+    )
+    case = submit_report(submission=submission, channel=Report.Channel.WEB).report.case
+    # One assignment even in the small case: with no assignee anywhere in its history the
+    # timeline skips the query that names assignees.
+    assign_case(case=case, assignee=actor, actor=actor)
+    for index in range(changes):
+        add_note(case=case, author=actor, body=f"Note {index}")
+    return case
+
+
+@pytest.mark.parametrize("redacted", [False, True])
+def test_loader_query_count_does_not_grow_with_history_or_witnesses(legal, liaison, redacted):
+    small = _case_with(witnesses=1, changes=0, actor=legal)
+    big = _case_with(witnesses=50, changes=50, actor=legal)
+    for _ in range(5):
+        assign_case(case=big, assignee=liaison, actor=legal)
+        assign_case(case=big, assignee=legal, actor=legal)
+    big_data = load_case_file(case=big, reader=legal, redacted=False)
+    assert len(big_data.reports[0].witnesses) == 50
+    assert len(big_data.timeline) > 50
+    assert _loader_queries(legal, big, redacted=redacted) == _loader_queries(
+        legal, small, redacted=redacted
+    )
