@@ -7,6 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        # Registers the object permissions (rules predicates) of cases/access.py.
+        import cases.access  # noqa: F401
         from cases.roles import sync_role_groups
 
         # The role groups follow cases/roles.py after every migrate, so a permission added there

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 
+from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
 from intake.models import Report
 
@@ -127,7 +128,7 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
     report_rows = _rows(Report, id__in=report_ids)
     note_filter: dict[str, Any] = {"case_id": case.pk}
-    if not user.has_perm("cases.view_legal_notes"):  # type: ignore[union-attr]
+    if not reads_legal_notes(user):
         note_filter["visibility"] = CaseNote.Visibility.STAFF
     note_rows = _rows(CaseNote, **note_filter)
 

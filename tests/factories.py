@@ -1,6 +1,8 @@
 """Test data. Reports are made through `submit_report`, as in real life, so every factory-made
 case has the history rows a real one would."""
 
+import struct
+import zlib
 from datetime import timedelta
 
 import factory
@@ -74,3 +76,34 @@ class ReportSubmissionFactory(factory.Factory):
     language = "en"
     consent_to_contact = True
     consent_to_share_with_liaison = False
+
+
+def png_bytes(colour: bytes = b"\xcc\x33\x33") -> bytes:
+    """A real 1x1 PNG of the given RGB colour, so tests need no binary fixture."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + colour)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def report_with_evidence(
+    *, consent_to_share_with_liaison: bool, name: str = "photo.png", data: bytes | None = None
+):
+    """A web report with one evidence file, filed through `submit_report`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from intake.inputs import EvidenceInput
+    from intake.services import submit_report
+
+    upload = SimpleUploadedFile(name, data or png_bytes(), content_type="image/png")
+    submission = ReportSubmissionFactory(
+        consent_to_share_with_liaison=consent_to_share_with_liaison,
+        evidence=(EvidenceInput(file=upload, description="Agents at the car"),),
+    )
+    return submit_report(submission=submission, channel="web").report

@@ -260,6 +260,8 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out pair never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Object permissions: the rules predicates of cases/access.py.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 # Last, as django-axes asks: it turns a lockout into the page below.
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
