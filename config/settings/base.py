@@ -273,6 +273,63 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # The same client address as the rate limits (only our own proxies' X-Forwarded-For entries).
 AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_ip"
 
+# --- Celery workers (reports/, intake/) ---------------------------------------------------------
+# The broker is Redis (REDIS_URL, above); without it tasks run eagerly in-process. Messages are
+# JSON only: a pickle from a compromised broker would run code in every worker.
+CELERY_RESULT_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it has finished, not when it is received, and handed back to the
+# queue if the process running it dies (killed by the OOM killer, a deploy, a crash), so a
+# render that is cut off is done again. That makes every task run at least once, so tasks are
+# idempotent and count their own attempts (reports.services.render_document): a re-queue on a
+# lost worker ignores `max_retries`.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per process: renders are long, and a prefetched message would wait
+# behind one while another worker sits idle.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Soft limit: the task gets SoftTimeLimitExceeded and the document is marked failed. Hard
+# limit: the process is killed; the sweep re-queues the row (see REPORTS_REQUEUE_AFTER_SECONDS).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged message to another worker after this many seconds. It must
+    # exceed the longest task (the hard limit above, plus retries' countdowns), or a slow render
+    # would be started a second time while the first still runs.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 5,
+}
+# A request that queues a task must not hang when the broker is down: try briefly, then let
+# the caller leave the row queued for the sweep (reports.services._enqueue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# WeasyPrint keeps caches per process; a child that grows past this (in KiB) is replaced after
+# its current task, and every child is replaced after this many tasks in any case.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# Documents still queued this long after they were handed to the broker (or never were, when
+# it was down) are handed over again by the sweep; rendering rows are re-queued once they have
+# been rendering for longer than the hard time limit (the process that had them is gone).
+REPORTS_REQUEUE_AFTER_SECONDS = env.int("REPORTS_REQUEUE_AFTER_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["reports-sweep-stale-documents"] = {
+    "task": "reports.tasks.sweep_stale_documents_task",
+    "schedule": 5 * 60,
+}
+# Document states and kinds and the documents API's error codes get names of their own in the
+# OpenAPI schema (the case API has fields named `status` and `code` too; its case status keeps
+# the name it had).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "StatusEnum": "cases.models.Case.Status",
+        "DocumentStatusEnum": "reports.models.Document.Status",
+        "DocumentKindEnum": "reports.models.Document.Kind",
+        "DocumentErrorCodeEnum": "reports.api.documents.DocumentAPIErrorCode",
+    }
+)
+
 # --- Statistics (reports/statistics.py) ---------------------------------------------------------
 # Tonight's figures for every report, stored as a snapshot the page and the API serve all day.
 # The task lives in reports/statistics_tasks.py; autodiscovery finds only `tasks` modules.

@@ -1,12 +1,26 @@
 """Test settings: the base settings, with fast password hashing and mail kept in memory."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
-# Tests that need a real broker start their own worker; the rest run tasks in-process.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests that need a real broker start their own worker; the rest run tasks in-process. The
+# worker those tests start reads these settings too, with CELERY_TASK_ALWAYS_EAGER=false.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+# Test hook, read by reports.services.render_document and set only by the worker tests: sleep
+# this many seconds before rendering, so a test can kill the worker in the middle of a render.
+RENDER_TEST_DELAY_SECONDS = env.float("RENDER_TEST_DELAY_SECONDS", default=0)  # noqa: F405
+# SQLite's in-memory test database lives in one process; a test database in a file can be
+# shared with the Celery worker the worker tests start (pytest-django creates and drops it).
+# One file per test run, so two runs at once never share one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(BASE_DIR / "test-artifacts" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
