@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from cases.access import visible_cases, visible_notes
+from cases.access import downloadable_evidence, visible_cases, visible_notes
 from cases.models import Case, CaseNote
 from cases.search import search
 from intake.models import Encounter, Evidence, Report
@@ -159,3 +159,8 @@ def case_contents(*, user: User, case: Case) -> CaseDetail:
     merged = list(Case.objects.filter(merged_into=case).only("pk", "reference", "title"))
     return CaseDetail(case=case, reports=reports, notes=notes, merged_cases=merged)
 
+
+def evidence_for_download(*, user: User, evidence_id: int) -> Evidence | None:
+    """The evidence if `user` may download its file, else None: callers answer 404 both for a
+    file that does not exist and for one that is not theirs to have."""
+    return downloadable_evidence(user).select_related("report").filter(pk=evidence_id).first()

@@ -10,19 +10,19 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from cases import workflow
-from cases.access import require_permission
+from cases.access import can_download_evidence, require_permission
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote, CaseSequence
 from cases.priority import compute_priority
 from cases.roles import role_of
 from cases.search import refresh_search_text
-from intake.models import EncounterKind, Report
+from intake.models import EncounterKind, Evidence, Report
 
 User = AbstractBaseUser
 
 
 def _save(
-    instance: Case | CaseNote | Report,
+    instance: Case | CaseNote | Evidence | Report,
     *,
     actor: User | None,
     reason: str,
@@ -227,3 +227,18 @@ def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reas
     _save(survivor, actor=actor, reason=f"Merged in {merged}: {reason}", update_fields=[])
     refresh_search_text([survivor.pk, *(d.pk for d in others)])
     return refresh_priority(case=survivor, actor=actor, reason=f"Priority after merging {merged}")
+
+
+@transaction.atomic
+def record_evidence_download(*, evidence: Evidence, actor: User) -> Evidence:
+    """Count one download of `evidence`'s file by `actor`, as a history row naming them.
+
+    Called by the views that serve the file, before they send it. Refuses (role_not_permitted)
+    anyone `cases.access.can_download_evidence` does not allow.
+    """
+    if not can_download_evidence(actor, evidence):
+        raise CaseError(ErrorCode.ROLE_NOT_PERMITTED, "Your role may not download this file.")
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    locked.download_count += 1
+    _save(locked, actor=actor, reason="Downloaded", update_fields=["download_count"])
+    return locked

@@ -1,5 +1,6 @@
 """One chronological list of who changed what, when and why on a case: the simple-history rows
-of the case, its reports and the notes the reader may see, with each change's before and after.
+of the case, its reports, their evidence files (added, downloaded) and the notes the reader may
+see, with each change's before and after.
 
 Runs a fixed number of queries: one per history table, plus one each to name the users and
 cases that changed fields point to.
@@ -16,7 +17,7 @@ from django.db.models import Model
 
 from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
-from intake.models import Report
+from intake.models import Evidence, Report
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -34,6 +35,7 @@ CASE_FIELDS = {
 }
 REPORT_FIELDS = {"case_id": "Case"}
 NOTE_FIELDS = {"body": "Note", "visibility": "Visibility"}
+EVIDENCE_FIELDS = {"download_count": "Downloads"}
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -99,7 +101,8 @@ def _entries(
         for name, label in fields.items():
             new = getattr(row, name)
             old = getattr(before, name) if before is not None else None
-            if before is None and row.history_type == "+" and new in (None, ""):
+            # A new record's empty fields and zero counts say nothing.
+            if before is None and row.history_type == "+" and new in (None, "", 0):
                 continue
             if before is None or old != new:
                 changes.append(Change(name, label, _display(name, old, users, refs),
@@ -122,8 +125,8 @@ def _entries(
 
 
 def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
-    """Every recorded change to `case`, its reports and the notes `user` may read, oldest
-    first."""
+    """Every recorded change to `case`, its reports, their evidence files and the notes `user`
+    may read, oldest first."""
     case_rows = _rows(Case, id=case.pk)
     report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
     report_rows = _rows(Report, id__in=report_ids)
@@ -131,6 +134,7 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     if not reads_legal_notes(user):
         note_filter["visibility"] = CaseNote.Visibility.STAFF
     note_rows = _rows(CaseNote, **note_filter)
+    evidence_rows = _rows(Evidence, report_id__in=report_ids)
 
     user_ids = {r.assignee_id for r in case_rows if r.assignee_id}
     users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
@@ -142,6 +146,9 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
         *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs),
         *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users, refs),
         *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs),
+        *_entries(
+            evidence_rows, EVIDENCE_FIELDS, lambda r: f"Evidence {r.original_name}", users, refs
+        ),
     ]
     entries.sort(key=lambda e: (e.when, e.history_id))
     return entries

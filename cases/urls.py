@@ -27,4 +27,7 @@ urlpatterns = [
     path("cases/<str:reference>/due-date/", views.due_date, name="due-date"),
     path("cases/<str:reference>/notes/", views.add_note, name="add-note"),
     path("cases/<str:reference>/merge/", views.merge, name="merge"),
+    path(
+        "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
+    ),
 ]

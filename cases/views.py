@@ -16,14 +16,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
-from cases.access import can_see_identity
+from cases.access import can_download_evidence, can_see_identity
 from cases.conflicts import Conflict, case_conflicts
 from cases.exceptions import CaseError
 from cases.forms import (
@@ -40,10 +40,17 @@ from cases.forms import (
 )
 from cases.models import Case
 from cases.roles import role_of
-from cases.selectors import case_contents, case_detail, case_queue, status_counts
+from cases.selectors import (
+    case_contents,
+    case_detail,
+    case_queue,
+    evidence_for_download,
+    status_counts,
+)
 from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
-from intake.models import Agency, Encounter, EncounterKind, Report, ReportFact
+from intake import evidence as evidence_files
+from intake.models import Agency, Encounter, EncounterKind, Evidence, Report, ReportFact
 
 PAGE_SIZE = 25
 
@@ -187,11 +194,18 @@ class FactRow:
 
 
 @dataclass
+class EvidenceRow:
+    file: Evidence
+    may_download: bool
+
+
+@dataclass
 class ReportView:
     report: Report
     show_identity: bool
     encounter: Encounter | None
     facts: list[FactRow] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
 
 
 @dataclass
@@ -245,6 +259,10 @@ def _render_case(
             show_identity=can_see_identity(user, report),
             encounter=_encounter(report),
             facts=[FactRow(fact, fact.topic in disputed) for fact in report.facts.all()],
+            evidence=[
+                EvidenceRow(file, can_download_evidence(user, file))
+                for file in report.evidence.all()
+            ],
         )
         for report in contents.reports
     ]
@@ -407,3 +425,24 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
         }
 
     return _act(request, reference, lambda r, case: MergeForm(r.POST, user=r.user), perform)
+
+
+# --- Evidence ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def download_evidence(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """An evidence file, for the roles cases/access.py allows; 404 for everyone else, exactly as
+    for a file that does not exist. Each download is recorded in the file's history."""
+    evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
+    if evidence is None:
+        raise Http404(_("No such file."))
+    # Opened first, so a file that cannot be read is not counted as downloaded.
+    response = evidence_files.file_response(evidence)
+    try:
+        services.record_evidence_download(evidence=evidence, actor=request.user)
+    except BaseException:
+        response.close()
+        raise
+    return response

@@ -6,16 +6,24 @@ gave is kept as data only.
 """
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from intake.models import Evidence
 
 ALLOWED_MIME_PREFIXES = ("image/", "video/", "audio/")
 ALLOWED_MIME_TYPES = {"application/pdf"}
@@ -83,3 +91,34 @@ def store_file(upload: File, inspected: InspectedFile) -> str:
 def delete_stored(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
+_MAX_DOWNLOAD_STEM = 100
+
+
+def download_name(original_name: str, stored_name: str) -> str:
+    """The name a downloaded file is offered under: the name the person gave, without its path
+    and extension, reduced to ASCII letters, digits, dashes and underscores (nothing a header
+    or a file system could misread), plus the extension of the type found in its bytes, so a
+    file is never offered as something it is not."""
+    stem = PurePosixPath(original_name.replace("\\", "/")).stem
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    stem = _UNSAFE_NAME_CHARACTERS.sub("_", stem).strip("_-")[:_MAX_DOWNLOAD_STEM]
+    extension = PurePosixPath(stored_name).suffix.lower()
+    return f"{stem or 'evidence'}{extension}"
+
+
+def file_response(evidence: "Evidence") -> FileResponse:
+    """The stored file as a download: never shown inline, never cached, never sniffed as
+    another type. The caller decides who may have it and records that they did."""
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=download_name(evidence.original_name, evidence.file.name),
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -283,6 +283,9 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     description = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Raised by cases.services.record_evidence_download; each download is a history row with
+    # the user who downloaded the file.
+    download_count = models.PositiveIntegerField(default=0, editable=False)
 
     history = HistoricalRecords()
 

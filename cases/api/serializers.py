@@ -12,13 +12,14 @@ from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.access import can_see_identity
+from cases.access import can_download_evidence, can_see_identity
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.selectors import SORTS
@@ -399,15 +400,30 @@ class EncounterSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    """Metadata only; the file itself is not served by this API."""
+    """Metadata, and where your role may have the file (cases.access.can_download_evidence),
+    the address to download it from."""
+
+    download_url = serializers.SerializerMethodField(
+        help_text="`GET` it for the file; null where your role may not download it (a liaison, "
+        "without the complainant's consent to share with liaisons)."
+    )
 
     class Meta:
         model = Evidence
         fields = [
             "id", "original_name", "content_type", "size", "sha256", "description",
-            "uploaded_at",
+            "uploaded_at", "download_count", "download_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, evidence: Evidence) -> str | None:
+        request = self.context.get("request")
+        if request is None or not can_download_evidence(request.user, evidence):
+            return None
+        return request.build_absolute_uri(
+            reverse("cases_api:evidence-download", kwargs={"evidence_id": evidence.pk})
+        )
 
 
 class FactSerializer(serializers.Serializer):

@@ -18,4 +18,9 @@ urlpatterns = [
     path("cases/<str:reference>/merge/", views.CaseMergeView.as_view(), name="case-merge"),
     path("cases/<str:reference>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path("cases/<str:reference>/history/", views.CaseHistoryView.as_view(), name="case-history"),
+    path(
+        "evidence/<int:evidence_id>/download/",
+        views.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
 ]

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -55,9 +56,23 @@ from cases.conflicts import Conflict, find_conflicts
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote
 from cases.roles import role_of
-from cases.selectors import QueueFilters, case_contents, case_detail, case_queue, status_counts
-from cases.services import add_note, assign_case, merge_cases, transition_case
+from cases.selectors import (
+    QueueFilters,
+    case_contents,
+    case_detail,
+    case_queue,
+    evidence_for_download,
+    status_counts,
+)
+from cases.services import (
+    add_note,
+    assign_case,
+    merge_cases,
+    record_evidence_download,
+    transition_case,
+)
 from cases.timeline import case_timeline
+from intake import evidence as evidence_files
 from intake.models import Report
 
 TAG = "Cases"
@@ -458,3 +473,56 @@ class CaseAssignView(CaseAPIView):
             reason=body.validated_data["reason"],
         )
         return Response(_summary(case))
+
+
+# -- Evidence files -------------------------------------------------------------------------
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """A file answers whatever the client accepts; errors are still JSON."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class EvidenceDownloadView(CaseAPIView):
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="download_evidence",
+        tags=[TAG],
+        summary="Download an evidence file",
+        description="The file as an attachment, with its stored content type; compare it with "
+        "the evidence's `sha256`. Legal staff may download every file, police liaisons only "
+        "those of reports whose complainant consented to sharing with liaisons; for anyone "
+        "else the file answers 404 like one that does not exist. Each download is recorded in "
+        "the evidence's history with the user.",
+        parameters=[
+            OpenApiParameter(
+                "evidence_id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                description="The evidence's `id` in a case's reports.",
+            )
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file."
+            ),
+            401: _401,
+            403: _403,
+            404: _error("`not_found`: no file you may download has this id."),
+        },
+    )
+    def get(self, request: Request, evidence_id: int) -> FileResponse:
+        evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
+        if evidence is None:
+            raise exceptions.NotFound(_("No file you may download has this id."))
+        response = evidence_files.file_response(evidence)
+        try:
+            record_evidence_download(evidence=evidence, actor=request.user)
+        except BaseException:
+            response.close()
+            raise
+        return response
