@@ -268,6 +268,13 @@ def test_receipt_secret_is_shown_once_and_kept_nowhere(client):
     assert Report.objects.count() == 1
 
 
+def test_receipt_offers_no_language_switch_that_would_lose_the_secret(client):
+    walk_to_review(client, photo=False)
+    receipt = client.post(url("review"), {}).content.decode()
+    assert "/i18n/setlang/" not in receipt
+    assert "/i18n/setlang/" in client.get(reverse("intake:status")).content.decode()
+
+
 def test_no_acknowledgement_without_consent_to_contact(client, django_capture_on_commit_callbacks):
     answers = {**ANSWERS, "contact": {"email": "ana@example.org"}}
     walk_to_review(client, answers, photo=False)
