@@ -17,5 +17,6 @@ urlpatterns = [
     path("report/", include("intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/statistics/", include("reports.urls")),
+    path("staff/documents/", include("reports.document_urls")),
     path("staff/", include("cases.urls")),
 ]
