@@ -13,7 +13,6 @@ asks for one and shows its progress.
 """
 
 import csv
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,15 +20,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.forms import error_summary
+from reports.access import may_download, visible_documents
 from reports.charts import count_text, figure_panels
 from reports.forms import StatisticsFilterForm, filters_query
 from reports.models import Document, StatisticsSnapshot
+from reports.services import DocumentError, request_statistics_document
 from reports.statistics import (
     SMALL_CELL_THRESHOLD,
     StatisticsFilters,
@@ -121,15 +122,6 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _statistics_document_service() -> Callable[..., Document] | None:
-    """The document pipeline's entry point, if it is installed (reports/services.py)."""
-    try:
-        module = importlib.import_module("reports.services")
-    except ImportError:
-        return None
-    return getattr(module, "request_statistics_document", None)
-
-
 @statistics_staff
 @require_POST
 def export_pdf(request: HttpRequest) -> HttpResponse:
@@ -139,32 +131,25 @@ def export_pdf(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Correct the filters before asking for a PDF."))
         return redirect(_page_url(filters))
-    request_document = _statistics_document_service()
-    if request_document is None:
-        messages.error(request, _("PDF export is not available on this installation yet."))
-        return redirect(_page_url(filters))
     current = current_figures(filters=filters)
     snapshot = current.snapshot or build_snapshot(
         filters=filters, actor=request.user, trigger=StatisticsSnapshot.Trigger.ON_DEMAND
     )
-    document = request_document(snapshot=snapshot, actor=request.user)
+    try:
+        document = request_statistics_document(snapshot=snapshot, actor=request.user)
+    except DocumentError as error:
+        messages.error(request, error.message)
+        return redirect(_page_url(filters))
     return redirect("reports:document", pk=document.pk)
-
-
-def _download_url(document: Document) -> str | None:
-    for name in ("reports_api:document-download", "documents_api:document-download"):
-        try:
-            return reverse(name, kwargs={"pk": document.pk})
-        except NoReverseMatch:
-            continue
-    return None
 
 
 @statistics_staff
 @require_http_methods(["GET", "HEAD"])
 def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(
-        Document.objects.select_related("snapshot"), pk=pk, kind=Document.Kind.STATISTICS
+        visible_documents(request.user).select_related("snapshot"),
+        pk=pk,
+        kind=Document.Kind.STATISTICS,
     )
     if document.snapshot is None:
         raise Http404
@@ -174,8 +159,8 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot": document.snapshot,
         "described": describe_filters(StatisticsFilters.from_dict(document.snapshot.filters)),
         "waiting": waiting,
-        "download_url": _download_url(document)
-        if document.status == Document.Status.READY
+        "download_url": reverse("reports_api:document-download", kwargs={"pk": document.pk})
+        if document.status == Document.Status.READY and may_download(request.user, document)
         else None,
         "back_url": _page_url(StatisticsFilters.from_dict(document.snapshot.filters)),
     }

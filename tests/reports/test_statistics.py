@@ -661,43 +661,43 @@ def test_page_and_csv_are_suppressed_for_someone_who_may_not_see_every_identity(
 # --- The PDF ---------------------------------------------------------------------------------
 
 
-def test_pdf_export_asks_the_workers_and_shows_the_documents_progress(
-    client, legal, monkeypatch
-):
-    asked = []
-
-    def request_statistics_document(*, snapshot, actor):
-        asked.append((snapshot, actor))
-        return Document.objects.create(
-            kind=Document.Kind.STATISTICS, snapshot=snapshot, requested_by=actor
-        )
-
-    monkeypatch.setattr(
-        "reports.views._statistics_document_service", lambda: request_statistics_document
-    )
+def test_pdf_export_queues_a_document_and_shows_its_progress(client, legal):
     _generated()
     client.force_login(legal)
+    # The broker gets the document only once the request's transaction commits; not here.
     response = client.post(PAGE + "export.pdf", {"agency": "ice"})
     document = Document.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:document", kwargs={"pk": document.pk})
-    snapshot, actor = asked[0]
-    assert (snapshot.filters_key, actor) == (StatisticsFilters(agencies=("ice",)).key, legal)
+    assert (document.kind, document.status, document.requested_by) == (
+        Document.Kind.STATISTICS, Document.Status.QUEUED, legal)
+    assert document.snapshot.filters_key == StatisticsFilters(agencies=("ice",)).key
     html = client.get(response["Location"]).content.decode()
     assert '<dd id="document-status">Queued</dd>' in html
     assert 'id="document-refresh"' in html
+    assert 'id="document-download"' not in html
     # A second PDF of the same filters the same day uses the same snapshot.
     client.post(PAGE + "export.pdf", {"agency": "ice"})
-    assert asked[1][0] == snapshot
     assert StatisticsSnapshot.objects.count() == 1
+    assert {d.snapshot_id for d in Document.objects.all()} == {document.snapshot_id}
 
 
-def test_pdf_export_without_the_document_pipeline_says_so(client, legal, monkeypatch):
-    monkeypatch.setattr("reports.views._statistics_document_service", lambda: None)
+def test_pdf_export_is_rendered_by_the_worker_and_downloadable(
+    client, legal, django_capture_on_commit_callbacks
+):
+    _seed()
     client.force_login(legal)
-    response = client.post(PAGE + "export.pdf", follow=True)
-    assert "PDF export is not available" in response.content.decode()
-    assert not Document.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PAGE + "export.pdf")
+    document = Document.objects.get()
+    assert document.status == Document.Status.READY, document.error
+    html = client.get(response["Location"]).content.decode()
+    assert '<dd id="document-status">Ready</dd>' in html
+    download = reverse("reports_api:document-download", kwargs={"pk": document.pk})
+    assert f'href="{download}"' in html
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("role", ROLES)
