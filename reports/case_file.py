@@ -112,7 +112,7 @@ class ReportRow:
     source_outlet: str
     narrative: str
     # False where the reader may not see who the people are (cases.access.can_see_identity):
-    # their identity fields are then withheld even in the full file.
+    # their identity fields are then withheld even in the full file (_hide_identities).
     identity_shown: bool
     complainants: tuple[ComplainantRow, ...]
     encounter: EncounterRow | None
@@ -241,14 +241,17 @@ def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
         timeline=tuple(timeline),
         redacted=False,
     )
-    if not redacted:
-        return data
-    names, phrases = known_identities(data)
-    return replace(_redact(data, names, phrases), redacted=True)
+    if redacted:
+        # Known identities come from the rows as loaded, before anything is withheld for this
+        # reader, so free text is scrubbed of names the reader was never shown as well.
+        names, phrases = known_identities(data)
+        return replace(_redact(data, names, phrases), redacted=True)
+    return replace(data, reports=tuple(_hide_identities(report) for report in reports))
 
 
 def known_identities(data: CaseFileData) -> tuple[list[str], list[str]]:
-    """The names, and the contacts and addresses, that a redacted file must not contain."""
+    """The names, and the contacts, addresses and evidence file names, that a redacted file
+    must not contain."""
     names: list[str] = []
     phrases: list[str] = []
     for report in data.reports:
@@ -261,6 +264,8 @@ def known_identities(data: CaseFileData) -> tuple[list[str], list[str]]:
             phrases.append(witness.contact)
         if report.encounter is not None:
             phrases.append(report.encounter.address)
+        # Withheld in the manifest, so withheld wherever else they are quoted (the timeline).
+        phrases += [item.original_name for item in report.evidence]
     return [n for n in names if n], [p for p in phrases if p]
 
 
@@ -279,6 +284,21 @@ def _source_label(report: Report) -> str:
 
 def _withhold(row: Any, names: frozenset[str]) -> Any:
     return replace(row, **{name: WITHHELD for name in names if getattr(row, name)})
+
+
+def _hide_identities(report: ReportRow) -> ReportRow:
+    """The full file's report for a reader who may not see who its people are."""
+    if report.identity_shown:
+        return report
+    return replace(
+        report,
+        complainants=tuple(
+            _withhold(person, WITHHELD_FIELDS[Complainant]) for person in report.complainants
+        ),
+        witnesses=tuple(
+            _withhold(witness, WITHHELD_FIELDS[Witness]) for witness in report.witnesses
+        ),
+    )
 
 
 def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> ReportRow:
@@ -306,9 +326,6 @@ def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> Rep
         )
         for witness in report.witnesses.all()
     )
-    if not identity_shown:
-        complainants = tuple(_withhold(p, WITHHELD_FIELDS[Complainant]) for p in complainants)
-        witnesses = tuple(_withhold(w, WITHHELD_FIELDS[Witness]) for w in witnesses)
     return ReportRow(
         tracking_code=report.tracking_code,
         channel=str(report.get_channel_display()),

@@ -70,7 +70,8 @@ SCRUBBED_FIELDS: Mapping[type, frozenset[str]] = {
     ),
     Evidence: frozenset({"description"}),
     CaseNote: frozenset({"body"}),
-    TimelineEntry: frozenset({"reason"}),
+    # The subject names the record, and an evidence file by its original name.
+    TimelineEntry: frozenset({"subject", "reason"}),
     Change: frozenset({"before", "after"}),
 }
 
@@ -85,6 +86,7 @@ EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 # Seven to fifteen digits (counted in _phone), optionally with a leading +, parentheses,
 # spaces, dots or dashes between groups. Dates shaped like 2026-01-07 or 01/07/2026 and digits
 # inside codes (RD-2026-000123, hashes) are left alone.
+_WITHHELD_RUN = re.compile(re.escape(WITHHELD) + r"(?:\s+" + re.escape(WITHHELD) + r")+")
 _DATE = r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?!\d)"
 PHONE = re.compile(rf"(?<![\w+.-])(?!{_DATE})\+?\(?\d[\d\s().-]{{5,}}\d(?![\w-])")
 
@@ -141,4 +143,7 @@ def redact_text(text: str, *, names: Iterable[str], phrases: Iterable[str] = ())
             re.IGNORECASE,
         )
         text = pattern.sub(WITHHELD, text)
-    return PHONE.sub(_phone, text)
+    text = PHONE.sub(_phone, text)
+    # "Ana Restrepo" written without the middle name leaves two withheld parts; one marker says
+    # the same and does not tell how many words the name had.
+    return _WITHHELD_RUN.sub(WITHHELD, text)
