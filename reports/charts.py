@@ -24,7 +24,7 @@ FONT = "Source Sans Pro Web, Helvetica Neue, Helvetica, Roboto, Arial, sans-seri
 BAR_COLOUR = "#005ea2"  # USWDS primary; 7:1 against white
 TEXT_COLOUR = "#1b1b1b"
 MUTED_COLOUR = "#565c65"
-LABEL_MAX_CHARS = 34
+LABEL_MAX_CHARS = 26
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def _open_svg(chart_id: str, width: float, height: float, title: str, desc: str,
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rd-chart rd-chart--{escape(kind)}" '
         f'id="{ident}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
         f'viewBox="0 0 {_num(width)} {_num(height)}" width="100%" '
-        f'preserveAspectRatio="xMinYMin meet" font-family="{escape(FONT)}" font-size="13" '
+        f'preserveAspectRatio="xMinYMin meet" font-family="{escape(FONT)}" font-size="12" '
         f'fill="{TEXT_COLOUR}">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(desc)}</desc>',
@@ -77,8 +77,8 @@ def bar_chart(
 ) -> SafeString:
     """A horizontal bar chart: labels on the left, bars scaled to `max_value` (or the
     largest value), each value written at the end of its bar."""
-    label_width, bar_left, bar_span, row, bar_height, pad = 236.0, 244.0, 290.0, 26.0, 16.0, 6.0
-    width = bar_left + bar_span + 56
+    label_width, bar_left, bar_span, row, bar_height, pad = 200.0, 208.0, 180.0, 24.0, 15.0, 6.0
+    width = bar_left + bar_span + 48
     height = pad * 2 + max(len(bars), 1) * row
     top = _scale(bars, max_value)
     parts = _open_svg(chart_id, width, height, title, _description(summary, bars), "bars")
@@ -117,7 +117,8 @@ def column_chart(
 ) -> SafeString:
     """A column chart (months along the bottom), each value written above its column."""
     left, column, gap, plot, top_pad, label_space = 12.0, 40.0, 14.0, 160.0, 22.0, 40.0
-    width = left * 2 + max(len(bars), 1) * (column + gap)
+    # At least eight columns' room, so that two months are not drawn as wide as the page.
+    width = left * 2 + max(len(bars), 8) * (column + gap)
     height = top_pad + plot + label_space
     baseline = top_pad + plot
     top = _scale(bars, None)
