@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from weasyprint import HTML
@@ -157,8 +158,12 @@ def render_case_file(*, document: Document) -> RenderResult:
 
     The redacted kind goes through reports.redaction (names, contacts, addresses removed
     everywhere, free text included); the full kind shows what `document.requested_by` may see
-    (cases.access). Raises ValueError for any other kind.
+    (cases.access). Raises ValueError for any other kind, and PermissionDenied if the person
+    who asked may no longer export this kind or see the case: a role can change between the
+    request and the render, and a file nobody may download should not be written.
     """
+    from cases.access import visible_cases
+    from reports.access import may_export
     from reports.case_file import load_case_file
     from reports.models import Document as DocumentModel
 
@@ -169,6 +174,11 @@ def render_case_file(*, document: Document) -> RenderResult:
         raise ValueError(f"Not a case file: {document.kind}")
     redacted = document.kind == DocumentModel.Kind.REDACTED_CASE_FILE
     reader = document.requested_by
+    if not (
+        may_export(reader, document.kind)
+        and visible_cases(reader).filter(pk=document.case_id).exists()
+    ):
+        raise PermissionDenied("The person who asked may not have this case file.")
     data = load_case_file(case=document.case, reader=reader, redacted=redacted)
     with timezone.override(REPORT_TIMEZONE), translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(

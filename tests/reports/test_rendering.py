@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -203,6 +204,26 @@ def test_html_to_pdf_counts_pages_as_the_pdf_does():
     html = "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(3))
     result = html_to_pdf(html)
     assert result.pages == len(PdfReader(io.BytesIO(result.pdf)).pages) == 3
+
+
+def test_render_case_file_refuses_a_reader_whose_role_no_longer_allows_it(liaison, legal):
+    case = submit_report(
+        submission=ReportSubmissionFactory(), channel=Report.Channel.WEB
+    ).report.case
+    full_for_liaison = Document.objects.create(
+        kind=Document.Kind.CASE_FILE, case=case, requested_by=liaison
+    )
+    with pytest.raises(PermissionDenied):
+        render_case_file(document=full_for_liaison)
+    redacted = Document.objects.create(
+        kind=Document.Kind.REDACTED_CASE_FILE, case=case, requested_by=liaison
+    )
+    assert render_case_file(document=redacted).pages >= 1
+    liaison.groups.clear()
+    liaison = type(liaison).objects.get(pk=liaison.pk)  # permission caches emptied
+    redacted.requested_by = liaison
+    with pytest.raises(PermissionDenied):
+        render_case_file(document=redacted)
 
 
 def test_render_case_file_refuses_other_document_kinds(legal):
