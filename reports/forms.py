@@ -34,12 +34,12 @@ class StatisticsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = list(
+        self.fields["agency"].choices = list(  # type: ignore[attr-defined]
             Agency.objects.order_by("name").values_list("code", "name")
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("occurred_from"), data.get("occurred_to")
         if start and end and start > end:
             self.add_error("occurred_to", _("This day is before the first one."))

@@ -295,7 +295,7 @@ def must_suppress(user: User | None, *, for_sharing: bool) -> bool:
     """
     if for_sharing or user is None or not user.is_authenticated or not user.is_active:
         return True
-    return not user.has_perm("cases.view_all_identities")  # type: ignore[union-attr]
+    return not user.has_perm("cases.view_all_identities")  # type: ignore[union-attr,attr-defined]
 
 
 def _small(count: int | None, threshold: int) -> bool:
