@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     INVALID_ASSIGNEE = "invalid_assignee"
     INVALID_VISIBILITY = "invalid_visibility"
     EMPTY_NOTE = "empty_note"
+    INVALID_TAGS = "invalid_tags"
 
 
 class CaseError(Exception):

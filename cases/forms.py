@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import visible_cases
 from cases.models import Case, CaseNote
 from cases.selectors import SORTS, QueueFilters
+from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
 
 User = AbstractBaseUser | AnonymousUser
@@ -127,6 +128,13 @@ class QueueFilterForm(forms.Form):
         widget=forms.DateInput(attrs=_input(type="date"), format="%Y-%m-%d"),
     )
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=_select())
+    tag = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Cases with every tag given; separate tags with commas."),
+        widget=forms.TextInput(attrs=_input()),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -167,6 +175,7 @@ class QueueFilterForm(forms.Form):
             assignee=data.get("assignee") or "",
             has_evidence=yes_no("has_evidence"),
             weapons_drawn=yes_no("weapons_drawn"),
+            tags=tuple(split_tag_names(data.get("tag") or "")),
             text=data.get("q") or "",
             sort=data.get("sort") or "newest",
         )
@@ -270,6 +279,29 @@ class NoteForm(forms.Form):
 
     def clean_visibility(self) -> str:
         return self.cleaned_data["visibility"] or CaseNote.Visibility.STAFF
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Separate tags with commas, e.g. “media attention, needs interpreter”. Leave "
+            "empty to remove every tag."
+        ),
+        widget=forms.TextInput(attrs=_input()),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=_textarea(2)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "tags")
+        super().__init__(*args, **kwargs)
+
+    def clean_tags(self) -> list[str]:
+        return split_tag_names(self.cleaned_data["tags"])
 
 
 _REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")

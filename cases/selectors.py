@@ -40,6 +40,8 @@ class QueueFilters:
     assignee: str = ""
     has_evidence: bool | None = None
     weapons_drawn: bool | None = None
+    # Tag slugs; a case must have every one given.
+    tags: tuple[str, ...] = ()
     text: str = ""
     sort: str = "newest"
     include_merged: bool = False
@@ -87,6 +89,10 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
     if filters.weapons_drawn is not None:
         weapons = Exists(_encounters_of_case().filter(kinds__code="weapons-drawn"))
         cases = cases.filter(weapons if filters.weapons_drawn else ~weapons)
+    for name in filters.tags:
+        cases = cases.filter(
+            Exists(Case.tags.through.objects.filter(case_id=OuterRef("pk"), tag__name=name))
+        )
     return search(cases, filters.text)
 
 
@@ -134,9 +140,13 @@ def case_detail(*, user: User, reference: str) -> Case | None:
     """The case with this reference if `user` may see it, else None (callers answer 404 for
     both, so existence never leaks). Merged cases are returned as they are; callers redirect
     to `merged_into`."""
-    return visible_cases(user).select_related("assignee", "merged_into").filter(
-        reference=reference
-    ).first()
+    return (
+        visible_cases(user)
+        .select_related("assignee", "merged_into")
+        .prefetch_related("tags")
+        .filter(reference=reference)
+        .first()
+    )
 
 
 def case_contents(*, user: User, case: Case) -> CaseDetail:

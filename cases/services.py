@@ -1,28 +1,29 @@
 """The only ways a case changes. Each function is atomic, records the actor and the reason in
 the case's history, and raises CaseError with a stable code when the change is not allowed."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from cases import workflow
 from cases.access import can_download_evidence, require_permission
 from cases.exceptions import CaseError, ErrorCode
-from cases.models import Case, CaseNote, CaseSequence
+from cases.models import Case, CaseNote, CaseSequence, Tag
 from cases.priority import compute_priority
 from cases.roles import role_of
 from cases.search import refresh_search_text
+from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
 from intake.models import EncounterKind, Evidence, Report
 
 User = AbstractBaseUser
 
 
 def _save(
-    instance: Case | CaseNote | Evidence | Report,
+    instance: Case | CaseNote | Evidence | Report | Tag,
     *,
     actor: User | None,
     reason: str,
@@ -169,6 +170,63 @@ def set_due_date(*, case: Case, due_date: date | None, actor: User, reason: str 
     case.due_date = due_date
     default = f"Due date set to {due_date:%Y-%m-%d}" if due_date else "Due date removed"
     _save(case, actor=actor, reason=reason.strip() or default, update_fields=["due_date"])
+    return case
+
+
+def _tag_named(name: str, *, actor: User, reference: str) -> Tag:
+    tag = Tag.objects.filter(name=name).first()
+    if tag is not None:
+        return tag
+    try:
+        # In a savepoint: when someone else creates the same tag at the same moment, their row
+        # wins and this transaction carries on with it.
+        with transaction.atomic():
+            tag = Tag(name=name)
+            _save(tag, actor=actor, reason=f"First used on {reference}")
+    except IntegrityError:
+        tag = Tag.objects.get(name=name)
+    return tag
+
+
+@transaction.atomic
+def set_tags(*, case: Case, names: Iterable[str], actor: User, reason: str = "") -> Case:
+    """Make the case's tags exactly `names`, written as slugs ("Media attention" becomes
+    `media-attention`), creating tags not used before. One history row on the case holds the
+    new set (the case's history tracks its tags) with the reason, or one that lists what was
+    added and removed. Setting the tags it already has changes nothing."""
+    require_permission(actor, "cases.transition_case", "tag cases")
+    case = _locked(case)
+    _refuse_if_merged(case)
+    wanted = tag_slugs(names)
+    if len(wanted) > MAX_TAGS_PER_CASE:
+        raise CaseError(
+            ErrorCode.INVALID_TAGS, f"A case can have at most {MAX_TAGS_PER_CASE} tags."
+        )
+    through = Case.tags.through
+    current = dict(through.objects.filter(case=case).values_list("tag__name", "tag_id"))
+    if set(wanted) == set(current):
+        return case
+    added = [name for name in wanted if name not in current]
+    removed = sorted(set(current) - set(wanted))
+    # The links are written directly, without the related manager's signals, so that the save
+    # below makes the one history row of this change, with its actor and reason.
+    through.objects.filter(case=case, tag_id__in=[current[name] for name in removed]).delete()
+    through.objects.bulk_create(
+        [
+            through(case=case, tag=_tag_named(name, actor=actor, reference=case.reference))
+            for name in added
+        ]
+    )
+    default = "; ".join(
+        part
+        for part in (
+            f"Tagged {', '.join(added)}" if added else "",
+            f"Untagged {', '.join(removed)}" if removed else "",
+        )
+        if part
+    )
+    _save(case, actor=actor, reason=reason.strip() or default, update_fields=[])
+    refresh_search_text([case.pk])
     return case
 
 

@@ -2,8 +2,8 @@
 of the case, its reports, their evidence files (added, downloaded) and the notes the reader may
 see, with each change's before and after.
 
-Runs a fixed number of queries: one per history table, plus one each to name the users and
-cases that changed fields point to.
+Runs a fixed number of queries: one per history table (the case's tags have one of their own),
+plus one each to name the users and cases that changed fields point to.
 """
 
 from collections.abc import Iterable
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
@@ -32,6 +33,8 @@ CASE_FIELDS = {
     "assignee_id": "Assignee",
     "due_date": "Due date",
     "merged_into_id": "Merged into",
+    # Not a column: the tags each history row recorded, filled in by `case_timeline`.
+    "tag_names": "Tags",
 }
 REPORT_FIELDS = {"case_id": "Case"}
 NOTE_FIELDS = {"body": "Note", "visibility": "Visibility"}
@@ -128,6 +131,14 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     """Every recorded change to `case`, its reports, their evidence files and the notes `user`
     may read, oldest first."""
     case_rows = _rows(Case, id=case.pk)
+    tags_by_row: dict[int, list[str]] = {row.history_id: [] for row in case_rows}
+    tag_history = apps.get_model("cases", "HistoricalCase_tags")
+    for history_id, name in tag_history.objects.filter(history__id=case.pk).values_list(
+        "history_id", "tag__name"
+    ):
+        tags_by_row.setdefault(history_id, []).append(name)
+    for row in case_rows:
+        row.tag_names = ", ".join(sorted(tags_by_row[row.history_id]))
     report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
     report_rows = _rows(Report, id__in=report_ids)
     note_filter: dict[str, Any] = {"case_id": case.pk}

@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/<str:reference>/assign/", views.assign, name="assign"),
     path("cases/<str:reference>/priority/", views.priority, name="priority"),
     path("cases/<str:reference>/due-date/", views.due_date, name="due-date"),
+    path("cases/<str:reference>/tags/", views.tags, name="tags"),
     path("cases/<str:reference>/notes/", views.add_note, name="add-note"),
     path("cases/<str:reference>/merge/", views.merge, name="merge"),
     path(

@@ -34,6 +34,7 @@ from cases.forms import (
     NoteForm,
     PriorityForm,
     QueueFilterForm,
+    TagsForm,
     TransitionForm,
     case_workers,
     error_summary,
@@ -237,6 +238,7 @@ def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
         ),
         "priority": PriorityForm(initial={"priority": case.priority}),
         "due": DueDateForm(initial={"due_date": case.due_date}),
+        "tags": TagsForm(initial={"tags": ", ".join(tag.name for tag in case.tags.all())}),
         "note": NoteForm(may_write_legal=user.has_perm("cases.view_legal_notes")),
         "merge": MergeForm(user=user),
     }
@@ -388,6 +390,18 @@ def due_date(request: HttpRequest, reference: str) -> HttpResponse:
         return _("Due date saved.")
 
     return _act(request, reference, lambda r, case: DueDateForm(r.POST), perform)
+
+
+@login_required
+@require_POST
+def tags(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        services.set_tags(
+            case=case, names=data["tags"], actor=request.user, reason=data["reason"]
+        )
+        return _("Tags saved.")
+
+    return _act(request, reference, lambda r, case: TagsForm(r.POST), perform)
 
 
 @login_required

@@ -41,6 +41,7 @@ class APIErrorCode(models.TextChoices):
     INVALID_ASSIGNEE = ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers."
     INVALID_VISIBILITY = ErrorCode.INVALID_VISIBILITY, "Not a note visibility."
     EMPTY_NOTE = ErrorCode.EMPTY_NOTE, "A note cannot be empty."
+    INVALID_TAGS = ErrorCode.INVALID_TAGS, "Too many tags for one case."
     INVALID = "invalid", "Some body fields are wrong; `errors` names each one."
     INVALID_PARAMETER = "invalid_parameter", "Some query parameters are wrong; `errors` names them."
     MALFORMED_REQUEST = "malformed_request", "The body could not be parsed."
@@ -165,6 +166,13 @@ class CaseQueueQuerySerializer(StrictInputSerializer):
     )
     has_evidence = serializers.BooleanField(required=False, allow_null=True, default=None)
     weapons_drawn = serializers.BooleanField(required=False, allow_null=True, default=None)
+    tag = CommaListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=20,
+        help_text="Tags; a case must have every one given. Written as on the case "
+        "(`media-attention`) or as typed (`Media attention`).",
+    )
     q = serializers.CharField(
         required=False,
         max_length=200,
@@ -226,6 +234,16 @@ class MergeInputSerializer(StrictInputSerializer):
         help_text="References of the cases to merge into this one; this case survives.",
     )
     reason = serializers.CharField(max_length=2000, allow_blank=True)
+
+
+class TagsInputSerializer(StrictInputSerializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=100,
+        help_text="Every tag the case should have; the others are removed. Written as slugs "
+        "(`Media attention` becomes `media-attention`); new ones are created.",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class AssignInputSerializer(StrictInputSerializer):

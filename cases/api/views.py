@@ -49,6 +49,7 @@ from cases.api.serializers import (
     MergeInputSerializer,
     NoteInputSerializer,
     NoteSerializer,
+    TagsInputSerializer,
     TimelineEntrySerializer,
     TransitionInputSerializer,
 )
@@ -69,8 +70,10 @@ from cases.services import (
     assign_case,
     merge_cases,
     record_evidence_download,
+    set_tags,
     transition_case,
 )
+from cases.tagging import tag_slugs
 from cases.timeline import case_timeline
 from intake import evidence as evidence_files
 from intake.models import Report
@@ -256,6 +259,7 @@ class CaseListView(CaseAPIView):
             assignee=params.get("assignee", ""),
             has_evidence=params["has_evidence"],
             weapons_drawn=params["weapons_drawn"],
+            tags=tuple(tag_slugs(params.get("tag", ()))),
             text=params.get("q", ""),
             sort=params["ordering"],
             include_merged=params["include_merged"],
@@ -469,6 +473,37 @@ class CaseAssignView(CaseAPIView):
         case = assign_case(
             case=case,
             assignee=assignee,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return Response(_summary(case))
+
+
+class CaseTagsView(CaseAPIView):
+    @extend_schema(
+        operation_id="set_case_tags",
+        tags=[TAG],
+        summary="Set a case's tags",
+        description="The case gets exactly the tags given (an empty list removes them all), "
+        "at most 20, written as slugs. The change is one history row with the reason, or one "
+        "listing what was added and removed.",
+        parameters=[REFERENCE],
+        request=TagsInputSerializer,
+        responses={
+            200: CaseSummarySerializer,
+            400: _body_errors("`invalid_tags`, `case_merged`"),
+            401: _401,
+            403: _error("`role_not_permitted`: your role may not tag cases."),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        body = TagsInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = set_tags(
+            case=case,
+            names=body.validated_data["tags"],
             actor=request.user,
             reason=body.validated_data["reason"],
         )
