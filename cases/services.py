@@ -3,6 +3,7 @@ the case's history, and raises CaseError with a stable code when the change is n
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from cases.priority import compute_priority
 from cases.roles import role_of
 from cases.search import refresh_search_text
 from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
+from cases.tasks import notify_assignee
 from intake.models import EncounterKind, Evidence, Report
 
 User = AbstractBaseUser
@@ -127,7 +129,8 @@ def transition_case(
 @transaction.atomic
 def assign_case(*, case: Case, assignee: User | None, actor: User, reason: str = "") -> Case:
     """Assign `case` to `assignee` (or unassign it with None). The assignee must be able to
-    work on cases."""
+    work on cases, and is told by e-mail once the change is committed, unless they assigned it
+    to themselves or already had it."""
     require_permission(actor, "cases.assign_case", "assign cases")
     case = _locked(case)
     _refuse_if_merged(case)
@@ -135,9 +138,13 @@ def assign_case(*, case: Case, assignee: User | None, actor: User, reason: str =
         assignee.is_active and assignee.has_perm("cases.transition_case")
     ):
         raise CaseError(ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers.")
+    previous = case.assignee_id
     case.assignee = assignee  # type: ignore[assignment]
     default = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
     _save(case, actor=actor, reason=reason.strip() or default, update_fields=["assignee"])
+    if assignee is not None and assignee.pk not in (previous, actor.pk):
+        # After commit, so a rolled-back assignment (a refused bulk action) sends nothing.
+        transaction.on_commit(partial(notify_assignee.delay, case.pk, assignee.pk, actor.pk))
     return case
 
 

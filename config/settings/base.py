@@ -247,6 +247,8 @@ CELERY_BEAT_SCHEDULE = {
 LOGIN_URL = "cases:login"
 LOGIN_REDIRECT_URL = "cases:queue"
 LOGOUT_REDIRECT_URL = "cases:login"
+# Where staff reach this site, for links in e-mails sent from tasks (which have no request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Failed sign-ins (staff pages and the admin) are counted per user name and address together by
 # django-axes; after AXES_FAILURE_LIMIT of them that pair is locked out for AXES_COOLOFF_TIME,
