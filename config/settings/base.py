@@ -4,8 +4,6 @@ With nothing set this is the embedded default: SQLite in the project folder, Cel
 eagerly in-process, files under ./media, DEBUG on. `production.py` only hardens it.
 """
 
-import sys
-
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
@@ -175,13 +173,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every step of every render at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
-
-if DEBUG and "pytest" not in sys.modules:
-    sys.stderr.write(
-        "\n*** Rights Desk is running with DEBUG on (the embedded default). This is for "
-        "development only: never expose it to the public or load real reports into it. ***\n\n"
-    )
 
 # Reasons are sentences a person wrote; the library's default column holds only 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
