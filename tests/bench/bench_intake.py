@@ -1,0 +1,129 @@
+"""R1, R2 and R3: the public intake API, `POST /api/v1/reports/`.
+
+The report: one complainant who gave an e-mail address, an encounter with three kinds and two
+agencies, two witnesses. With consent to contact the acknowledgement e-mail is queued to
+Redis after commit; a Celery worker takes it (and sends nothing: the bench mail backend).
+
+- R1: intake throughput ÷ the minimal JSON view's, on the same gunicorn (history on).
+- R2: intake throughput with simple-history on ÷ off (a second gunicorn, BENCH_HISTORY=false).
+- R3: intake p50 latency, one client at a time, with the acknowledgement queued ÷ the same
+  report without consent to contact, so nothing is queued.
+
+Each run adds a few thousand reports (and cases) to the database it runs on.
+
+    .venv/bin/python -m tests.bench.bench_intake [--json PATH]
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.bench import harness
+from tests.bench.harness import Figure, Results, alternate, check, load
+
+INTAKE = "/api/v1/reports/"
+
+
+def payload(*, consent_to_contact: bool = True) -> bytes:
+    return json.dumps(
+        {
+            "narrative": "Two unmarked SUVs boxed my car in on Lake Street on the way to work. "
+            "Four agents pointed guns at me and demanded my papers, then left.",
+            "language": "en",
+            "consent_to_contact": consent_to_contact,
+            "consent_to_share_with_liaison": False,
+            "complainants": [
+                {"role": "affected", "name": "Ana Example", "email": "ana@example.org"}
+            ],
+            "encounter": {
+                "occurred_at": "2026-01-12T08:15:00-06:00",
+                "occurred_at_is_approximate": True,
+                "address": "1500 E Lake St",
+                "city": "Minneapolis",
+                "state": "MN",
+                "kinds": ["boxed-in", "weapons-drawn", "papers-demanded"],
+                "agencies": ["ice", "border-patrol"],
+                "agent_count": 4,
+                "vehicle_count": 2,
+                "agents_identified": "no",
+            },
+            "witnesses": [
+                {"name": "A neighbour", "willing_to_be_contacted": True},
+                {"name": "A passer-by", "willing_to_be_contacted": False},
+            ],
+        }
+    ).encode()
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def run(results: Results) -> None:
+    harness.ensure_services()
+    harness.setup_django()
+    from cases.models import Case
+
+    before = Case.objects.count()
+    worker = harness.CeleryWorker("intake-worker")
+    history_on = harness.Server("intake-history-on")
+    history_off = harness.Server("intake-history-off", BENCH_HISTORY="false")
+    with harness.running(worker, history_on, history_off):
+        for server in (history_on, history_off):
+            status, body = harness.request(
+                server.url + INTAKE, method="POST", body=payload(), headers=JSON
+            )
+            if status != 201:
+                raise RuntimeError(f"intake answered {status}: {body[:300]!r}")
+
+        def intake(server: harness.Server, **kwargs: object) -> harness.Load:
+            return check(
+                load(server.url + INTAKE, method="POST", body=payload(), headers=JSON, **kwargs),
+                "intake",
+            )
+
+        minimal = history_on.url + "/bench/minimal/"
+        print("R1: minimal view (A) vs intake (B), requests/s", flush=True)
+        comparison = alternate(
+            lambda: check(load(minimal), "minimal").rps,
+            lambda: intake(history_on).rps,
+            unit="req/s",
+        )
+        results.add(Figure.from_comparison(
+            "R1", "Intake POST /api/v1/reports/ (complainant, encounter with 3 kinds and 2 "
+            "agencies, 2 witnesses; history on; e-mail queued on commit): throughput ÷ the "
+            "minimal view", "≥ 0.25", comparison, met=lambda r: r >= 0.25,
+            baseline="minimal JSON view", subject="intake",
+        ))
+
+        print("R2: intake with history off (A) vs on (B), requests/s", flush=True)
+        comparison = alternate(
+            lambda: intake(history_off).rps, lambda: intake(history_on).rps, unit="req/s"
+        )
+        results.add(Figure.from_comparison(
+            "R2", "Intake with simple-history on ÷ off (throughput)", "≥ 0.85", comparison,
+            met=lambda r: r >= 0.85, baseline="history off", subject="history on",
+        ))
+
+        no_mail = payload(consent_to_contact=False)
+        print("R3: intake without (A) and with (B) the task enqueue, p50 ms", flush=True)
+        comparison = alternate(
+            lambda: check(
+                load(history_on.url + INTAKE, method="POST", body=no_mail, headers=JSON,
+                     connections=1),
+                "intake",
+            ).p50_ms,
+            lambda: intake(history_on, connections=1).p50_ms,
+            unit="ms p50",
+        )
+        results.add(Figure.from_comparison(
+            "R3", "Intake p50 latency with the acknowledgement task enqueued ÷ without",
+            "≤ 1.10", comparison, met=lambda r: r <= 1.10,
+            baseline="no consent to contact (nothing queued)",
+            subject="acknowledgement queued on commit",
+        ))
+    after = Case.objects.count()
+    results.records["intake_data"] = {"cases_before": before, "cases_after": after}
+
+
+if __name__ == "__main__":
+    harness.cli_main(run)

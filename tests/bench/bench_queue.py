@@ -1,0 +1,181 @@
+"""R6 and R7, and the count the queue's paginator runs, on the database of generated cases.
+
+R6: the staff queue page filtered by status and agency, newest first, 25 rows: throughput ÷
+the minimal view's, on the same gunicorn. R7: full-text search p95 latency (one client at a
+time) for a rare and a common term ÷ the same queue without search. Also recorded: every
+count query one queue page load runs, with its EXPLAIN ANALYZE.
+
+    .venv/bin/python -m tests.bench.bench_queue [--json PATH]
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from typing import Any
+
+from tests.bench import harness
+from tests.bench.harness import Figure, Results, alternate, check, load
+
+FILTERS = {"status": "new", "agency": "ice", "sort": "newest"}
+API_FILTERS = {"status": "new", "agency": "ice", "ordering": "newest"}
+COMMON_TERM = "minneapolis"
+
+
+def staff_login(username: str = "bench-legal") -> dict[str, str]:
+    """A legal-staff user with a session cookie and an API token."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from cases.roles import Role
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=Role.LEGAL.value))
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    token, _ = Token.objects.get_or_create(user=user)
+    name = settings.SESSION_COOKIE_NAME
+    return {
+        "cookie": f"{name}={client.cookies[name].value}",
+        "token": token.key,
+        "username": username,
+    }
+
+
+def rare_term() -> str:
+    """A licence plate that appears on one generated case."""
+    from intake.models import Encounter
+
+    middle = Encounter.objects.order_by("-pk").values_list("pk", flat=True)[:1].get() // 2
+    return (
+        Encounter.objects.filter(pk__gte=middle).exclude(plates="").order_by("pk")
+        .values_list("plates", flat=True)[:1].get()
+    )
+
+
+def queue_url(base: str, path: str = "/staff/cases/", **extra: str) -> str:
+    return f"{base}{path}?{urllib.parse.urlencode({**FILTERS, **extra})}"
+
+
+def count_queries(login: dict[str, str], terms: dict[str, str]) -> dict[str, Any]:
+    """The count queries of one queue page load (page and API) and their plans, in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.cookies.load(login["cookie"])
+    pages = {
+        "queue, no filters": "/staff/cases/",
+        "queue, status + agency": "/staff/cases/?" + urllib.parse.urlencode(FILTERS),
+        **{
+            f"queue, status + agency, search {label} term": "/staff/cases/?"
+            + urllib.parse.urlencode({**FILTERS, "q": term})
+            for label, term in terms.items()
+        },
+        "API list, no filters": "/api/v1/cases/",
+        "API list, status + agency": "/api/v1/cases/?"
+        + urllib.parse.urlencode(API_FILTERS),
+    }
+    found: dict[str, Any] = {}
+    for label, path in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - started
+        assert response.status_code == 200, (path, response.status_code)
+        counts = [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        plans = []
+        for query in counts:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        found[label] = {
+            "path": path,
+            "queries": len(queries.captured_queries),
+            "seconds": round(elapsed, 4),
+            "counts": [
+                {"sql": q["sql"], "seconds": float(q["time"]), "plan": plan}
+                for q, plan in zip(counts, plans, strict=True)
+            ],
+            "slowest": sorted(
+                ({"sql": q["sql"], "seconds": float(q["time"])} for q in queries.captured_queries),
+                key=lambda q: -q["seconds"],
+            )[:3],
+        }
+    return found
+
+
+def run(results: Results) -> None:
+    harness.ensure_services()
+    harness.setup_django()
+    from cases.models import Case
+
+    cases = Case.objects.count()
+    login = staff_login()
+    terms = {"rare": rare_term(), "common": COMMON_TERM}
+    results.records["queue_data"] = {"cases": cases, "terms": terms, "filters": FILTERS}
+    print(f"R6/R7 on {cases:,} cases; search terms {terms}", flush=True)
+    results.records["queue_counts"] = count_queries(login, terms)
+
+    server = harness.Server("queue")
+    with harness.running(server):
+        session = {"Cookie": login["cookie"]}
+        minimal = server.url + "/bench/minimal/"
+        queue = queue_url(server.url)
+        # Each page is fetched once so caches are warm and failures show before timing.
+        for url in (minimal, queue, *(queue_url(server.url, q=t) for t in terms.values())):
+            status, body = harness.request(url, headers=session)
+            if status != 200:
+                raise RuntimeError(f"{url}: {status} {body[:200]!r}")
+
+        print("R6: minimal view (A) vs queue page (B), requests/s", flush=True)
+        comparison = alternate(
+            lambda: check(load(minimal), "minimal").rps,
+            lambda: check(load(queue, headers=session), "queue").rps,
+            unit="req/s",
+        )
+        results.add(Figure.from_comparison(
+            "R6", "Case queue page (status + agency filter, newest first, 25 rows) at "
+            f"{cases:,} cases: throughput ÷ the minimal view", "≥ 0.3", comparison,
+            met=lambda r: r >= 0.3, baseline="minimal JSON view", subject="queue page",
+        ))
+
+        api = f"{server.url}/api/v1/cases/?{urllib.parse.urlencode(API_FILTERS)}"
+        api_headers = {"Authorization": f"Token {login['token']}"}
+        print("R6 (API): minimal view (A) vs case list API (B), requests/s", flush=True)
+        comparison = alternate(
+            lambda: check(load(minimal), "minimal").rps,
+            lambda: check(load(api, headers=api_headers), "API list").rps,
+            unit="req/s",
+        )
+        results.add(Figure.from_comparison(
+            "R6 (API)", f"Case list API with the same filters at {cases:,} cases: throughput ÷ "
+            "the minimal view", "≥ 0.3", comparison, met=lambda r: r >= 0.3,
+            baseline="minimal JSON view", subject="GET /api/v1/cases/",
+        ))
+
+        for label, term in terms.items():
+            searched = queue_url(server.url, q=term)
+            print(f"R7 ({label} term {term!r}): queue (A) vs queue with search (B), p95 ms",
+                  flush=True)
+            comparison = alternate(
+                lambda: check(load(queue, connections=1, headers=session), "queue").p95_ms,
+                lambda url=searched: check(
+                    load(url, connections=1, headers=session), "search"
+                ).p95_ms,
+                unit="ms p95",
+            )
+            results.add(Figure.from_comparison(
+                f"R7 ({label})", f"Full-text search for a {label} term ({term!r}) at {cases:,} "
+                "cases: p95 latency ÷ the same queue without search", "≤ 5", comparison,
+                met=lambda r: r <= 5, baseline="queue without search",
+                subject=f"queue searching {term!r}",
+            ))
+
+
+if __name__ == "__main__":
+    harness.cli_main(run)
