@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 
-from cases.access import reads_legal_notes
+from cases.access import can_see_identity, reads_legal_notes
 from cases.models import Case, CaseNote
 from intake.models import Evidence, Report
 
@@ -153,13 +153,20 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     case_ids |= {r.case_id for r in report_rows}
     refs = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
 
+    # A file's name can identify the person: shown only where the reader may see identities.
+    shared = {r.id: r for r in report_rows}
+
+    def evidence_subject(row: Any) -> str:
+        report = shared.get(row.report_id)
+        if report is not None and can_see_identity(user, report):
+            return f"Evidence {row.original_name}"
+        return f"Evidence file #{row.id}"
+
     entries = [
         *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs),
         *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users, refs),
         *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs),
-        *_entries(
-            evidence_rows, EVIDENCE_FIELDS, lambda r: f"Evidence {r.original_name}", users, refs
-        ),
+        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs),
     ]
     entries.sort(key=lambda e: (e.when, e.history_id))
     return entries

@@ -426,6 +426,12 @@ class EvidenceSerializer(serializers.ModelSerializer):
         "without the complainant's consent to share with liaisons)."
     )
 
+    # A file's name can identify the person ("ana_garcia_license.jpg"): it follows the same
+    # rule as the file itself.
+    original_name = serializers.SerializerMethodField(
+        help_text="Null where your role may not download the file."
+    )
+
     class Meta:
         model = Evidence
         fields = [
@@ -433,6 +439,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "uploaded_at", "download_count", "download_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_original_name(self, evidence: Evidence) -> str | None:
+        request = self.context.get("request")
+        if request is None or not can_download_evidence(request.user, evidence):
+            return None
+        return evidence.original_name
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, evidence: Evidence) -> str | None:

@@ -617,3 +617,28 @@ def test_case_page_query_count_does_not_grow_with_reports_notes_and_history(
     for user in (liaison, legal):
         client.force_login(user)
         assert _queries(client, _case_url(big)) == _queries(client, _case_url(small))
+
+
+def test_liaison_never_sees_evidence_file_names_without_consent(client, liaison, legal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.timeline import case_timeline
+    from intake.inputs import EvidenceInput
+    from intake.services import submit_report
+    from tests.factories import ReportSubmissionFactory
+
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+           b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01"
+           b"\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
+    upload = SimpleUploadedFile("maria_gonzalez_id.png", png, content_type="image/png")
+    case = submit_report(
+        submission=ReportSubmissionFactory(evidence=(EvidenceInput(file=upload),)),
+        channel="web",
+    ).report.case
+    url = f"/staff/cases/{case.reference}/"
+    client.force_login(liaison)
+    assert "maria_gonzalez" not in client.get(url).content.decode()
+    assert "maria_gonzalez" not in client.get(f"/api/v1/cases/{case.reference}/").content.decode()
+    assert not any("maria_gonzalez" in e.subject for e in case_timeline(user=liaison, case=case))
+    client.force_login(legal)
+    assert "maria_gonzalez_id.png" in client.get(url).content.decode()
