@@ -6,7 +6,8 @@ from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+# The worker tests give their Celery worker and themselves a folder of their own.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")  # noqa: F405
 # Tests that need a real broker start their own worker; the rest run tasks in-process. The
 # worker those tests start reads these settings too, with CELERY_TASK_ALWAYS_EAGER=false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
@@ -21,6 +22,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(BASE_DIR / "test-artifacts" / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
     }
+    # Two processes writing one file: a transaction takes the write lock when it begins, so
+    # one waits for the other instead of both failing ("database is locked") when each holds a
+    # read lock the other needs released.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
