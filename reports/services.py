@@ -117,8 +117,15 @@ def _locked(document_id: int) -> Document | None:
     return Document.objects.select_for_update().filter(pk=document_id).first()
 
 
-def _not_found() -> DocumentError:
-    return DocumentError(ErrorCode.NOT_FOUND, _("No document or case you may see has this id."))
+def case_not_found() -> DocumentError:
+    """The one refusal for a case that is missing and a case the user may not see."""
+    return DocumentError(ErrorCode.NOT_FOUND, _("No case you may see has this reference."))
+
+
+def document_not_found() -> DocumentError:
+    """The one refusal for a document that is missing, one the user may not see, and one whose
+    file their role may not have."""
+    return DocumentError(ErrorCode.NOT_FOUND, _("No document you may see has this id."))
 
 
 # --- Asking ----------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def request_document(*, case: Case, kind: str, actor: User) -> Document:
         raise DocumentError(ErrorCode.INVALID_KIND, _("Not a kind of case file."))
     case = visible_cases(actor).filter(pk=case.pk).select_related("merged_into").first()  # type: ignore[assignment]
     if case is None:
-        raise _not_found()
+        raise case_not_found()
     if not may_export(actor, kind):
         raise DocumentError(
             ErrorCode.ROLE_NOT_PERMITTED, _("Your role may not export this kind of case file.")
@@ -366,7 +373,7 @@ def get_document(*, document_id: int, actor: User) -> Document:
         .first()
     )
     if document is None:
-        raise _not_found()
+        raise document_not_found()
     return document
 
 
@@ -374,7 +381,7 @@ def case_documents(*, case: Case, actor: User, limit: int = 50) -> list[Document
     """The documents of `case` whose state `actor` may see, newest first. NOT_FOUND when they
     may not see the case."""
     if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise _not_found()
+        raise case_not_found()
     documents = visible_documents(actor).filter(case=case).select_related("case", "requested_by")
     return list(documents.order_by("-requested_at", "-pk")[:limit])
 
@@ -385,10 +392,10 @@ def record_download(*, document: Document, actor: User) -> Document:
     history ("Downloaded", by `actor`). NOT_FOUND when they may not (the same answer as a
     missing document), NOT_READY while it is not ready. Returns the row to serve."""
     if not may_download(actor, document):
-        raise _not_found()
+        raise document_not_found()
     locked = _locked(document.pk)
     if locked is None:
-        raise _not_found()
+        raise document_not_found()
     if locked.status != Document.Status.READY:
         raise DocumentError(ErrorCode.NOT_READY, _("This document is not ready yet."))
     locked.download_count += 1

@@ -6,8 +6,9 @@ from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# The worker tests give their Celery worker and themselves a folder of their own.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")  # noqa: F405
+# The worker tests give their Celery worker and themselves a folder of their own (a name of its
+# own, so a MEDIA_ROOT set for development never receives test files).
+MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")  # noqa: F405
 # Tests that need a real broker start their own worker; the rest run tasks in-process. The
 # worker those tests start reads these settings too, with CELERY_TASK_ALWAYS_EAGER=false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405

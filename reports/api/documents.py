@@ -19,7 +19,6 @@ from django.db import models
 from django.http import FileResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -35,7 +34,7 @@ from cases.api.serializers import APIErrorCode, StrictInputSerializer
 from cases.api.views import REFERENCE, case_exception_handler
 from cases.models import Case
 from reports import services
-from reports.access import may_download
+from reports.access import may_export
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
 
@@ -144,8 +143,10 @@ class DocumentSerializer(serializers.ModelSerializer):
         }
 
     def get_download_url(self, document: Document) -> str | None:
+        # Documents given to this serializer come from reports.access.visible_documents, so
+        # their case is one the user may see and the kind decides (as may_download would).
         request = self.context["request"]
-        if document.status != Document.Status.READY or not may_download(request.user, document):
+        if document.status != Document.Status.READY or not may_export(request.user, document.kind):
             return None
         return request.build_absolute_uri(
             reverse("reports_api:document-download", kwargs={"pk": document.pk})
@@ -173,10 +174,11 @@ class DocumentAPIView(APIView):
 
 class CaseDocumentsView(DocumentAPIView):
     def _case(self, reference: str) -> Case:
-        # Only the lookup by reference; request_document decides whether the caller may see it.
+        # Only the lookup by reference: the services decide whether the caller may see it, and
+        # refuse a hidden case with the same error as this.
         case = Case.objects.filter(reference=reference).first()
         if case is None:
-            raise DocumentError(ErrorCode.NOT_FOUND, _("No case you may see has this reference."))
+            raise services.case_not_found()
         return case
 
     @extend_schema(

@@ -156,7 +156,7 @@ class Worker:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "CI": os.environ.get("CI", ""),
             **self.env,
         }
