@@ -1,0 +1,144 @@
+"""R4 and the render worker's memory, on a scratch database the benchmark creates and drops.
+
+- R4a: a typical case file (one report, 5 witnesses, 50 history rows) ÷ a warm one-page hello
+  rendered through the same `html_to_pdf`, with the same print stylesheet, in the same process.
+- R4b: the time per page of a long case file (four reports, 250 history rows) ÷ the typical
+  one's.
+- Memory: a Celery worker (one process, not recycled during the run) renders the typical case
+  file 200 times through the documents pipeline; its resident memory after 20 renders and after
+  200, and its peak.
+
+    .venv/bin/python -m tests.bench.bench_pdf [--json PATH]
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.bench import harness
+from tests.bench.harness import Figure, Results, alternate
+
+HELLO = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Hello</title>'
+    '<link rel="stylesheet" href="/static/reports/pdf.css"></head>'
+    "<body><h2>Hello</h2><p>Hello, world.</p></body></html>"
+)
+MEMORY_RENDERS = 200
+MEMORY_EARLY = 20
+
+
+def _timed(render: Any, times: int) -> tuple[float, Any]:
+    started = time.perf_counter()
+    for _ in range(times):
+        result = render()
+    return (time.perf_counter() - started) / times * 1000, result
+
+
+def _wait_ready(ids: list[int], timeout: float) -> None:
+    from reports.models import Document
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = set(Document.objects.filter(pk__in=ids).values_list("status", flat=True))
+        if states <= {Document.Status.READY}:
+            return
+        if Document.Status.FAILED in states:
+            raise RuntimeError("A render failed; see the worker's log.")
+        time.sleep(0.25)
+    raise RuntimeError("Renders did not finish in time.")
+
+
+def memory(results: Results, case: Any, who: Any) -> None:
+    from reports.models import Document
+    from reports.services import request_document
+
+    worker = harness.CeleryWorker(
+        "render-worker", database_url=harness.scratch_url(),
+        # Not recycled during the measurement, so growth shows; production recycles.
+        extra=("--max-tasks-per-child=100000", "--max-memory-per-child=0"),
+    )
+    with harness.running(worker):
+        child = worker.children()[0]
+        series: list[dict[str, int]] = [{"renders": 0, **harness.memory_kib(child)}]
+        done = 0
+        for batch in (MEMORY_EARLY, MEMORY_RENDERS - MEMORY_EARLY):
+            ids = [
+                request_document(case=case, kind=Document.Kind.CASE_FILE, actor=who.legal).pk
+                for _ in range(batch)
+            ]
+            _wait_ready(ids, timeout=batch * 20)
+            done += batch
+            series.append({"renders": done, **harness.memory_kib(child)})
+            print(f"    after {done} renders: {series[-1]}", flush=True)
+        if worker.children() != [child]:
+            raise RuntimeError("The worker process was replaced during the measurement.")
+    early, late = series[1]["VmRSS"], series[2]["VmRSS"]
+    results.records["render_memory"] = series
+    results.add(Figure(
+        id="Memory", measure=f"Render worker resident memory after {MEMORY_RENDERS} case-file "
+        f"renders ÷ after {MEMORY_EARLY}", target="≤ 1.2", value=late / early,
+        met=late / early <= 1.2,
+        baseline=f"after {MEMORY_EARLY}: {early / 1024:.0f} MiB",
+        subject=f"after {MEMORY_RENDERS}: {late / 1024:.0f} MiB; peak while rendering "
+        f"{series[2]['VmHWM'] / 1024:.0f} MiB; before the first render "
+        f"{series[0]['VmRSS'] / 1024:.0f} MiB",
+    ))
+
+
+def run(results: Results) -> None:
+    harness.ensure_services()
+    url = harness.create_scratch_database()
+    try:
+        harness.setup_django(url)
+        from reports.models import Document
+        from reports.rendering import html_to_pdf, render_case_file
+        from tests.bench import fixtures
+
+        who = fixtures.people()
+        typical = fixtures.build_case(who=who, witnesses=5, history=50)
+        long = fixtures.build_case(who=who, witnesses=5, history=250, reports=4)
+
+        def case_file(case: Any) -> Any:
+            document = Document(kind=Document.Kind.CASE_FILE, case=case, requested_by=who.legal)
+            return lambda: render_case_file(document=document)
+
+        pages = {name: case_file(case)().pages for name, case in
+                 (("typical", typical), ("long", long))}
+        hello_pages = html_to_pdf(HELLO).pages
+        results.records["pdf_pages"] = {**pages, "hello": hello_pages}
+        print(f"R4: pages {pages}, hello {hello_pages}", flush=True)
+
+        print("R4a: hello (A) vs typical case file (B), ms per document", flush=True)
+        comparison = alternate(
+            lambda: _timed(lambda: html_to_pdf(HELLO), 10)[0],
+            lambda: _timed(case_file(typical), 1)[0],
+            unit="ms",
+        )
+        results.add(Figure.from_comparison(
+            "R4", f"Typical case file PDF ({pages['typical']} pages: 5 witnesses, 50 history "
+            "rows) ÷ a warm one-page hello with the same stylesheet, same process", "≤ 15",
+            comparison, met=lambda r: r <= 15, baseline="hello", subject="typical case file",
+        ))
+
+        print("R4b: typical (A) vs long (B) case file, ms per page", flush=True)
+        comparison = alternate(
+            lambda: _timed(case_file(typical), 1)[0] / pages["typical"],
+            lambda: _timed(case_file(long), 1)[0] / pages["long"],
+            unit="ms/page",
+        )
+        results.add(Figure.from_comparison(
+            "R4 (pages)", f"Long case file ({pages['long']} pages: 4 reports, 250 history "
+            f"rows): time per page ÷ the typical file's ({pages['typical']} pages)", "≤ 2",
+            comparison, met=lambda r: r <= 2, baseline="typical", subject="long",
+        ))
+        memory(results, typical, who)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        harness.drop_scratch_database()
+
+
+if __name__ == "__main__":
+    harness.cli_main(run)
