@@ -199,6 +199,42 @@ def test_the_service_refuses_hidden_cases_like_missing_ones(no_role_user, case):
     assert refused.value.code == ErrorCode.NOT_FOUND
 
 
+def test_legal_staff_ask_for_a_statistics_pdf_and_it_renders_with_the_real_renderer(
+    legal, liaison, case, django_capture_on_commit_callbacks
+):
+    from reports.statistics import StatisticsFilters, build_snapshot
+
+    snapshot = build_snapshot(filters=StatisticsFilters(), actor=legal)
+    with pytest.raises(DocumentError) as refused:
+        services.request_statistics_document(snapshot=snapshot, actor=liaison)
+    assert refused.value.code == ErrorCode.ROLE_NOT_PERMITTED
+    with django_capture_on_commit_callbacks(execute=True):
+        document = services.request_statistics_document(snapshot=snapshot, actor=legal)
+    document.refresh_from_db()
+    assert (document.kind, document.status, document.case) == ("statistics", "ready", None)
+    assert document.pages >= 1
+    assert default_storage.open(document.file.name).read().startswith(b"%PDF")
+    assert _client(liaison).get(f"/api/v1/documents/{document.pk}/").status_code == 404
+    response = _client(legal).get(f"/api/v1/documents/{document.pk}/download/")
+    assert response.status_code == 200
+    assert "statistics" in response["Content-Disposition"]
+
+
+def test_a_case_file_asked_for_in_the_embedded_default_is_a_real_pdf(
+    legal, case, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _ask(legal, case, Document.Kind.REDACTED_CASE_FILE)
+    state = _client(legal).get(f"/api/v1/documents/{response.json()['id']}/").json()
+    assert state["status"] == "ready", state["error"]
+    assert state["pages"] >= 1
+    assert len(state["sha256"]) == 64
+    pdf = b"".join(_client(legal).get(state["download_url"]).streaming_content)
+    assert pdf.startswith(b"%PDF")
+    assert hashlib.sha256(pdf).hexdigest() == state["sha256"]
+    assert len(pdf) == state["size"]
+
+
 # --- Rendering -----------------------------------------------------------------------------
 
 
