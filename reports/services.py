@@ -171,9 +171,10 @@ def request_document(*, case: Case, kind: str, actor: User) -> Document:
     """
     if kind not in CASE_FILE_KINDS:
         raise DocumentError(ErrorCode.INVALID_KIND, _("Not a kind of case file."))
-    case = visible_cases(actor).filter(pk=case.pk).select_related("merged_into").first()  # type: ignore[assignment]
-    if case is None:
+    visible = visible_cases(actor).filter(pk=case.pk).select_related("merged_into").first()
+    if visible is None:
         raise case_not_found()
+    case = visible
     if not may_export(actor, kind):
         raise DocumentError(
             ErrorCode.ROLE_NOT_PERMITTED, _("Your role may not export this kind of case file.")
