@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
 from cases.models import Case, CaseNote
+from cases.pagination import capped_counts
 from cases.search import search
 from intake.models import Encounter, Evidence, Report
 
@@ -115,17 +116,16 @@ def case_queue(*, user: User, filters: QueueFilters) -> QuerySet[Case]:
     )
 
 
-def status_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
-    """How many cases in each status match the other filters (one query)."""
-    rows = (
-        _filtered(user, filters, with_status=False)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
+def status_counts(
+    *, user: User, filters: QueueFilters, cap: int | None = None
+) -> dict[str, int]:
+    """How many cases in each status match the other filters, counting at most `cap + 1` in
+    each (default COUNT_CAP + 1; a count above the cap means "more than" it; see
+    cases/pagination.py), in one query."""
+    cases = _filtered(user, filters, with_status=False)
+    return capped_counts(
+        {status: cases.filter(status=status) for status in Case.Status.values}, cap=cap
     )
-    counts = {status: 0 for status in Case.Status.values}
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
 
 
 @dataclass

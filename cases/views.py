@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +39,7 @@ from cases.forms import (
     error_summary,
 )
 from cases.models import Case
+from cases.pagination import CappedPaginator
 from cases.roles import role_of
 from cases.selectors import (
     case_contents,
@@ -112,9 +112,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, workers=workers)
     form.is_valid()
     filters = form.queue_filters()
-    page = Paginator(case_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Counts stop at COUNT_CAP ("more than 1000"): see cases/pagination.py.
+    paginator = CappedPaginator(case_queue(user=request.user, filters=filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     counts = status_counts(user=request.user, filters=filters)
     context = {
         "form": form,
@@ -122,9 +122,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [_queue_row(case) for case in page.object_list],
         "status_counts": [
-            (status, label, counts[status]) for status, label in Case.Status.choices
+            (status, label, min(counts[status], paginator.cap), counts[status] > paginator.cap)
+            for status, label in Case.Status.choices
         ],
-        "total": page.paginator.count,
+        "total": paginator.shown_count,
+        "total_capped": paginator.count_capped,
         "bulk_form": BulkForm(user=request.user, workers=workers),
         "may_bulk": request.user.has_perm("cases.assign_case")
         and request.user.has_perm("cases.transition_case"),

@@ -22,6 +22,7 @@ from rest_framework import serializers
 from cases.access import can_download_evidence, can_see_identity
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
+from cases.pagination import COUNT_CAP
 from cases.selectors import SORTS
 from intake.models import Agency, Complainant, Encounter, EncounterKind, Evidence, Report, Witness
 
@@ -340,12 +341,23 @@ class CaseRowSerializer(CaseSummarySerializer):
 
 
 class CasePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Cases matching the filters, on every page.")
+    count = serializers.IntegerField(
+        help_text=f"Cases matching the filters, on every page. Counting stops at {COUNT_CAP}: "
+        "with `count_capped` true, more than `count` cases match."
+    )
+    count_capped = serializers.BooleanField(
+        help_text=f"Whether `count` is a lower bound (more than {COUNT_CAP} cases match)."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     status_counts = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="Cases per status matching every filter but `status`.",
+        help_text="Cases per status matching every filter but `status`, counted up to "
+        f"{COUNT_CAP} each (see `status_counts_capped`).",
+    )
+    status_counts_capped = serializers.ListField(
+        child=serializers.ChoiceField(choices=Case.Status.choices),
+        help_text=f"The statuses whose count is a lower bound: more than {COUNT_CAP} match.",
     )
     results = CaseRowSerializer(many=True)
 

@@ -56,6 +56,7 @@ from cases.api.serializers import (
 from cases.conflicts import Conflict, find_conflicts
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote
+from cases.pagination import CappedPaginator
 from cases.roles import role_of
 from cases.selectors import (
     QueueFilters,
@@ -215,6 +216,8 @@ class CaseAPIView(APIView):
 
 class CasePagination(PageNumberPagination):
     page_size = 25
+    # Counts stop at COUNT_CAP ("more than 1000"): see cases/pagination.py.
+    django_paginator_class = CappedPaginator
 
 
 class CaseListView(CaseAPIView):
@@ -268,12 +271,16 @@ class CaseListView(CaseAPIView):
         page = paginator.paginate_queryset(
             case_queue(user=request.user, filters=filters), request, view=self
         )
+        counted = paginator.page.paginator  # type: ignore[union-attr]
+        counts = status_counts(user=request.user, filters=filters)
         return Response(
             {
-                "count": paginator.page.paginator.count,  # type: ignore[union-attr]
+                "count": counted.shown_count,
+                "count_capped": counted.count_capped,
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
-                "status_counts": status_counts(user=request.user, filters=filters),
+                "status_counts": {name: min(n, counted.cap) for name, n in counts.items()},
+                "status_counts_capped": [name for name, n in counts.items() if n > counted.cap],
                 "results": CaseRowSerializer(page, many=True).data,
             }
         )
