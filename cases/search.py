@@ -2,8 +2,9 @@
 
 The searchable text is stored on the case (`Case.search_text`) and refreshed by the services
 that change what it is made of. On PostgreSQL it is matched with `websearch_to_tsquery`
-against a GIN-indexed tsvector (migration 0003); on SQLite every word must appear as a
-substring, which is enough for development and tests.
+against `search_vector`, a stored column the database generates from it on every write, with
+a GIN index (migration 0004); on SQLite every word must appear as a substring, which is
+enough for development and tests.
 """
 
 from collections.abc import Iterable
@@ -15,10 +16,9 @@ from django.db.models.expressions import RawSQL
 from cases.models import Case
 from intake.models import Encounter, Report
 
-# Must match the index expression of migration 0003 for PostgreSQL to use the index.
+# The generated column of migration 0004 (to_tsvector('english', search_text)), GIN-indexed.
 _MATCH = (
-    "to_tsvector('english'::regconfig, \"cases_case\".\"search_text\") "
-    "@@ websearch_to_tsquery('english'::regconfig, %s)"
+    "\"cases_case\".\"search_vector\" @@ websearch_to_tsquery('english'::regconfig, %s)"
 )
 
 
