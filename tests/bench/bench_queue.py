@@ -22,29 +22,6 @@ API_FILTERS = {"status": "new", "agency": "ice", "ordering": "newest"}
 COMMON_TERM = "minneapolis"
 
 
-def staff_login(username: str = "bench-legal") -> dict[str, str]:
-    """A legal-staff user with a session cookie and an API token."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.test import Client
-    from rest_framework.authtoken.models import Token
-
-    from cases.roles import Role
-
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name=Role.LEGAL.value))
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    token, _ = Token.objects.get_or_create(user=user)
-    name = settings.SESSION_COOKIE_NAME
-    return {
-        "cookie": f"{name}={client.cookies[name].value}",
-        "token": token.key,
-        "username": username,
-    }
-
-
 def rare_term() -> str:
     """A licence plate that appears on one generated case."""
     from intake.models import Encounter
@@ -115,7 +92,7 @@ def run(results: Results) -> None:
     from cases.models import Case
 
     cases = Case.objects.count()
-    login = staff_login()
+    login = harness.staff_login()
     terms = {"rare": rare_term(), "common": COMMON_TERM}
     results.records["queue_data"] = {"cases": cases, "terms": terms, "filters": FILTERS}
     print(f"R6/R7 on {cases:,} cases; search terms {terms}", flush=True)

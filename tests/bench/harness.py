@@ -217,6 +217,29 @@ def setup_django(database_url: str = DATABASE_URL) -> None:
     django.setup()
 
 
+def staff_login(username: str = "bench-legal") -> dict[str, str]:
+    """A legal-staff user with a session cookie and an API token."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from cases.roles import Role
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=Role.LEGAL.value))
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    token, _ = Token.objects.get_or_create(user=user)
+    name = settings.SESSION_COOKIE_NAME
+    return {
+        "cookie": f"{name}={client.cookies[name].value}",
+        "token": token.key,
+        "username": username,
+    }
+
+
 def psql(database_url: str, sql: str, *, dbname: str | None = None) -> str:
     """Run SQL with psql against the server of `database_url` (database `dbname` or its own)."""
     parts = urllib.parse.urlsplit(database_url)
