@@ -1,8 +1,12 @@
 """Statistics: how many reports and cases, by what happened, who did it, when, where and why.
 
 Every figure is a database aggregation (a GROUP BY or an aggregate), so `compute_figures` runs
-the same eight queries for ten reports or a million. Python only reshapes the handful of groups
-each query returns.
+the same five queries (six without filters) for ten reports or a million. Python only reshapes
+the handful of groups each query returns. At a million reports each query is one pass over one
+table (docs/performance.md has the plans): the total, months and places come from one grouping
+of encounters by month and place; kinds, agencies and perceived bases are counted on their
+link tables; the two shares are read off the kinds; cases by status and by priority are one
+grouping.
 
 Figures are stored in a `StatisticsSnapshot` (nightly by beat, and on demand) exactly as
 computed. Small cells are hidden when figures leave legal staff (`must_suppress`,
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
@@ -160,12 +164,27 @@ def _filtered_reports(filters: StatisticsFilters) -> QuerySet[Report]:
     return reports.order_by()
 
 
-def _has_kind(code: str) -> Exists:
-    return Exists(
-        Encounter.kinds.through.objects.filter(
-            encounter__report=OuterRef("pk"), encounterkind__code=code
+def _is_filtered(filters: StatisticsFilters) -> bool:
+    return bool(filters.occurred_from or filters.occurred_to or filters.agencies)
+
+
+def _filtered_encounters(filters: StatisticsFilters) -> QuerySet[Encounter]:
+    """The encounters of the reports `_filtered_reports` keeps: every filter is on the
+    encounter, so the figures grouped by encounter need not read the reports."""
+    encounters = Encounter.objects.all()
+    zone = timezone.get_default_timezone()
+    if filters.occurred_from:
+        start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
+        encounters = encounters.filter(occurred_at__gte=start)
+    if filters.occurred_to:
+        end = datetime.combine(filters.occurred_to + timedelta(days=1), time.min, tzinfo=zone)
+        encounters = encounters.filter(occurred_at__lt=end)
+    if filters.agencies:
+        involved = Encounter.agencies.through.objects.filter(
+            encounter=OuterRef("pk"), agency__code__in=filters.agencies
         )
-    )
+        encounters = encounters.filter(Exists(involved))
+    return encounters.order_by()
 
 
 # --- Figures -----------------------------------------------------------------------------------
@@ -175,62 +194,95 @@ def _entry(key: str | None, label: Any, count: int) -> dict[str, Any]:
     return {"key": key, "label": str(label), "count": count, "suppressed": None}
 
 
-def _by_reference(reports: QuerySet[Report], relation: str, label: str) -> list[dict[str, Any]]:
-    """Reports per row of a reference table linked to the encounter (kinds, agencies, bases)."""
-    path = f"encounter__{relation}"
+def _by_reference(
+    filters: StatisticsFilters, relation: str, label: str
+) -> list[dict[str, Any]]:
+    """Reports per row of a reference table linked to the encounter (kinds, agencies, bases).
+
+    Counted on the link table itself: a report has at most one encounter, and a link is unique
+    per encounter and row, so each link is one report and no DISTINCT (a sort of a million
+    report ids) is needed. Without filters every link counts, so no report is read at all."""
+    field = Encounter._meta.get_field(relation)
+    target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
+    links = field.remote_field.through.objects.all()  # type: ignore[union-attr]
+    if _is_filtered(filters):
+        links = links.filter(encounter__in=_filtered_encounters(filters))
     rows = (
-        reports.values(category=F(f"{path}__code"), name=F(f"{path}__{label}"))
-        .annotate(n=Count("pk", distinct=True))
+        links.values(category=F(f"{target}__code"), name=F(f"{target}__{label}"))
+        .annotate(n=Count("pk"))
         .order_by("-n", "name")
     )
-    # Reports with none of these (no kinds given, say) come back as one group with no code.
-    return [_entry(row["category"], row["name"], row["n"]) for row in rows if row["category"]]
+    return [_entry(row["category"], row["name"], row["n"]) for row in rows]
 
 
-def _by_month(reports: QuerySet[Report]) -> list[dict[str, Any]]:
+def _by_month_and_place(
+    filters: StatisticsFilters,
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The number of reports, and reports by month and by city, from one grouping of their
+    encounters by (month, place): a few hundred groups, added up here.
+
+    A report has at most one encounter, so grouping encounters groups reports. Every filter is
+    on the encounter, so with filters every report counted has one; without, the reports that
+    have none are counted apart (one index-only count) and fall under "not known"."""
     zone = timezone.get_default_timezone()
-    rows = (
-        reports.values(month=TruncMonth("encounter__occurred_at", tzinfo=zone))
-        .annotate(n=Count("pk"))
-        .order_by("month")
+    # People type city names freely: "Minneapolis", "minneapolis " and "MINNEAPOLIS" are one.
+    city = Trim(Coalesce("city", Value("")))
+    encounters = _filtered_encounters(filters)
+    rows = list(
+        encounters.annotate(place=Lower(city))
+        .values("place", month=TruncMonth("occurred_at", tzinfo=zone))
+        .annotate(n=Count("pk"), name=Min(city))
+        .order_by()
     )
-    known: list[dict[str, Any]] = []
-    unknown = 0
+    total = sum(row["n"] for row in rows)
+    if not _is_filtered(filters):
+        without = Report.objects.count() - total
+        if without:
+            rows.append({"place": "", "month": None, "n": without, "name": ""})
+            total += without
+
+    months: dict[Any, int] = {}
     for row in rows:
-        month = row["month"]
-        if month is None:
-            unknown += row["n"]
-            continue
+        months[row["month"]] = months.get(row["month"], 0) + row["n"]
+    known: list[dict[str, Any]] = []
+    unknown = months.pop(None, 0)
+    for month, count in months.items():
         if isinstance(month, datetime):
             month = timezone.localtime(month, zone) if timezone.is_aware(month) else month
-        known.append(_entry(f"{month:%Y-%m}", format_date(month, "F Y"), row["n"]))
+        known.append(_entry(f"{month:%Y-%m}", format_date(month, "F Y"), count))
     known.sort(key=lambda entry: entry["key"])
     if unknown:
         known.append(_entry(None, UNKNOWN_MONTH_LABEL, unknown))
-    return known
+
+    places: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        count, name = places.get(row["place"], (0, row["name"]))
+        places[row["place"]] = (count + row["n"], min(name, row["name"]))
+    nowhere = places.pop("", (0, ""))[0]
+    cities = [
+        _entry(place, name, count)
+        for place, (count, name) in sorted(places.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+    if nowhere:
+        cities.append(_entry(None, UNKNOWN_CITY_LABEL, nowhere))
+    return total, known, cities
 
 
-def _by_city(reports: QuerySet[Report]) -> list[dict[str, Any]]:
-    # People type city names freely: "Minneapolis", "minneapolis " and "MINNEAPOLIS" are one.
-    city = Trim(Coalesce("encounter__city", Value("")))
-    rows = (
-        reports.annotate(place=Lower(city))
-        .values("place")
-        .annotate(n=Count("pk"), name=Min(city))
-        .order_by("-n", "place")
+def _case_counts(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Cases by status and by priority, from one grouping by both."""
+    by_status: dict[str, int] = {}
+    by_priority: dict[int, int] = {}
+    for status, priority, n in (
+        cases.values_list("status", "priority").annotate(n=Count("pk")).order_by()
+    ):
+        by_status[status] = by_status.get(status, 0) + n
+        by_priority[priority] = by_priority.get(priority, 0) + n
+    return (
+        [_entry(str(value), label, by_status.get(value, 0))
+         for value, label in Case.Status.choices],
+        [_entry(str(value), label, by_priority.get(value, 0))
+         for value, label in sorted(Case.Priority.choices, reverse=True)],
     )
-    entries = [_entry(row["place"], row["name"], row["n"]) for row in rows if row["place"]]
-    unknown = sum(row["n"] for row in rows if not row["place"])
-    if unknown:
-        entries.append(_entry(None, UNKNOWN_CITY_LABEL, unknown))
-    return entries
-
-
-def _case_counts(
-    cases: QuerySet[Case], field_name: str, choices: list[tuple[Any, Any]]
-) -> list[dict[str, Any]]:
-    counts = dict(cases.values_list(field_name).annotate(n=Count("pk")).order_by())
-    return [_entry(str(value), label, counts.get(value, 0)) for value, label in choices]
 
 
 def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
@@ -243,16 +295,15 @@ def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
     """
     reports = _filtered_reports(filters)
     with translation.override(settings.LANGUAGE_CODE):
-        totals = reports.aggregate(
-            reports=Count("pk"),
-            **{share.name: Count("pk", filter=Q(_has_kind(share.kind_code))) for share in SHARES},
-        )
+        total_reports, by_month, by_city = _by_month_and_place(filters)
+        by_kind = _by_reference(filters, "kinds", "label")
+        # A report has a kind exactly when its encounter links to it: the shares are counts
+        # of kinds already made.
+        with_kind = {entry["key"]: entry["count"] for entry in by_kind}
         cases = Case.objects.filter(
             Exists(reports.filter(case=OuterRef("pk"))), merged_into__isnull=True
         )
-        by_status = _case_counts(cases, "status", Case.Status.choices)
-        by_priority = _case_counts(cases, "priority", sorted(Case.Priority.choices, reverse=True))
-        total_reports = totals["reports"]
+        by_status, by_priority = _case_counts(cases)
         return {
             "version": FIGURES_VERSION,
             "filters": filters.as_dict(),
@@ -260,18 +311,18 @@ def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
                 "reports": total_reports,
                 "cases": sum(entry["count"] for entry in by_status),
             },
-            "reports_by_kind": _by_reference(reports, "kinds", "label"),
-            "reports_by_agency": _by_reference(reports, "agencies", "name"),
-            "reports_by_month": _by_month(reports),
-            "reports_by_city": _by_city(reports),
-            "reports_by_basis": _by_reference(reports, "perceived_basis", "label"),
+            "reports_by_kind": by_kind,
+            "reports_by_agency": _by_reference(filters, "agencies", "name"),
+            "reports_by_month": by_month,
+            "reports_by_city": by_city,
+            "reports_by_basis": _by_reference(filters, "perceived_basis", "label"),
             "cases_by_status": by_status,
             "cases_by_priority": by_priority,
             "shares": {
                 share.name: {
-                    "count": totals[share.name],
+                    "count": with_kind.get(share.kind_code, 0),
                     "total": total_reports,
-                    "share": round(totals[share.name] / total_reports, 4)
+                    "share": round(with_kind.get(share.kind_code, 0) / total_reports, 4)
                     if total_reports
                     else None,
                     "suppressed": None,
