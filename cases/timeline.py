@@ -2,8 +2,9 @@
 of the case, its reports, their evidence files (added, downloaded) and the notes the reader may
 see, with each change's before and after.
 
-Runs a fixed number of queries: one per history table (the case's tags have one of their own),
-plus one each to name the users and cases that changed fields point to.
+Runs a fixed number of queries: one per history table (the case's tags have one of their own;
+the case's rows bring the assignees they name), plus one to name the cases that changed fields
+point to.
 """
 
 from collections.abc import Iterable
@@ -12,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 
@@ -62,11 +62,11 @@ class TimelineEntry:
     history_id: int = 0
 
 
-def _rows(model: type[Model], **filters: Any) -> list[Any]:
+def _rows(model: type[Model], *related: str, **filters: Any) -> list[Any]:
     history = model.history.model  # type: ignore[attr-defined]
     return list(
         history.objects.filter(**filters)
-        .select_related("history_user")
+        .select_related("history_user", *related)
         .order_by("history_date", "history_id")
     )
 
@@ -130,7 +130,9 @@ def _entries(
 def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     """Every recorded change to `case`, its reports, their evidence files and the notes `user`
     may read, oldest first."""
-    case_rows = _rows(Case, id=case.pk)
+    # Assignees come with the rows, so naming them costs no query of its own (and the count
+    # does not depend on whether the case was ever assigned).
+    case_rows = _rows(Case, "assignee", id=case.pk)
     tags_by_row: dict[int, list[str]] = {row.history_id: [] for row in case_rows}
     tag_history = apps.get_model("cases", "HistoricalCase_tags")
     for history_id, name in tag_history.objects.filter(history__id=case.pk).values_list(
@@ -147,8 +149,7 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     note_rows = _rows(CaseNote, **note_filter)
     evidence_rows = _rows(Evidence, report_id__in=report_ids)
 
-    user_ids = {r.assignee_id for r in case_rows if r.assignee_id}
-    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    users = {r.assignee_id: r.assignee.get_username() for r in case_rows if r.assignee}
     case_ids = {r.merged_into_id for r in case_rows if r.merged_into_id}
     case_ids |= {r.case_id for r in report_rows}
     refs = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
