@@ -22,25 +22,45 @@ _MATCH = (
 )
 
 
+# The encounter fields that are searched, in the order they are stored.
+ENCOUNTER_FIELDS = ("address", "city", "plates", "vehicle_description")
+
+
+def search_text_for(
+    *,
+    title: str,
+    tags: Iterable[str] = (),
+    narratives: Iterable[str] = (),
+    places: Iterable[str] = (),
+) -> str:
+    """The search text of a case: its title, tags, reports' narratives, and its encounters'
+    ENCOUNTER_FIELDS (`places`, empty ones left out)."""
+    return "\n".join([title, *tags, *narratives, *(value for value in places if value)])
+
+
 def refresh_search_text(case_ids: Iterable[int]) -> None:
-    """Rebuild the stored search text of the given cases (one query to read, one per case to
-    write)."""
+    """Rebuild the stored search text of the given cases (four queries to read, one per case
+    to write)."""
     ids = list(case_ids)
-    parts: dict[int, list[str]] = {pk: [] for pk in ids}
-    for pk, title in Case.objects.filter(pk__in=ids).values_list("pk", "title"):
-        parts[pk].append(title)
+    titles = dict(Case.objects.filter(pk__in=ids).values_list("pk", "title"))
+    tags: dict[int, list[str]] = {pk: [] for pk in ids}
+    narratives: dict[int, list[str]] = {pk: [] for pk in ids}
+    places: dict[int, list[str]] = {pk: [] for pk in ids}
     for pk, name in Case.tags.through.objects.filter(case_id__in=ids).values_list(
         "case_id", "tag__name"
     ):
-        parts[pk].append(name)
+        tags[pk].append(name)
     for pk, narrative in Report.objects.filter(case_id__in=ids).values_list("case_id", "narrative"):
-        parts[pk].append(narrative)
+        narratives[pk].append(narrative)
     for row in Encounter.objects.filter(report__case_id__in=ids).values_list(
-        "report__case_id", "address", "city", "plates", "vehicle_description"
+        "report__case_id", *ENCOUNTER_FIELDS
     ):
-        parts[row[0]].extend(value for value in row[1:] if value)
-    for pk, texts in parts.items():
-        Case.objects.filter(pk=pk).update(search_text="\n".join(texts))
+        places[row[0]].extend(row[1:])
+    for pk in ids:
+        text = search_text_for(
+            title=titles.get(pk, ""), tags=tags[pk], narratives=narratives[pk], places=places[pk]
+        )
+        Case.objects.filter(pk=pk).update(search_text=text)
 
 
 def search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
