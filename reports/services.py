@@ -149,6 +149,17 @@ def _enqueue(document_id: int) -> bool:
             enqueued_at=None
         )
         return False
+    except Exception as error:
+        # Only in-process (the embedded default) does the render itself run inside delay();
+        # its failure must not turn the request that asked for it into an error page.
+        if not render_document_task.app.conf.task_always_eager:
+            raise
+        logger.warning(
+            "Document %s could not be rendered in-process (%s); it stays for the sweep.",
+            document_id,
+            type(error).__name__,
+        )
+        return False
     return True
 
 

@@ -688,3 +688,26 @@ def test_celery_acknowledges_late_and_limits_time_and_memory():
         "reports.tasks.render_document_task",
         "reports.tasks.sweep_stale_documents_task",
     }
+
+
+
+def test_in_process_render_failure_does_not_fail_the_request(
+    legal, monkeypatch, django_capture_on_commit_callbacks
+):
+    """On the embedded default the render runs inside the request: a fault there leaves the
+    document for the sweep instead of answering 500."""
+    case = named_case()
+
+    def broken(**_kwargs):
+        raise OperationalError("database went away")
+
+    monkeypatch.setattr(services, "render_document", broken)
+    monkeypatch.setattr(render_document_task, "max_retries", 0)
+    api = APIClient()
+    api.force_authenticate(legal)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/cases/{case.reference}/documents/", {"kind": "case_file"}, format="json"
+        )
+    assert response.status_code == 202
+    assert Document.objects.get().status in (Document.Status.QUEUED, Document.Status.FAILED)
