@@ -12,9 +12,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import visible_cases
 from cases.models import Case, CaseNote
-from cases.selectors import SORTS, QueueFilters
+from cases.selectors import SORTS, QueueFilters, cases_by_reference
 from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
 
@@ -330,25 +329,22 @@ class MergeForm(forms.Form):
         self._user = user
 
     def clean_duplicates(self) -> list[Case]:
-        references = list(
-            dict.fromkeys(
-                part.upper()
-                for part in _REFERENCE_SEPARATORS.split(self.cleaned_data["duplicates"])
-                if part
-            )
+        references = [
+            part.upper()
+            for part in _REFERENCE_SEPARATORS.split(self.cleaned_data["duplicates"])
+            if part
+        ]
+        return _visible(self._user, references)
+
+
+def _visible(user: User | None, references: list[str]) -> list[Case]:
+    found, missing = cases_by_reference(user=user, references=references)  # type: ignore[arg-type]
+    if missing:
+        raise forms.ValidationError(
+            _("No case with the reference %(references)s."),
+            params={"references": ", ".join(missing)},
         )
-        # A case this user may not see reads as missing, like everywhere else.
-        found = {
-            case.reference: case
-            for case in visible_cases(self._user).filter(reference__in=references)
-        }
-        missing = [reference for reference in references if reference not in found]
-        if missing:
-            raise forms.ValidationError(
-                _("No case with the reference %(references)s."),
-                params={"references": ", ".join(missing)},
-            )
-        return [found[reference] for reference in references]
+    return found
 
 
 class BulkForm(forms.Form):
@@ -399,19 +395,7 @@ class BulkForm(forms.Form):
         ]
 
     def clean_cases(self) -> list[Case]:
-        references = list(dict.fromkeys(str(value) for value in self.cleaned_data["cases"]))
-        # Cases the user may not see read as missing, like everywhere else.
-        found = {
-            case.reference: case
-            for case in visible_cases(self._user).filter(reference__in=references)
-        }
-        missing = [reference for reference in references if reference not in found]
-        if missing:
-            raise forms.ValidationError(
-                _("No case with the reference %(references)s."),
-                params={"references": ", ".join(missing)},
-            )
-        return [found[reference] for reference in references]
+        return _visible(self._user, [str(value) for value in self.cleaned_data["cases"]])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

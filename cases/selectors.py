@@ -174,3 +174,12 @@ def evidence_for_download(*, user: User, evidence_id: int) -> Evidence | None:
     """The evidence if `user` may download its file, else None: callers answer 404 both for a
     file that does not exist and for one that is not theirs to have."""
     return downloadable_evidence(user).select_related("report").filter(pk=evidence_id).first()
+
+
+def cases_by_reference(*, user: User, references: list[str]) -> tuple[list[Case], list[str]]:
+    """The cases `user` may see among `references` (in the order given, duplicates dropped),
+    and the references that name no such case. A case the user may not see is reported as
+    missing, exactly like one that does not exist."""
+    wanted = list(dict.fromkeys(references))
+    found = {c.reference: c for c in visible_cases(user).filter(reference__in=wanted)}
+    return [found[r] for r in wanted if r in found], [r for r in wanted if r not in found]

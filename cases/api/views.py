@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from cases import workflow
-from cases.access import require_permission, visible_cases
+from cases.access import require_permission
 from cases.api.serializers import (
     APIErrorCode,
     AssignInputSerializer,
@@ -63,6 +63,7 @@ from cases.selectors import (
     case_contents,
     case_detail,
     case_queue,
+    cases_by_reference,
     evidence_for_download,
     status_counts,
 )
@@ -432,18 +433,18 @@ class CaseMergeView(CaseAPIView):
         survivor = self.get_case(reference)
         body = MergeInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        wanted = list(dict.fromkeys(body.validated_data["duplicates"]))
-        found = {c.reference: c for c in visible_cases(request.user).filter(reference__in=wanted)}
-        missing = [ref for ref in wanted if ref not in found]
+        duplicates, missing = cases_by_reference(
+            user=request.user, references=body.validated_data["duplicates"]
+        )
         if missing:
             raise exceptions.ValidationError(
                 {"duplicates": [_("No case has the reference %s.") % ref for ref in missing]}
             )
-        if survivor.reference in found:
+        if any(d.pk == survivor.pk for d in duplicates):
             raise CaseError(ErrorCode.INVALID_MERGE, _("A case cannot be merged into itself."))
         case = merge_cases(
             survivor=survivor,
-            duplicates=[found[ref] for ref in wanted],
+            duplicates=duplicates,
             actor=request.user,
             reason=body.validated_data["reason"],
         )
