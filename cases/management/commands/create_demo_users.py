@@ -46,7 +46,14 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=role.value)])
-            where = "  (signs in at /admin/)" if user.is_staff else ""
-            lines.append(f"  {role.value:<15} username {username:<8} password {password}{where}")
+            where = {
+                Role.LIAISON: "/staff/",
+                Role.LEGAL: "/staff/ and /admin/",
+                Role.ADMINISTRATOR: "/admin/",
+            }[role]
+            lines.append(
+                f"  {role.value:<15} username {username:<8} password {password}  (signs in at "
+                f"http://127.0.0.1:8000{where.replace(' and /', ' and http://127.0.0.1:8000/')})"
+            )
         self.stdout.write("Demo logins (passwords are new each time this command runs):")
         self.stdout.write("\n".join(lines))
