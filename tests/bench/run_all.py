@@ -104,8 +104,9 @@ def generated(results: dict[str, dict[str, Any]], started: datetime, seconds: fl
     ]
     data = records.get("queue_data", {})
     if data:
-        lines += [f"Database: {data['cases']:,} generated cases "
-                  f"(`manage.py generate_synthetic_cases`)."]
+        lines += [f"Database: {data['cases']:,} cases, generated with `manage.py "
+                  "generate_synthetic_cases` (plus those filed by earlier runs of the intake "
+                  "benchmark)."]
     intake = records.get("intake_data")
     if intake:
         lines += [f"The intake benchmark added {intake['cases_after'] - intake['cases_before']:,}"
