@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
-from cases.access import can_download_evidence, can_see_identity
+from cases.access import can_download_evidence, can_see_identity, readable_text
 from cases.conflicts import Conflict, case_conflicts
 from cases.exceptions import CaseError
 from cases.forms import (
@@ -51,7 +51,7 @@ from cases.selectors import (
 from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
 from intake import evidence as evidence_files
-from intake.models import Agency, Encounter, EncounterKind, Evidence, Report, ReportFact
+from intake.models import Agency, Encounter, EncounterKind, Evidence, Report, ReportFact, Witness
 
 PAGE_SIZE = 25
 
@@ -203,10 +203,18 @@ class EvidenceRow:
 
 
 @dataclass
+class WitnessRow:
+    witness: Witness
+    statement: str
+
+
+@dataclass
 class ReportView:
     report: Report
     show_identity: bool
     encounter: Encounter | None
+    narrative: str = ""
+    witnesses: list[WitnessRow] = field(default_factory=list)
     facts: list[FactRow] = field(default_factory=list)
     evidence: list[EvidenceRow] = field(default_factory=list)
 
@@ -262,6 +270,11 @@ def _render_case(
             report=report,
             show_identity=can_see_identity(user, report),
             encounter=_encounter(report),
+            narrative=readable_text(user, report, report.narrative),
+            witnesses=[
+                WitnessRow(witness, readable_text(user, report, witness.statement))
+                for witness in report.witnesses.all()
+            ],
             facts=[FactRow(fact, fact.topic in disputed) for fact in report.facts.all()],
             evidence=[
                 EvidenceRow(file, can_download_evidence(user, file))

@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.access import can_download_evidence, can_see_identity
+from cases.access import can_download_evidence, can_see_identity, readable_text
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.pagination import COUNT_CAP
@@ -401,6 +401,13 @@ class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
 
 class WitnessSerializer(_IdentityMixin, serializers.ModelSerializer):
     identity_fields = ("name", "contact")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        data["statement"] = readable_text(user, instance.report, instance.statement)
+        return data
+
     identity_withheld = serializers.BooleanField(read_only=True)
     name = serializers.CharField(read_only=True, allow_null=True)
     contact = serializers.CharField(read_only=True, allow_null=True)
@@ -497,6 +504,12 @@ class ReportSerializer(serializers.ModelSerializer):
             "encounter", "witnesses", "evidence", "facts",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        data["narrative"] = readable_text(user, instance, instance.narrative)
+        return data
 
     @extend_schema_field(SourceSerializer(allow_null=True))
     def get_source(self, report: Report) -> dict[str, Any] | None:

@@ -642,3 +642,28 @@ def test_liaison_never_sees_evidence_file_names_without_consent(client, liaison,
     assert not any("maria_gonzalez" in e.subject for e in case_timeline(user=liaison, case=case))
     client.force_login(legal)
     assert "maria_gonzalez_id.png" in client.get(url).content.decode()
+
+
+def test_narratives_and_statements_withhold_names_the_liaison_may_not_see(client, liaison, legal):
+    from intake.inputs import ComplainantInput
+    from intake.services import submit_report
+    from tests.factories import ReportSubmissionFactory, WitnessInputFactory
+
+    submission = ReportSubmissionFactory(
+        narrative="Agents stopped Marisol Quintero on Lake St. Call her at 612-555-0199.",
+        complainants=(ComplainantInput(role="affected", name="Marisol Quintero",
+                                       email="marisol@example.org"),),
+        witnesses=(WitnessInputFactory(name="Tomas Whitfield",
+                                       statement="Tomas Whitfield here: I saw Marisol cry."),),
+    )
+    case = submit_report(submission=submission, channel="web").report.case
+    client.force_login(liaison)
+    for url in (f"/staff/cases/{case.reference}/", f"/api/v1/cases/{case.reference}/"):
+        body = client.get(url).content.decode()
+        for secret in ("Marisol", "Quintero", "Whitfield", "612-555-0199"):
+            assert secret not in body, (url, secret)
+        assert "Lake St" in body
+    client.force_login(legal)
+    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert "Agents stopped Marisol Quintero" in page
+    assert "I saw Marisol cry" in page

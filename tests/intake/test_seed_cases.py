@@ -74,9 +74,9 @@ def test_other_incidents_are_cases_of_their_own():
         OFFICER_TITLE,
         "St. Paul city employees stopped in traffic by federal agents",
         "Hennepin County residents stopped and questioned because of their skin colour",
-        "Renee Good shot and killed by an ICE officer in Minneapolis on January 7",
+        "Woman shot and killed by an ICE officer in Minneapolis on January 7",
         "Man injured in an ICE incident after a traffic stop",
     }
-    shooting = Case.objects.get(title__startswith="Renee Good")
+    shooting = Case.objects.get(title__startswith="Woman shot")
     assert shooting.priority == Case.Priority.URGENT
     assert shooting.reports.count() == 3
