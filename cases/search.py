@@ -14,7 +14,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cases.models import Case
-from intake.models import Encounter, Report
+from intake.models import Complainant, Encounter, Report, Witness
 
 # The generated column of migration 0004 (to_tsvector('english', search_text)), GIN-indexed.
 _MATCH = (
@@ -32,16 +32,49 @@ def search_text_for(
     tags: Iterable[str] = (),
     narratives: Iterable[str] = (),
     places: Iterable[str] = (),
+    names: Iterable[str] = (),
 ) -> str:
     """The search text of a case: its title, tags, reports' narratives, and its encounters'
-    ENCOUNTER_FIELDS (`places`, empty ones left out)."""
-    return "\n".join([title, *tags, *narratives, *(value for value in places if value)])
+    ENCOUNTER_FIELDS (`places`, empty ones left out).
+
+    The `names` of the people in the reports (and any e-mail or phone number) are taken out of
+    the narratives: every case worker searches the same text, and a liaison who may not see
+    who filed must not learn it by searching for a name and getting the case back.
+    """
+    # The project's one redaction rule lives with the exports, which build on this app.
+    from reports.redaction import redact_text
+
+    names = [name for name in names if name]
+    scrubbed = [redact_text(narrative, names=names) for narrative in narratives]
+    return "\n".join([title, *tags, *scrubbed, *(value for value in places if value)])
+
+
+def _people_names(ids: list[int]) -> dict[int, list[str]]:
+    """Names of the complainants (people, not organisations) and witnesses of each case."""
+    from reports.redaction import INSTITUTIONAL_ROLES
+
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    for pk, name in (
+        Complainant.objects.filter(report__case_id__in=ids)
+        .exclude(role__in=INSTITUTIONAL_ROLES)
+        .exclude(name="")
+        .values_list("report__case_id", "name")
+    ):
+        names[pk].append(name)
+    for pk, name in (
+        Witness.objects.filter(report__case_id__in=ids)
+        .exclude(name="")
+        .values_list("report__case_id", "name")
+    ):
+        names[pk].append(name)
+    return names
 
 
 def refresh_search_text(case_ids: Iterable[int]) -> None:
-    """Rebuild the stored search text of the given cases (four queries to read, one per case
+    """Rebuild the stored search text of the given cases (six queries to read, one per case
     to write)."""
     ids = list(case_ids)
+    names = _people_names(ids)
     titles = dict(Case.objects.filter(pk__in=ids).values_list("pk", "title"))
     tags: dict[int, list[str]] = {pk: [] for pk in ids}
     narratives: dict[int, list[str]] = {pk: [] for pk in ids}
@@ -58,7 +91,11 @@ def refresh_search_text(case_ids: Iterable[int]) -> None:
         places[row[0]].extend(row[1:])
     for pk in ids:
         text = search_text_for(
-            title=titles.get(pk, ""), tags=tags[pk], narratives=narratives[pk], places=places[pk]
+            title=titles.get(pk, ""),
+            tags=tags[pk],
+            narratives=narratives[pk],
+            places=places[pk],
+            names=names[pk],
         )
         Case.objects.filter(pk=pk).update(search_text=text)
 

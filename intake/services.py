@@ -228,6 +228,8 @@ def _write(
                 title=case.title,
                 narratives=[report.narrative],
                 places=[getattr(encounter, name) for name in ENCOUNTER_FIELDS],
+                names=[p.name for p in submission.complainants]
+                + [w.name for w in submission.witnesses],
             )
         )
     else:

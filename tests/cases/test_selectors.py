@@ -179,3 +179,21 @@ def test_timeline_shows_who_changed_what_and_why(liaison, legal):
     assert not any("privileged" in c.after for e in entries for c in e.changes)
     legal_view = case_timeline(user=legal, case=case)
     assert any("privileged" in c.after for e in legal_view for c in e.changes)
+
+
+def test_search_never_matches_the_names_of_the_people_in_a_report(liaison):
+    from intake.inputs import ComplainantInput
+
+    submission = ReportSubmissionFactory(
+        narrative="Agents grabbed Marisol Quintero outside the bakery on Lake St.",
+        complainants=(ComplainantInput(role="affected", name="Marisol Quintero"),),
+        witnesses=(WitnessInputFactory(name="Tomas Whitfield"),),
+    )
+    case = submit_report(submission=submission, channel=Report.Channel.WEB).report.case
+    assert _refs(liaison, text="Quintero") == set()
+    assert _refs(liaison, text="Marisol") == set()
+    assert _refs(liaison, text="bakery") == {case.reference}
+    # Rebuilt text (a report added, a merge) keeps the names out as well.
+    submit_report(submission=ReportSubmissionFactory(), channel="staff", actor=liaison, case=case)
+    assert _refs(liaison, text="Quintero") == set()
+    assert _refs(liaison, text="bakery") == {case.reference}
