@@ -20,6 +20,7 @@ from cases.search import refresh_search_text
 from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
 from cases.tasks import notify_assignee
 from intake.models import EncounterKind, Evidence, Report
+from reports.tallies import count_case
 
 User = AbstractBaseUser
 
@@ -75,13 +76,16 @@ def open_case(*, title: str, priority: int, actor: User | None, reason: str) -> 
         computed_priority=priority,
     )
     _save(case, actor=actor, reason=reason)
+    # Counted now: the caller (submit_report) adds the case's first report in this transaction.
+    count_case(before=None, after=(case.status, case.priority))
     return case
 
 
 def refresh_priority(*, case: Case, actor: User | None, reason: str) -> Case:
     """Recompute the priority from the worst encounter kind in all the case's reports.
 
-    An overridden priority stays as it is; only the computed value beside it moves."""
+    An overridden priority stays as it is; only the computed value beside it moves. `case`
+    must be locked (or new) in the caller's transaction."""
     worst = EncounterKind.objects.filter(encounters__report__case=case).aggregate(
         worst=Max("severity")
     )["worst"]
@@ -90,10 +94,13 @@ def refresh_priority(*, case: Case, actor: User | None, reason: str) -> Case:
         case.priority_override_reason or case.priority == computed
     ):
         return case
+    before = case.priority
     case.computed_priority = computed
     if not case.priority_override_reason:
         case.priority = computed
     _save(case, actor=actor, reason=reason, update_fields=["computed_priority", "priority"])
+    if case.merged_into_id is None:
+        count_case(before=(case.status, before), after=(case.status, case.priority))
     return case
 
 
@@ -123,6 +130,7 @@ def transition_case(
         reason=reason.strip() or default,
         update_fields=["status", "status_changed_at", "close_reason"],
     )
+    count_case(before=(source, case.priority), after=(to, case.priority))
     return case
 
 
@@ -158,6 +166,7 @@ def override_priority(*, case: Case, priority: int, actor: User, reason: str) ->
     priority = Case.Priority(priority)
     if not reason.strip():
         raise CaseError(ErrorCode.REASON_REQUIRED, "Changing the priority needs a reason.")
+    before = case.priority
     case.priority = priority
     case.priority_override_reason = "" if priority == case.computed_priority else reason.strip()
     _save(
@@ -166,6 +175,7 @@ def override_priority(*, case: Case, priority: int, actor: User, reason: str) ->
         reason=reason.strip(),
         update_fields=["priority", "priority_override_reason"],
     )
+    count_case(before=(case.status, before), after=(case.status, case.priority))
     return case
 
 
@@ -270,6 +280,7 @@ def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reas
     for case in [survivor, *others]:
         _refuse_if_merged(case)
     for duplicate in others:
+        count_case(before=(duplicate.status, duplicate.priority), after=None)
         for report in duplicate.reports.all():
             report.case = survivor
             _save(

@@ -311,5 +311,9 @@ def generate_synthetic_cases(*, count: int, seed: int = 1, chunk_size: int = 200
         done += size
         if progress:
             progress(done, time.perf_counter() - started)
+    # Bulk inserts bypass the services that keep the statistics tallies: recount them once.
+    from reports.tallies import rebuild_tallies
+
+    rebuild_tallies()
     return GenerationResult(cases=done, rows=generator.rows,
                             seconds=time.perf_counter() - started)

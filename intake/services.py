@@ -27,6 +27,7 @@ from intake.models import (
     ReportFact,
     Witness,
 )
+from reports import tallies
 
 DEFAULT_REASONS = {
     Report.Channel.WEB: "submitted via web form",
@@ -140,7 +141,10 @@ def _write(
         PerceivedBasis, list(enc.perceived_basis_codes), "encounter.perceived_basis"
     )
     new_case = case is None
-    if case is None:
+    if case is not None:
+        # Locked until commit: its priority and counts move with this report.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+    else:
         case = open_case(
             title=title or _title_for(kinds, enc.city),
             priority=compute_priority(kind.severity for kind in kinds),
@@ -197,6 +201,13 @@ def _write(
     _link(encounter, "kinds", kinds)
     _link(encounter, "agencies", agencies)
     _link(encounter, "perceived_basis", bases)
+    tallies.count_report(
+        occurred_at=encounter.occurred_at,
+        city=encounter.city,
+        kinds=[kind.code for kind in kinds],
+        agencies=[agency.code for agency in agencies],
+        bases=[basis.code for basis in bases],
+    )
 
     complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]
     witnesses = [Witness(report=report, **vars(one)) for one in submission.witnesses]

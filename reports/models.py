@@ -40,6 +40,41 @@ class StatisticsSnapshot(models.Model):
         return f"Statistics at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class StatisticsTally(models.Model):
+    """One running count behind the unfiltered statistics (reports/tallies.py).
+
+    Kept current in the transaction of every write that changes a figure, so the statistics
+    for the whole database are a read of a few hundred rows rather than a scan of a million
+    reports. Derived data, rebuilt from the tables at will (`rebuild_statistics_tallies`), so
+    it keeps no history of its own: the writes it counts have theirs.
+    """
+
+    class Figure(models.TextChoices):
+        # `month` is YYYY-MM in the metro area's time ("" when not known); `key` the city
+        # as typed, trimmed ("" when not known).
+        PLACE = "place", _("Reports by month and city")
+        KIND = "kind", _("Reports by encounter kind (code)")
+        AGENCY = "agency", _("Reports by agency (code)")
+        BASIS = "basis", _("Reports by perceived basis (code)")
+        # `key` is "<status>:<priority>" of a case that has not been merged into another.
+        CASE = "case", _("Cases by status and priority")
+
+    figure = models.CharField(max_length=10, choices=Figure)
+    month = models.CharField(max_length=7, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["figure", "month", "key"], name="statistics_tally_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.month} {self.key}: {self.count}"
+
+
 class Document(models.Model):
     class Kind(models.TextChoices):
         CASE_FILE = "case_file", _("Case file")

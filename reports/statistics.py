@@ -1,12 +1,13 @@
 """Statistics: how many reports and cases, by what happened, who did it, when, where and why.
 
-Every figure is a database aggregation (a GROUP BY or an aggregate), so `compute_figures` runs
-the same five queries (six without filters) for ten reports or a million. Python only reshapes
-the handful of groups each query returns. At a million reports each query is one pass over one
-table (docs/performance.md has the plans): the total, months and places come from one grouping
-of encounters by month and place; kinds, agencies and perceived bases are counted on their
-link tables; the two shares are read off the kinds; cases by status and by priority are one
-grouping.
+Without filters, the figures are read from running tallies that every report and case change
+keeps current (reports/tallies.py): one query of a few hundred rows, at ten reports or a
+million. With filters (a date range, agencies), every figure is a database aggregation over
+the tables, the same five queries (six without filters, when asked to `scan`) at any size:
+the total, months and places come from one grouping of encounters by month and place; kinds,
+agencies and perceived bases are counted on their link tables; cases by status and by
+priority are one grouping. Python only reshapes the groups either way, with the same code, so
+both give the same figures (docs/performance.md has the plans and the timings).
 
 Figures are stored in a `StatisticsSnapshot` (nightly by beat, and on demand) exactly as
 computed. Small cells are hidden when figures leave legal staff (`must_suppress`,
@@ -23,14 +24,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from intake.models import Encounter, Report
+from reports import tallies
 from reports.models import StatisticsSnapshot
 
 if TYPE_CHECKING:
@@ -194,87 +196,58 @@ def _entry(key: str | None, label: Any, count: int) -> dict[str, Any]:
     return {"key": key, "label": str(label), "count": count, "suppressed": None}
 
 
-def _by_reference(
-    filters: StatisticsFilters, relation: str, label: str
-) -> list[dict[str, Any]]:
-    """Reports per row of a reference table linked to the encounter (kinds, agencies, bases).
-
-    Counted on the link table itself: a report has at most one encounter, and a link is unique
-    per encounter and row, so each link is one report and no DISTINCT (a sort of a million
-    report ids) is needed. Without filters every link counts, so no report is read at all."""
-    field = Encounter._meta.get_field(relation)
-    target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
-    links = field.remote_field.through.objects.all()  # type: ignore[union-attr]
-    if _is_filtered(filters):
-        links = links.filter(encounter__in=_filtered_encounters(filters))
-    rows = (
-        links.values(category=F(f"{target}__code"), name=F(f"{target}__{label}"))
-        .annotate(n=Count("pk"))
-        .order_by("-n", "name")
-    )
-    return [_entry(row["category"], row["name"], row["n"]) for row in rows]
+# Each figure is counted either by scanning the tables (with filters) or from the running
+# tallies (without; reports/tallies.py). Both give the same raw counts, shaped here alike.
 
 
-def _by_month_and_place(
-    filters: StatisticsFilters,
+def _months_and_places(
+    places: dict[tuple[str, str], int],
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The number of reports, and reports by month and by city, from one grouping of their
-    encounters by (month, place): a few hundred groups, added up here.
+    """The number of reports, and reports by month and by city, from counts by (YYYY-MM or "",
+    the city as typed and trimmed, or "")."""
+    months: dict[str, int] = {}
+    # People type city names freely: "Minneapolis", "minneapolis " and "MINNEAPOLIS" are one,
+    # shown under the first of its spellings in sort order.
+    cities: dict[str, tuple[int, str]] = {}
+    for (month, city), n in places.items():
+        months[month] = months.get(month, 0) + n
+        count, name = cities.get(city.lower(), (0, city))
+        cities[city.lower()] = (count + n, min(name, city))
+    total = sum(months.values())
 
-    A report has at most one encounter, so grouping encounters groups reports. Every filter is
-    on the encounter, so with filters every report counted has one; without, the reports that
-    have none are counted apart (one index-only count) and fall under "not known"."""
-    zone = timezone.get_default_timezone()
-    # People type city names freely: "Minneapolis", "minneapolis " and "MINNEAPOLIS" are one.
-    city = Trim(Coalesce("city", Value("")))
-    encounters = _filtered_encounters(filters)
-    rows = list(
-        encounters.annotate(place=Lower(city))
-        .values("place", month=TruncMonth("occurred_at", tzinfo=zone))
-        .annotate(n=Count("pk"), name=Min(city))
-        .order_by()
-    )
-    total = sum(row["n"] for row in rows)
-    if not _is_filtered(filters):
-        without = Report.objects.count() - total
-        if without:
-            rows.append({"place": "", "month": None, "n": without, "name": ""})
-            total += without
-
-    months: dict[Any, int] = {}
-    for row in rows:
-        months[row["month"]] = months.get(row["month"], 0) + row["n"]
-    known: list[dict[str, Any]] = []
-    unknown = months.pop(None, 0)
-    for month, count in months.items():
-        if isinstance(month, datetime):
-            month = timezone.localtime(month, zone) if timezone.is_aware(month) else month
-        known.append(_entry(f"{month:%Y-%m}", format_date(month, "F Y"), count))
-    known.sort(key=lambda entry: entry["key"])
+    unknown = months.pop("", 0)
+    by_month = [
+        _entry(month, format_date(date(int(month[:4]), int(month[5:]), 1), "F Y"), n)
+        for month, n in sorted(months.items())
+    ]
     if unknown:
-        known.append(_entry(None, UNKNOWN_MONTH_LABEL, unknown))
-
-    places: dict[str, tuple[int, str]] = {}
-    for row in rows:
-        count, name = places.get(row["place"], (0, row["name"]))
-        places[row["place"]] = (count + row["n"], min(name, row["name"]))
-    nowhere = places.pop("", (0, ""))[0]
-    cities = [
+        by_month.append(_entry(None, UNKNOWN_MONTH_LABEL, unknown))
+    nowhere = cities.pop("", (0, ""))[0]
+    by_city = [
         _entry(place, name, count)
-        for place, (count, name) in sorted(places.items(), key=lambda item: (-item[1][0], item[0]))
+        for place, (count, name) in sorted(cities.items(), key=lambda item: (-item[1][0], item[0]))
     ]
     if nowhere:
-        cities.append(_entry(None, UNKNOWN_CITY_LABEL, nowhere))
-    return total, known, cities
+        by_city.append(_entry(None, UNKNOWN_CITY_LABEL, nowhere))
+    return total, by_month, by_city
 
 
-def _case_counts(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Cases by status and by priority, from one grouping by both."""
+def _reference_entries(
+    counts: dict[str, int], labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Reports per reference row (kind, agency, basis), most first, then by name."""
+    rows = [(code, labels.get(code, code), n) for code, n in counts.items() if n]
+    rows.sort(key=lambda row: (-row[2], row[1]))
+    return [_entry(code, label, n) for code, label, n in rows]
+
+
+def _case_entries(
+    counts: dict[tuple[str, int], int],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Cases by status and by priority, from counts by both."""
     by_status: dict[str, int] = {}
     by_priority: dict[int, int] = {}
-    for status, priority, n in (
-        cases.values_list("status", "priority").annotate(n=Count("pk")).order_by()
-    ):
+    for (status, priority), n in counts.items():
         by_status[status] = by_status.get(status, 0) + n
         by_priority[priority] = by_priority.get(priority, 0) + n
     return (
@@ -285,25 +258,104 @@ def _case_counts(cases: QuerySet[Case]) -> tuple[list[dict[str, Any]], list[dict
     )
 
 
-def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
+def _scan_places(filters: StatisticsFilters) -> dict[tuple[str, str], int]:
+    """Reports by (month, place), from one grouping of their encounters: a few hundred groups.
+
+    A report has at most one encounter, so grouping encounters groups reports. Every filter is
+    on the encounter, so with filters every report counted has one; without, the reports that
+    have none are counted apart (one index-only count) and fall under "not known"."""
+    zone = timezone.get_default_timezone()
+    rows = (
+        _filtered_encounters(filters)
+        .values(place=Trim(Coalesce("city", Value(""))),
+                month=TruncMonth("occurred_at", tzinfo=zone))
+        .annotate(n=Count("pk"))
+    )
+    places: dict[tuple[str, str], int] = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime):
+            month = timezone.localtime(month, zone) if timezone.is_aware(month) else month
+        key = (f"{month:%Y-%m}" if month else "", row["place"])
+        places[key] = places.get(key, 0) + row["n"]
+    if not _is_filtered(filters):
+        without = Report.objects.count() - sum(places.values())
+        if without:
+            places[("", "")] = places.get(("", ""), 0) + without
+    return places
+
+
+def _scan_references(filters: StatisticsFilters, relation: str) -> dict[str, int]:
+    """Reports per reference code linked to the encounter (kinds, agencies, bases).
+
+    Counted on the link table itself: a report has at most one encounter, and a link is unique
+    per encounter and row, so each link is one report and no DISTINCT (a sort of a million
+    report ids) is needed."""
+    field = Encounter._meta.get_field(relation)
+    target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
+    links = field.remote_field.through.objects.order_by()  # type: ignore[union-attr]
+    if _is_filtered(filters):
+        links = links.filter(encounter__in=_filtered_encounters(filters))
+    rows = links.values(code=F(f"{target}__code")).annotate(n=Count("pk"))
+    return {row["code"]: row["n"] for row in rows}
+
+
+def _scan_cases(filters: StatisticsFilters) -> dict[tuple[str, int], int]:
+    """Cases with a matching report, not merged into another, by status and priority."""
+    reports = _filtered_reports(filters)
+    cases = Case.objects.filter(
+        Exists(reports.filter(case=OuterRef("pk"))), merged_into__isnull=True
+    ).order_by()
+    return {
+        (status, priority): n
+        for status, priority, n in cases.values_list("status", "priority").annotate(n=Count("pk"))
+    }
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The current name of every kind, agency and basis, by code: one query."""
+    from intake.models import Agency, EncounterKind, PerceivedBasis
+
+    tables = (("kinds", EncounterKind, "label"), ("agencies", Agency, "name"),
+              ("perceived_basis", PerceivedBasis, "label"))
+    first, *rest = (
+        model.objects.order_by().values_list(Value(relation), "code", label)
+        for relation, model, label in tables
+    )
+    labels: dict[str, dict[str, str]] = {relation: {} for relation, _, _ in tables}
+    for relation, code, label in first.union(*rest, all=True):
+        labels[relation][code] = label
+    return labels
+
+
+def compute_figures(*, filters: StatisticsFilters, scan: bool = False) -> dict[str, Any]:
     """Every figure for `filters`, as plain JSON-ready data, in a fixed number of queries.
 
-    Reports are counted once per category they fall in (a report of a stop where guns were
-    drawn and a phone knocked away counts under both kinds). Cases count if any of their
-    reports matches the filters; cases merged into another are left out (their reports now
-    belong to the survivor, which counts instead).
+    Without filters the counts come from the running tallies (one query, whatever the size);
+    with filters, or with `scan`, from the tables. Reports are counted once per category they
+    fall in (a report of a stop where guns were drawn and a phone knocked away counts under
+    both kinds). Cases count if any of their reports matches the filters; cases merged into
+    another are left out (their reports now belong to the survivor, which counts instead).
     """
-    reports = _filtered_reports(filters)
+    if _is_filtered(filters) or scan:
+        places = _scan_places(filters)
+        references = {relation: _scan_references(filters, relation)
+                      for relation in tallies.REFERENCE_FIGURES}
+        case_counts = _scan_cases(filters)
+    else:
+        counted = tallies.read_tallies()
+        places = counted.places
+        references = {relation: counted.references[figure]
+                      for relation, figure in tallies.REFERENCE_FIGURES.items()}
+        case_counts = counted.cases
+    labels = _labels()
     with translation.override(settings.LANGUAGE_CODE):
-        total_reports, by_month, by_city = _by_month_and_place(filters)
-        by_kind = _by_reference(filters, "kinds", "label")
+        total_reports, by_month, by_city = _months_and_places(places)
+        by_kind = _reference_entries(references["kinds"], labels["kinds"])
         # A report has a kind exactly when its encounter links to it: the shares are counts
         # of kinds already made.
         with_kind = {entry["key"]: entry["count"] for entry in by_kind}
-        cases = Case.objects.filter(
-            Exists(reports.filter(case=OuterRef("pk"))), merged_into__isnull=True
-        )
-        by_status, by_priority = _case_counts(cases)
+        by_status, by_priority = _case_entries(case_counts)
         return {
             "version": FIGURES_VERSION,
             "filters": filters.as_dict(),
@@ -312,10 +364,12 @@ def compute_figures(*, filters: StatisticsFilters) -> dict[str, Any]:
                 "cases": sum(entry["count"] for entry in by_status),
             },
             "reports_by_kind": by_kind,
-            "reports_by_agency": _by_reference(filters, "agencies", "name"),
+            "reports_by_agency": _reference_entries(references["agencies"], labels["agencies"]),
             "reports_by_month": by_month,
             "reports_by_city": by_city,
-            "reports_by_basis": _by_reference(filters, "perceived_basis", "label"),
+            "reports_by_basis": _reference_entries(
+                references["perceived_basis"], labels["perceived_basis"]
+            ),
             "cases_by_status": by_status,
             "cases_by_priority": by_priority,
             "shares": {

@@ -268,8 +268,24 @@ def test_compute_figures_runs_the_same_queries_for_5_and_60_reports():
                 bases=("race",) if index % 4 else ())
     with CaptureQueriesContext(connection) as many:
         figures = compute_figures(filters=StatisticsFilters(agencies=("ice",)))
-    assert len(few.captured_queries) == len(many.captured_queries) == 5
+    # Places, three reference tables, cases, and the names of the reference rows.
+    assert len(few.captured_queries) == len(many.captured_queries) == 6
     assert figures["totals"]["reports"] == 5 + 36
+
+
+def test_unfiltered_figures_read_two_queries_of_tallies_for_5_and_60_reports():
+    for index in range(5):
+        _report(occurred_at=_at(2025, 1 + index % 12, 3), city=f"City {index}")
+    with CaptureQueriesContext(connection) as few:
+        compute_figures(filters=StatisticsFilters())
+    for index in range(55):
+        _report(occurred_at=_at(2025, 1 + index % 12, 5), city=f"City {index % 17}",
+                kinds=("boxed-in", "detained") if index % 2 else ("weapons-drawn",))
+    with CaptureQueriesContext(connection) as many:
+        figures = compute_figures(filters=StatisticsFilters())
+    assert len(few.captured_queries) == len(many.captured_queries) == 2
+    assert figures["totals"] == {"reports": 60, "cases": 60}
+    assert figures == compute_figures(filters=StatisticsFilters(), scan=True)
 
 
 def test_filters_key_is_the_sha256_of_their_canonical_json():

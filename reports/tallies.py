@@ -1,0 +1,213 @@
+"""Running counts behind the unfiltered statistics, kept current as reports and cases change.
+
+Counting a million reports by month, place, kind, agency and basis, and a million cases by
+status and priority, reads every row each time (about two seconds at that size; see
+docs/performance.md). The statistics for the whole database are asked for far more often than
+any one filter, so the writes that change a figure also move a `StatisticsTally` row, in the
+same transaction: `count_report` when a report is filed, `count_case` when a case opens,
+changes status or priority, or is merged away. Reading the figures is then one query of a
+few hundred rows (`read_tallies`).
+
+Each write is one `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count` for
+all the rows it moves, in a fixed order (so two writers never wait on each other in opposite
+orders), after the write's other locks.
+
+The tallies are derived data: `rebuild_tallies` recounts them from the tables (after bulk
+loads, which bypass the services, and nightly, to repair any drift), with the table locked so
+no increment is lost or counted twice.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce, Trim, TruncMonth
+from django.utils import timezone
+
+from reports.models import StatisticsTally
+
+Figure = StatisticsTally.Figure
+TallyKey = tuple[str, str, str]  # (figure, month, key)
+CaseKey = tuple[str, int]  # (status, priority) of a case that has not been merged away
+
+REFERENCE_FIGURES: dict[str, str] = {
+    # the encounter's many-to-many field behind each figure counted per reference row
+    "kinds": Figure.KIND,
+    "agencies": Figure.AGENCY,
+    "perceived_basis": Figure.BASIS,
+}
+
+
+def month_of(occurred_at: datetime | None) -> str:
+    """YYYY-MM of an encounter in the metro area's time, "" when the date is not known."""
+    if occurred_at is None:
+        return ""
+    return f"{timezone.localtime(occurred_at, timezone.get_default_timezone()):%Y-%m}"
+
+
+def place_of(city: str | None) -> str:
+    """A city as typed, without the spaces around it (as SQL's TRIM), "" when not known."""
+    return (city or "").strip(" ")
+
+
+def count_report(
+    *,
+    occurred_at: datetime | None,
+    city: str,
+    kinds: Iterable[str],
+    agencies: Iterable[str],
+    bases: Iterable[str],
+) -> None:
+    """Count one new report: its encounter's month and place, and each of its kinds, agencies
+    and perceived bases (codes)."""
+    deltas: Counter[TallyKey] = Counter()
+    deltas[(Figure.PLACE, month_of(occurred_at), place_of(city))] += 1
+    for figure, codes in ((Figure.KIND, kinds), (Figure.AGENCY, agencies),
+                          (Figure.BASIS, bases)):
+        for code in set(codes):
+            deltas[(figure, "", code)] += 1
+    _apply(deltas)
+
+
+def count_case(*, before: CaseKey | None, after: CaseKey | None) -> None:
+    """Move one case from `before` to `after` (status, priority); None for a case that is not
+    counted: not yet opened, or merged into another."""
+    if before == after:
+        return
+    deltas: Counter[TallyKey] = Counter()
+    if before is not None:
+        deltas[(Figure.CASE, "", case_key(*before))] -= 1
+    if after is not None:
+        deltas[(Figure.CASE, "", case_key(*after))] += 1
+    _apply(deltas)
+
+
+def case_key(status: str, priority: int) -> str:
+    return f"{status}:{int(priority)}"
+
+
+def _apply(deltas: Counter[TallyKey]) -> None:
+    rows = sorted((key, n) for key, n in deltas.items() if n)
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(StatisticsTally._meta.db_table)
+    figure, month, key, count = (quote(name) for name in ("figure", "month", "key", "count"))
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list[Any] = [value for (f, m, k), n in rows for value in (str(f), m, k, n)]
+    # The same statement on PostgreSQL and SQLite (3.24 and later); only placeholders vary.
+    sql = (
+        f"INSERT INTO {table} ({figure}, {month}, {key}, {count}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({figure}, {month}, {key}) "
+        f"DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """The counts as read: reports by (month, place), reports per reference code for each
+    figure, cases by (status, priority)."""
+
+    places: dict[tuple[str, str], int]
+    references: dict[str, dict[str, int]]
+    cases: dict[CaseKey, int]
+
+
+def read_tallies() -> Tallies:
+    """Every non-zero tally, in one query."""
+    places: dict[tuple[str, str], int] = {}
+    references: dict[str, dict[str, int]] = {figure: {} for figure in REFERENCE_FIGURES.values()}
+    cases: dict[CaseKey, int] = {}
+    rows = StatisticsTally.objects.exclude(count=0).values_list("figure", "month", "key", "count")
+    for figure, month, key, n in rows:
+        if figure == Figure.PLACE:
+            places[(month, key)] = n
+        elif figure == Figure.CASE:
+            status, _, priority = key.partition(":")
+            cases[(status, int(priority))] = n
+        else:
+            references[figure][key] = n
+    return Tallies(places=places, references=references, cases=cases)
+
+
+# --- Recounting --------------------------------------------------------------------------------
+
+
+def recount() -> Counter[TallyKey]:
+    """Every tally counted afresh from the tables: a pass over encounters, the three link
+    tables and cases."""
+    from cases.models import Case
+    from intake.models import Encounter, Report
+
+    zone = timezone.get_default_timezone()
+    counts: Counter[TallyKey] = Counter()
+    with_encounter = 0
+    rows = (
+        Encounter.objects.order_by()
+        .values(place=Trim(Coalesce("city", Value(""))),
+                month=TruncMonth("occurred_at", tzinfo=zone))
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime):
+            month = timezone.localtime(month, zone) if timezone.is_aware(month) else month
+        counts[(Figure.PLACE, f"{month:%Y-%m}" if month else "", row["place"])] += row["n"]
+        with_encounter += row["n"]
+    # A report without an encounter counts in the total, under "not known".
+    without = Report.objects.count() - with_encounter
+    if without:
+        counts[(Figure.PLACE, "", "")] += without
+
+    for relation, figure in REFERENCE_FIGURES.items():
+        field = Encounter._meta.get_field(relation)
+        target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
+        links = field.remote_field.through.objects.order_by()  # type: ignore[union-attr]
+        for row in links.values(code=F(f"{target}__code")).annotate(n=Count("pk")):
+            counts[(figure, "", row["code"])] += row["n"]
+
+    has_report = Exists(Report.objects.filter(case=OuterRef("pk")))
+    cases = Case.objects.filter(has_report, merged_into__isnull=True).order_by()
+    for status, priority, n in cases.values_list("status", "priority").annotate(n=Count("pk")):
+        counts[(Figure.CASE, "", case_key(status, priority))] += n
+    return counts
+
+
+def rebuild_tallies() -> int:
+    """Replace every tally with a fresh recount; returns how many rows changed.
+
+    The table is locked first (on PostgreSQL; SQLite has one writer anyway): a write already
+    holding a tally row finishes before the recount starts, so its report is in the recount;
+    a write that comes to its tallies later waits for this one, and adds to the new counts.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(StatisticsTally._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        fresh = recount()
+        stored = {
+            (figure, month, key): n
+            for figure, month, key, n in StatisticsTally.objects.values_list(
+                "figure", "month", "key", "count"
+            )
+        }
+        changed = {key for key in fresh.keys() | stored.keys()
+                   if fresh.get(key, 0) != stored.get(key, 0)}
+        if changed:
+            StatisticsTally.objects.all().delete()
+            StatisticsTally.objects.bulk_create(
+                [StatisticsTally(figure=figure, month=month, key=key, count=n)
+                 for (figure, month, key), n in sorted(fresh.items()) if n],
+                batch_size=1000,
+            )
+        return len(changed)

@@ -1,0 +1,157 @@
+"""The running statistics tallies: every write that changes a figure moves them, so the
+unfiltered figures read from them always equal a recount of the tables."""
+
+import io
+import logging
+import random
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.exceptions import CaseError
+from cases.models import Case
+from cases.services import merge_cases, override_priority, transition_case
+from intake.models import Report
+from intake.services import submit_report
+from reports.models import StatisticsTally
+from reports.statistics import StatisticsFilters, compute_figures
+from reports.statistics_tasks import build_nightly_statistics
+from reports.tallies import rebuild_tallies, recount
+from tests.factories import EncounterInputFactory, ReportSubmissionFactory
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = ZoneInfo("America/Chicago")
+KINDS = ["weapons-drawn", "boxed-in", "recording-interfered", "papers-demanded", "injury"]
+AGENCIES = ["ice", "cbp", "border-patrol"]
+BASES = ["race", "language", "accent"]
+CLOSE_REASONS = [Case.CloseReason.RESOLVED, Case.CloseReason.SPAM]
+CITIES = ["Minneapolis", "minneapolis ", "Saint Paul", "", "Richfield"]
+
+
+def _file(rng: random.Random, *, case: Case | None = None, actor=None) -> Report:
+    occurred = None if rng.random() < 0.2 else datetime(
+        2025, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), tzinfo=CHICAGO
+    )
+    submission = ReportSubmissionFactory(
+        encounter=EncounterInputFactory(
+            occurred_at=occurred,
+            city=rng.choice(CITIES),
+            kind_codes=rng.sample(KINDS, rng.randint(0, 3)),
+            agency_codes=rng.sample(AGENCIES, rng.randint(0, 2)),
+            perceived_basis_codes=rng.sample(BASES, rng.randint(0, 2)),
+        )
+    )
+    channel = Report.Channel.WEB if case is None else Report.Channel.STAFF
+    return submit_report(submission=submission, channel=channel, case=case, actor=actor).report
+
+
+def _tallied() -> dict:
+    return compute_figures(filters=StatisticsFilters())
+
+
+def _scanned() -> dict:
+    return compute_figures(filters=StatisticsFilters(), scan=True)
+
+
+def test_tallies_equal_a_recount_after_random_filing_triage_overrides_and_merges(legal):
+    rng = random.Random(20261123)
+    call_command("load_seed_cases", stdout=io.StringIO())
+    for _ in range(30):
+        _file(rng)
+    for _ in range(120):
+        cases = list(Case.objects.filter(merged_into__isnull=True).order_by("pk"))
+        case = rng.choice(cases)
+        action = rng.choices(["transition", "override", "merge", "add report"], [6, 2, 1, 1])[0]
+        try:
+            if action == "transition":
+                transition_case(case=case, to=rng.choice(Case.Status.values), actor=legal,
+                                reason="Checked", close_reason=rng.choice(CLOSE_REASONS))
+            elif action == "override":
+                override_priority(case=case, priority=rng.choice(Case.Priority.values),
+                                  actor=legal, reason="Judged by hand")
+            elif action == "merge":
+                other = rng.choice(cases)
+                merge_cases(survivor=case, duplicates=[other], actor=legal, reason="Same stop")
+            else:
+                _file(rng, case=case, actor=legal)
+        except CaseError:
+            pass  # refused by the workflow: nothing changed, nothing counted
+    tallied = _tallied()
+    assert tallied == _scanned()
+    assert tallied["totals"]["reports"] == Report.objects.count()
+    assert tallied["totals"]["cases"] == Case.objects.filter(merged_into__isnull=True).count()
+    # The walk did move cases through the workflow, override priorities and merge.
+    open_cases = Case.objects.filter(merged_into__isnull=True)
+    assert open_cases.exclude(status=Case.Status.NEW).count() >= 5
+    assert open_cases.exclude(priority_override_reason="").exists()
+    assert Case.objects.filter(merged_into__isnull=False).count() >= 3
+
+
+def test_a_refused_change_moves_no_tally(legal, liaison):
+    report = _file(random.Random(1))
+    before = dict(recount())
+    with pytest.raises(CaseError):
+        # Closing a new case needs a close reason.
+        transition_case(case=report.case, to=Case.Status.CLOSED, actor=liaison, reason="No")
+    with pytest.raises(CaseError):
+        merge_cases(survivor=report.case, duplicates=[], actor=legal, reason="Nothing")
+    stored = {(t.figure, t.month, t.key): t.count
+              for t in StatisticsTally.objects.exclude(count=0)}
+    assert stored == {key: n for key, n in before.items() if n}
+
+
+def test_filing_a_report_moves_its_tallies_in_one_statement_and_opening_its_case_in_one():
+    rng = random.Random(2)
+    _file(rng)
+    with CaptureQueriesContext(connection) as queries:
+        _file(rng)
+    tally_writes = [q["sql"] for q in queries.captured_queries
+                    if StatisticsTally._meta.db_table in q["sql"]]
+    assert len(tally_writes) == 2
+    assert all("ON CONFLICT" in sql for sql in tally_writes)
+
+
+def test_rebuild_repairs_drifted_tallies_and_reports_how_many_changed():
+    rng = random.Random(3)
+    for _ in range(6):
+        _file(rng)
+    expected = _scanned()
+    StatisticsTally.objects.filter(figure=StatisticsTally.Figure.KIND).update(count=999)
+    StatisticsTally.objects.create(figure=StatisticsTally.Figure.AGENCY, key="nobody", count=4)
+    assert _tallied() != expected
+    changed = rebuild_tallies()
+    assert changed >= 2
+    assert _tallied() == expected
+    assert rebuild_tallies() == 0
+
+
+def test_nightly_statistics_repair_drift_and_log_it(caplog):
+    _file(random.Random(4))
+    StatisticsTally.objects.filter(figure=StatisticsTally.Figure.PLACE).update(count=0)
+    with caplog.at_level(logging.WARNING, logger="reports.statistics_tasks"):
+        build_nightly_statistics()
+    assert "drifted" in caplog.text
+    assert _tallied() == _scanned()
+
+
+def test_rebuild_statistics_tallies_command_recounts():
+    _file(random.Random(5))
+    StatisticsTally.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_statistics_tallies", stdout=out)
+    assert "recounted" in out.getvalue()
+    assert _tallied() == _scanned()
+
+
+def test_synthetic_cases_are_counted_in_the_tallies():
+    from cases.synthetic import generate_synthetic_cases
+
+    generate_synthetic_cases(count=30, chunk_size=10)
+    figures = _tallied()
+    assert figures == _scanned()
+    assert figures["totals"]["reports"] == 30
