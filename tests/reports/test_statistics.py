@@ -832,6 +832,18 @@ def test_api_serves_the_same_figures_as_the_page_exact_for_legal(api, legal):
     _assert_figures(body, SEED_AND_GENERATED)
 
 
+@pytest.mark.parametrize("params", [{}, {"sharing": "true"}, {"agency": "ice"}])
+def test_api_body_is_exactly_the_documented_shape(api, legal, params):
+    from reports.api.statistics import StatisticsSerializer
+
+    _seed()
+    _generated()
+    build_snapshot(filters=StatisticsFilters())
+    api.force_authenticate(legal)
+    body = api.get(API, params).json()
+    assert body == json.loads(json.dumps(StatisticsSerializer(body).data))
+
+
 def test_api_filters_and_snapshot_versus_live(api, legal):
     _generated()
     api.force_authenticate(legal)
