@@ -83,8 +83,16 @@ class Case(models.Model):
     # Derived from the case's reports for the queue's full-text search (cases/search.py); on
     # PostgreSQL a GIN index covers its tsvector. Not history-tracked: it is never a decision.
     search_text = models.TextField(blank=True, editable=False)
+    # The codes of every encounter kind and agency in the case's reports, each between spaces
+    # (" border-patrol ice "), so the queue's kind and agency filters test the case row itself
+    # rather than joining reports, encounters and links for every case they pass over
+    # (cases/encounter_codes.py). Derived, like search_text, and not history-tracked.
+    kind_codes = models.TextField(blank=True, editable=False)
+    agency_codes = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["search_text"])
+    history = HistoricalRecords(
+        m2m_fields=[tags], excluded_fields=["search_text", "kind_codes", "agency_codes"]
+    )
 
     class Meta:
         ordering = ["-opened_at", "-pk"]

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
+from cases.encounter_codes import has_code
 from cases.models import Case, CaseNote
 from cases.pagination import capped_counts
 from cases.search import search
@@ -60,12 +61,14 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
         cases = cases.filter(status__in=filters.statuses)
     if filters.priorities:
         cases = cases.filter(priority__in=filters.priorities)
+    # Kinds and agencies are read off the case's stored codes (cases/encounter_codes.py).
     for code in filters.kinds:
-        cases = cases.filter(Exists(_encounters_of_case().filter(kinds__code=code)))
+        cases = cases.filter(has_code("kind_codes", code))
     if filters.agencies:
-        cases = cases.filter(
-            Exists(_encounters_of_case().filter(agencies__code__in=filters.agencies))
-        )
+        any_agency = Q()
+        for code in filters.agencies:
+            any_agency |= has_code("agency_codes", code)
+        cases = cases.filter(any_agency)
     if filters.city:
         cases = cases.filter(Exists(_encounters_of_case().filter(city__iexact=filters.city)))
     if filters.occurred_from or filters.occurred_to:
@@ -88,7 +91,7 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
         evidence = Exists(Evidence.objects.filter(report__case=OuterRef("pk")))
         cases = cases.filter(evidence if filters.has_evidence else ~evidence)
     if filters.weapons_drawn is not None:
-        weapons = Exists(_encounters_of_case().filter(kinds__code="weapons-drawn"))
+        weapons = has_code("kind_codes", "weapons-drawn")
         cases = cases.filter(weapons if filters.weapons_drawn else ~weapons)
     for name in filters.tags:
         cases = cases.filter(
@@ -111,7 +114,7 @@ def case_queue(*, user: User, filters: QueueFilters) -> QuerySet[Case]:
         _filtered(user, filters, with_status=True)
         .select_related("assignee")
         .prefetch_related(Prefetch("reports", queryset=reports), "tags")
-        .defer("search_text")
+        .defer("search_text", "kind_codes", "agency_codes")
         .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
     )
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases import workflow
 from cases.access import can_download_evidence, require_permission
+from cases.encounter_codes import refresh_encounter_codes
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote, CaseSequence, Tag
 from cases.priority import compute_priority
@@ -302,6 +303,7 @@ def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reas
     merged = ", ".join(d.reference for d in others)
     _save(survivor, actor=actor, reason=f"Merged in {merged}: {reason}", update_fields=[])
     refresh_search_text([survivor.pk, *(d.pk for d in others)])
+    refresh_encounter_codes([survivor.pk, *(d.pk for d in others)])
     return refresh_priority(case=survivor, actor=actor, reason=f"Priority after merging {merged}")
 
 

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.encounter_codes import codes_value
 from cases.models import Case, CaseNote, CaseSequence
 from cases.priority import compute_priority
 from cases.roles import Role
@@ -187,6 +188,8 @@ class _Generator:
                 opened_at=opened,
                 status_changed_at=opened + timedelta(days=steps * 3),
                 search_text="\n".join([narrative, address, city, plate]),
+                kind_codes=codes_value(k.code for k in kinds),
+                agency_codes=codes_value(agencies),
             )
             cases.append(case)
             plans.append(_Plan(opened, kinds, agencies, city, address, plate, narrative, steps))

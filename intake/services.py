@@ -9,6 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.encounter_codes import codes_value, refresh_encounter_codes
 from cases.models import Case
 from cases.priority import compute_priority
 from cases.search import ENCOUNTER_FIELDS, refresh_search_text, search_text_for
@@ -233,7 +234,8 @@ def _write(
         _save_with(row, history)
 
     if new_case:
-        # What refresh_search_text would read back, from what was just written: one query.
+        # What refresh_search_text and refresh_encounter_codes would read back, from what was
+        # just written: one query.
         Case.objects.filter(pk=case.pk).update(
             search_text=search_text_for(
                 title=case.title,
@@ -241,11 +243,14 @@ def _write(
                 places=[getattr(encounter, name) for name in ENCOUNTER_FIELDS],
                 names=[p.name for p in submission.complainants]
                 + [w.name for w in submission.witnesses],
-            )
+            ),
+            kind_codes=codes_value(kind.code for kind in kinds),
+            agency_codes=codes_value(agency.code for agency in agencies),
         )
     else:
         refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
         refresh_search_text([case.pk])
+        refresh_encounter_codes([case.pk])
     return Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
 
 
