@@ -4,12 +4,30 @@ Status, priority, assignee and merges change only through cases/services.py, whi
 who, when and why in the history tables.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+class CaseHistoricalRecords(HistoricalRecords):
+    """simple-history, with a case's tags copied into each history row at two queries less.
+
+    To copy the tags the library first rebuilds the case from its new history row, and that
+    reads the fields history leaves out (the derived search text and codes) back from the
+    database, a query on every case save, only to reach the tags' through table, which they do
+    not change. And a case just created has no tags yet, so there is nothing to copy.
+    """
+
+    def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
+        if history_instance.history_type == "+":
+            return
+        history_instance._history_excluded_fields = ()
+        super().create_historical_record_m2ms(history_instance, instance)
 
 
 class Tag(models.Model):
@@ -90,7 +108,7 @@ class Case(models.Model):
     kind_codes = models.TextField(blank=True, editable=False)
     agency_codes = models.TextField(blank=True, editable=False)
 
-    history = HistoricalRecords(
+    history = CaseHistoricalRecords(
         m2m_fields=[tags], excluded_fields=["search_text", "kind_codes", "agency_codes"]
     )
 

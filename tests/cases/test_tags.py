@@ -235,3 +235,17 @@ def test_api_refuses_too_many_tags_with_its_code(liaison):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_tags"
+
+
+
+def test_case_history_reads_tags_only_where_they_can_exist(django_assert_num_queries):
+    case = Case(reference="RD-2026-999999", title="Counted")
+    # A new case: the row and its history row; it has no tags yet to copy.
+    with django_assert_num_queries(2):
+        case.save()
+    assert list(case.history.get().tags.all()) == []
+    # A change: the row, its history row and one read of the tags to copy, and no re-read of
+    # the fields history leaves out.
+    case.title = "Counted again"
+    with django_assert_num_queries(3):
+        case.save()
