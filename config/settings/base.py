@@ -259,7 +259,8 @@ INSTALLED_APPS += ["axes"]
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out pair never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading permissions in one query.
+    "cases.backends.ModelPermissionBackend",
     # Object permissions: the rules predicates of cases/access.py.
     "rules.permissions.ObjectPermissionBackend",
 ]

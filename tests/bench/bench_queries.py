@@ -56,7 +56,7 @@ def run(results: Results) -> None:
         generate_synthetic_cases(count=150, seed=8)
         who = fixtures.people()
         client = Client(SERVER_NAME="127.0.0.1")
-        client.force_login(who.legal, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(who.legal, backend="cases.backends.ModelPermissionBackend")
 
         counts: dict[str, dict[str, int]] = {}
 

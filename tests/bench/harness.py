@@ -230,7 +230,7 @@ def staff_login(username: str = "bench-legal") -> dict[str, str]:
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.groups.add(Group.objects.get(name=Role.LEGAL.value))
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="cases.backends.ModelPermissionBackend")
     token, _ = Token.objects.get_or_create(user=user)
     name = settings.SESSION_COOKIE_NAME
     return {

@@ -110,3 +110,30 @@ def test_without_an_object_only_a_role_wide_grant_counts(liaison, legal):
         assert legal.has_perm(name)
     assert not liaison.has_perm("cases.read_note")
     assert not access.can_see_identity(None, _report(True))
+
+
+@pytest.mark.parametrize("role", ["liaison", "legal", "administrator", "no_role_user"])
+def test_permissions_are_read_in_one_query_and_match_djangos(request, role,
+                                                             django_assert_num_queries):
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from cases.backends import ModelPermissionBackend
+
+    user = request.getfixturevalue(role)
+    user.user_permissions.add(Permission.objects.get(codename="view_tag"))
+    user = type(user).objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        ours = ModelPermissionBackend().get_all_permissions(user)
+    assert ours == ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    assert "cases.view_tag" in ours
+    with django_assert_num_queries(0):
+        assert user.has_perm("cases.view_tag")
+
+
+def test_inactive_users_hold_no_permissions(legal):
+    from cases.backends import ModelPermissionBackend
+
+    legal.is_active = False
+    assert ModelPermissionBackend().get_all_permissions(legal) == set()
+    assert not legal.has_perm("cases.view_case")
