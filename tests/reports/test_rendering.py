@@ -1,6 +1,7 @@
 """Case file PDFs: what the full and the redacted file hold, what the renderer refuses to
 fetch, page counts, and the loader's query count."""
 
+import gc
 import io
 import re
 
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
+from weasyprint import HTML
 
 from cases.models import Case
 from cases.services import add_note, assign_case
@@ -204,6 +206,50 @@ def test_html_to_pdf_counts_pages_as_the_pdf_does():
     html = "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(3))
     result = html_to_pdf(html)
     assert result.pages == len(PdfReader(io.BytesIO(result.pdf)).pages) == 3
+
+
+def test_html_to_pdf_turns_the_garbage_collector_back_on_even_when_a_render_fails(monkeypatch):
+    assert gc.isenabled()
+    seen: list[bool] = []
+    render = HTML.render
+
+    def spy(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "render", spy)
+    html_to_pdf("<p>Paused while rendering</p>")
+    assert seen == [False]
+    assert gc.isenabled()
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(HTML, "render", broken)
+    with pytest.raises(RuntimeError):
+        html_to_pdf("<p>Never rendered</p>")
+    assert gc.isenabled()
+
+
+def test_html_to_pdf_leaves_a_collector_that_was_off_off():
+    gc.disable()
+    try:
+        html_to_pdf("<p>Hello</p>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_timeline_prints_each_changed_field_with_its_before_and_after(legal):
+    case = submit_report(
+        submission=ReportSubmissionFactory(), channel=Report.Channel.WEB
+    ).report.case
+    assign_case(case=case, assignee=legal, actor=legal, reason="Taking this one")
+    text = pdf_text(render(case, legal, Document.Kind.CASE_FILE).pdf)
+    assert f"Case {case.reference} created" in text
+    assert "Status: — → New" in text
+    assert "Why: Taking this one" in text
+    assert f"Assignee: — → {legal.get_username()}" in text
 
 
 def test_render_case_file_refuses_a_reader_whose_role_no_longer_allows_it(liaison, legal):
