@@ -4,8 +4,9 @@
   timed from this process (round trip included), alternately.
 - From the snapshot: the same endpoint without `fresh`, served from the snapshot this
   benchmark stores first, ÷ the same COUNT(*).
-- Every query `compute_figures` runs, with its EXPLAIN (ANALYZE, BUFFERS), for
-  docs/performance.md.
+- Every query of `compute_figures` without filters, both ways: from the running tallies (what
+  the endpoint runs) and scanning the tables (what the nightly recount and every filtered
+  request run), with its EXPLAIN (ANALYZE, BUFFERS), for docs/performance.md.
 
     .venv/bin/python -m tests.bench.bench_statistics [--json PATH]
 """
@@ -46,8 +47,9 @@ def get_ms(url: str, headers: dict[str, str], times: int = 1) -> float:
     return statistics.median(elapsed)
 
 
-def query_plans() -> list[dict[str, Any]]:
-    """Each query of compute_figures (no filters), its time and its plan."""
+def query_plans(*, scan: bool) -> list[dict[str, Any]]:
+    """Each query of compute_figures (no filters, from the tallies or scanning the tables),
+    its time and its plan."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -55,7 +57,7 @@ def query_plans() -> list[dict[str, Any]]:
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        compute_figures(filters=StatisticsFilters())
+        compute_figures(filters=StatisticsFilters(), scan=scan)
         total = time.perf_counter() - started
     plans = []
     for query in queries.captured_queries:
@@ -63,7 +65,8 @@ def query_plans() -> list[dict[str, Any]]:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
         plans.append({"sql": query["sql"], "seconds": float(query["time"]), "plan": plan})
-    print(f"  compute_figures: {len(plans)} queries, {total:.2f} s in-process", flush=True)
+    print(f"  compute_figures (scan={scan}): {len(plans)} queries, {total:.2f} s in-process",
+          flush=True)
     return [{"total_seconds": round(total, 3)}, *plans]
 
 
@@ -78,7 +81,8 @@ def run(results: Results) -> None:
     headers = {"Authorization": f"Token {login['token']}"}
     results.records["statistics_data"] = {"encounters": encounters}
     print(f"R5 on {encounters:,} encounters", flush=True)
-    results.records["statistics_plans"] = query_plans()
+    results.records["statistics_plans"] = query_plans(scan=True)
+    results.records["statistics_tally_plans"] = query_plans(scan=False)
     build_snapshot(filters=StatisticsFilters())
 
     server = harness.Server("statistics", workers=2)

@@ -140,11 +140,17 @@ def generated(results: dict[str, dict[str, Any]], started: datetime, seconds: fl
             "sql",
         )
 
-    plans = records.get("statistics_plans")
-    if plans:
+    for key, title in (
+        ("statistics_tally_plans", "### Statistics without filters, as served: from the tallies"),
+        ("statistics_plans", "### Statistics without filters, scanning the tables (the nightly "
+                             "recount; every filtered request runs these queries, filtered)"),
+    ):
+        plans = records.get(key)
+        if not plans:
+            continue
         total, queries = plans[0], plans[1:]
-        lines += ["### Statistics: the queries of `compute_figures`, no filters", "",
-                  f"{len(queries)} queries, {total['total_seconds']:.2f} s in all (in-process):",
+        lines += [title, "",
+                  f"{len(queries)} queries, {total['total_seconds']:.3f} s in all (in-process):",
                   ""]
         for query in queries:
             plan_lines = query["plan"].splitlines()
