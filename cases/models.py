@@ -109,7 +109,10 @@ class Case(models.Model):
     agency_codes = models.TextField(blank=True, editable=False)
 
     history = CaseHistoricalRecords(
-        m2m_fields=[tags], excluded_fields=["search_text", "kind_codes", "agency_codes"]
+        m2m_fields=[tags],
+        excluded_fields=["search_text", "kind_codes", "agency_codes"],
+        # See intake/models.py: history is read by the case's id, never by these.
+        no_db_index=["reference", "assignee", "merged_into"],
     )
 
     class Meta:

@@ -11,6 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# History is read by the original row's id (a case's timeline, cases/timeline.py), never by
+# the fields the live tables index for the queue and lookups; each index the history tables
+# copied from them was one more write on every report filed. Their history rows list them in
+# `no_db_index`.
+
 
 class Agency(models.Model):
     class Level(models.TextChoices):
@@ -123,7 +128,9 @@ class Report(models.Model):
     source_headline = models.CharField(max_length=300, blank=True)
     source_outlet = models.CharField(max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        no_db_index=["case", "tracking_code", "submitted_at", "submitted_by"]
+    )
 
     class Meta:
         ordering = ["submitted_at", "pk"]
@@ -154,7 +161,7 @@ class ReportFact(models.Model):
     label = models.CharField(max_length=200)
     value = models.CharField(max_length=500)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["topic", "pk"]
@@ -189,7 +196,7 @@ class Complainant(models.Model):
     )
     occupation = models.CharField(max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["pk"]
@@ -240,7 +247,7 @@ class Encounter(models.Model):
 
     # Kinds, agencies and bases are set once, by submit_report, in the same transaction as the
     # encounter; the encounter's own history row and the report's reason cover them.
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["report", "occurred_at", "city"])
 
     class Meta:
         constraints = [
@@ -262,7 +269,7 @@ class Witness(models.Model):
     statement = models.TextField(blank=True)
     willing_to_be_contacted = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["pk"]

@@ -149,3 +149,21 @@ def test_case_references_are_sequential_within_a_year():
     ]
     numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+
+
+def test_history_tables_index_the_ids_timelines_read_and_not_the_live_tables_lookups():
+    from cases.models import Case, CaseNote
+    from intake.models import Complainant, Encounter, Evidence, Report, ReportFact, Witness
+
+    def indexed(model, name):
+        return model.history.model._meta.get_field(name).db_index
+
+    for model in (Case, Report, Encounter, Complainant, Witness, ReportFact, Evidence):
+        assert indexed(model, "id"), model
+    assert indexed(CaseNote, "case") and indexed(Evidence, "report")
+    unread = {Case: ["reference", "assignee", "merged_into"],
+              Report: ["case", "tracking_code", "submitted_at", "submitted_by"],
+              Encounter: ["report", "occurred_at", "city"],
+              Complainant: ["report"], Witness: ["report"], ReportFact: ["report"]}
+    for model, names in unread.items():
+        assert not any(indexed(model, name) for name in names), model
