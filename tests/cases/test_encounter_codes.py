@@ -81,3 +81,15 @@ def test_the_migration_fills_in_the_codes_of_cases_stored_before_them(legal):
     Case.objects.update(kind_codes="", agency_codes="")
     refresh_encounter_codes(expected)
     assert {pk: _codes(Case.objects.get(pk=pk)) for pk in expected} == expected
+
+
+def test_postgresql_indexes_the_stored_codes_for_substring_lookups(postgres):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case' "
+            "AND indexname LIKE 'case_%_codes_trgm'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"case_agency_codes_trgm", "case_kind_codes_trgm"}
+    assert all("gin_trgm_ops" in definition and "merged_into_id IS NULL" in definition
+               for definition in indexes.values())
