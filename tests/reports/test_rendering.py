@@ -313,22 +313,3 @@ def test_loader_query_count_does_not_grow_with_history_or_witnesses(legal, liais
     assert _loader_queries(legal, big, redacted=redacted) == _loader_queries(
         legal, small, redacted=redacted
     )
-
-
-def test_a_case_file_loads_its_data_with_the_collector_paused_and_turns_it_back_on(
-    monkeypatch, seed_officer_case, legal
-):
-    from reports import case_file
-
-    seen: list[bool] = []
-    load = case_file.load_case_file
-
-    def spy(**kwargs):
-        seen.append(gc.isenabled())
-        return load(**kwargs)
-
-    monkeypatch.setattr(case_file, "load_case_file", spy)
-    document = Document(kind=Document.Kind.CASE_FILE, case=seed_officer_case, requested_by=legal)
-    assert render_case_file(document=document).pages >= 1
-    assert seen == [False]
-    assert gc.isenabled()
