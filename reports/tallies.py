@@ -9,8 +9,11 @@ changes status or priority, or is merged away. Reading the figures is then one q
 few hundred rows (`read_tallies`).
 
 Each write is one `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count` for
-all the rows it moves, in a fixed order (so two writers never wait on each other in opposite
-orders), after the write's other locks.
+all the rows it moves. A transaction may move tallies more than once (a merge moves each
+duplicate, then the survivor's priority), and two such transactions could each hold a tally
+row the other wants next; so on PostgreSQL every writer first takes one transaction-scoped
+advisory lock (`TALLY_LOCK`), after the write's own row locks, and tally writers take turns
+from there to their commit. Intake already takes turns earlier, on the year's case number.
 
 The tallies are derived data: `rebuild_tallies` recounts them from the tables (after bulk
 loads, which bypass the services, and nightly, to repair any drift), with the table locked so
@@ -90,10 +93,18 @@ def case_key(status: str, priority: int) -> str:
     return f"{status}:{int(priority)}"
 
 
+# pg_advisory_xact_lock's key for the tallies (any constant other code does not use).
+TALLY_LOCK = 0x5244_5441_4C4C
+
+
 def _apply(deltas: Counter[TallyKey]) -> None:
     rows = sorted((key, n) for key, n in deltas.items() if n)
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Held to the end of the transaction; taking it again in it is free.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TALLY_LOCK])
     quote = connection.ops.quote_name
     table = quote(StatisticsTally._meta.db_table)
     figure, month, key, count = (quote(name) for name in ("figure", "month", "key", "count"))

@@ -155,3 +155,15 @@ def test_synthetic_cases_are_counted_in_the_tallies():
     figures = _tallied()
     assert figures == _scanned()
     assert figures["totals"]["reports"] == 30
+
+
+def test_tally_writers_take_turns_on_postgresql(postgres, legal):
+    from reports.tallies import TALLY_LOCK
+
+    first, second = _file(random.Random(6)), _file(random.Random(7))
+    with CaptureQueriesContext(connection) as queries:
+        merge_cases(survivor=first.case, duplicates=[second.case], actor=legal, reason="Same")
+    sql = [q["sql"] for q in queries.captured_queries]
+    locks = [i for i, text in enumerate(sql) if f"pg_advisory_xact_lock({TALLY_LOCK})" in text]
+    writes = [i for i, text in enumerate(sql) if StatisticsTally._meta.db_table in text]
+    assert locks and writes and all(any(lock < w for lock in locks) for w in writes)
