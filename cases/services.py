@@ -59,6 +59,19 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def lock_cases(cases: Iterable[Case]) -> None:
+    """Lock `cases` in one statement, in id order, before changing several of them in one
+    transaction (the queue's bulk actions).
+
+    Each change also moves the statistics tallies, which writers take in turns until they
+    commit (reports/tallies.py). Locking case after case would let this transaction hold that
+    turn while it waits for a case another transaction has locked and is waiting for the turn
+    with: a deadlock. Must be called inside the caller's transaction.
+    """
+    ids = sorted({case.pk for case in cases})
+    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
 def _refuse_if_merged(case: Case) -> None:
     if case.merged_into_id is not None:
         raise CaseError(

@@ -157,6 +157,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         with transaction.atomic():
+            services.lock_cases(data["cases"])
             for case in data["cases"]:
                 try:
                     if data["action"] == BulkForm.Action.ASSIGN:

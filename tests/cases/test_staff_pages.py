@@ -667,3 +667,19 @@ def test_narratives_and_statements_withhold_names_the_liaison_may_not_see(client
     page = client.get(f"/staff/cases/{case.reference}/").content.decode()
     assert "Agents stopped Marisol Quintero" in page
     assert "I saw Marisol cry" in page
+
+
+def test_bulk_transition_locks_every_ticked_case_before_changing_any(postgres, client, liaison):
+    cases = [_case(), _case(), _case()]
+    client.force_login(liaison)
+    with CaptureQueriesContext(connection) as queries:
+        _bulk(client, [c.reference for c in reversed(cases)], action="transition", to="triaged")
+    sql = [q["sql"] for q in queries.captured_queries]
+    locks = [i for i, text in enumerate(sql) if "FOR UPDATE" in text]
+    first_write = next(i for i, text in enumerate(sql) if text.startswith("UPDATE"))
+    # One statement locks all three, in id order, before the first change; the services'
+    # own locks of each case come after and wait for nothing.
+    ids = ", ".join(str(pk) for pk in sorted(c.pk for c in cases))
+    assert locks[0] < first_write
+    assert f"IN ({ids}) ORDER BY" in sql[locks[0]]
+    assert all(Case.objects.get(pk=c.pk).status == "triaged" for c in cases)
