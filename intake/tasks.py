@@ -2,37 +2,18 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
 
-from intake import drafts
+from intake import contact, drafts
 from intake.models import Report
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def send_acknowledgement(report_id: int) -> None:
-    """Tell the person who filed that we have their report, in the language they used.
-
-    Only the tracking code is sent: the status secret is never stored, so it cannot be mailed,
-    and an inbox is a weaker place to keep it than the receipt. Sent only to a named person
-    who agreed to be contacted (checked again here, in case the task is queued by mistake).
-    """
-    report = Report.objects.filter(pk=report_id, consent_to_contact=True).first()
-    if report is None:
-        return
-    recipients = [
-        person.email
-        for person in report.complainants.all()
-        if person.email and not person.is_anonymous
-    ]
-    if not recipients:
-        return
-    context = {"tracking_code": report.tracking_code}
-    with translation.override(report.language):
-        subject = render_to_string("emails/acknowledgement_subject.txt", context).strip()
-        body = render_to_string("emails/acknowledgement.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    """Acknowledge a report by e-mail; `deliver_acknowledgement` checks again, at send time,
+    whom it may write to, so a queued task never writes to someone who may not be contacted."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is not None:
+        contact.deliver_acknowledgement(report=report)
 
 
 @shared_task(ignore_result=True)

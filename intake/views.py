@@ -9,14 +9,12 @@ back re-asks the server, which shows the answers kept in the session.
 import contextlib
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -26,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from intake import ratelimit, wizard
+from intake.contact import acknowledge_report
 from intake.drafts import Draft, keep_pending, open_pending, pending_exists
 from intake.forms import (
     MAX_WITNESSES,
@@ -42,7 +41,6 @@ from intake.inputs import EvidenceInput
 from intake.models import Report
 from intake.selectors import report_status
 from intake.services import Receipt, submit_report
-from intake.tasks import send_acknowledgement
 
 logger = logging.getLogger(__name__)
 
@@ -248,9 +246,7 @@ def _submit(request: HttpRequest, draft: Draft, checked: wizard.CheckedDraft) ->
         )
         receipt = submit_report(submission=submission, channel=Report.Channel.WEB)
     draft.clear()
-    person = submission.complainants[0]
-    if person.email and submission.consent_to_contact:
-        transaction.on_commit(partial(send_acknowledgement.delay, receipt.report.pk))
+    acknowledge_report(report=receipt.report)
     return receipt
 
 

@@ -5,14 +5,9 @@ credentials sent (there is nothing a signed-in user may do here that anyone may 
 caller is answered and rate-limited alike, and a signed-in browser session needs no CSRF token.
 """
 
-import logging
-from functools import partial
 from typing import Any
 
-import kombu.exceptions
-import redis.exceptions
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import (
@@ -45,19 +40,10 @@ from intake.api.serializers import (
     submission_from,
 )
 from intake.api.throttles import ReportStatusThrottle, ReportSubmitThrottle
+from intake.contact import acknowledge_report
 from intake.models import Agency, EncounterKind, PerceivedBasis, Report
 from intake.selectors import report_status
 from intake.services import submit_report
-from intake.tasks import send_acknowledgement
-
-logger = logging.getLogger(__name__)
-# What handing a message to an unreachable broker raises.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    OSError,
-)
 
 TAG = "Public reporting"
 
@@ -117,19 +103,6 @@ class PublicAPIView(APIView):
 
     def get_exception_handler(self) -> Any:
         return public_exception_handler
-
-
-def _acknowledge(report_id: int) -> None:
-    """Queue the acknowledgement e-mail. The report is already saved and the person must still
-    get their receipt, so a broker that cannot be reached is logged, not raised."""
-    try:
-        send_acknowledgement.delay(report_id)
-    except BROKER_ERRORS as error:
-        logger.warning(
-            "No acknowledgement for report %s: the broker could not be reached (%s).",
-            report_id,
-            type(error).__name__,
-        )
 
 
 class ReportCreateView(PublicAPIView):
@@ -218,10 +191,7 @@ class ReportCreateView(PublicAPIView):
                     report_prefix=("report",) if is_multipart else (),
                 )
             ) from error
-        person = submission.complainants[0] if submission.complainants else None
-        if person is not None and person.email and submission.consent_to_contact:
-            # As the web form does: the acknowledgement goes out after commit.
-            transaction.on_commit(partial(_acknowledge, receipt.report.pk))
+        acknowledge_report(report=receipt.report)
         response = Response(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
         add_never_cache_headers(response)
         return response

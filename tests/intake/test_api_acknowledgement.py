@@ -45,7 +45,7 @@ def test_api_report_without_consent_to_contact_queues_nothing(django_capture_on_
 def test_api_report_is_answered_when_the_broker_is_down(django_capture_on_commit_callbacks):
     down = kombu.exceptions.OperationalError("connection refused")
     with (
-        mock.patch("intake.api.views.send_acknowledgement.delay", side_effect=down),
+        mock.patch("intake.tasks.send_acknowledgement.delay", side_effect=down),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = APIClient().post(REPORTS, full_report(), format="json")

@@ -1,0 +1,104 @@
+"""Writing to the people who filed a report: one rule for whether we may, and the
+acknowledgement that follows it.
+
+A message about a report tells whoever reads that inbox that a report was filed. A person who
+shares a mailbox or a phone, or lives with someone who must not know, says so by leaving "It is
+safe to leave me a message or write to me" unticked. Agreeing to be contacted is therefore not
+enough on its own: every message to a complainant, now and later, is addressed through
+`contactable_complainants`, and nothing else decides who may be written to.
+"""
+
+import logging
+from functools import partial
+
+import kombu.exceptions
+import redis.exceptions
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from intake.models import Complainant, Report
+
+logger = logging.getLogger(__name__)
+
+# What handing a message to an unreachable broker raises.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
+
+
+def may_contact(complainant: Complainant) -> bool:
+    """Whether Rights Desk may write to this person about their report.
+
+    Only when the report's consent to contact *and* the person's "safe to contact" are both
+    given, the person is not anonymous, and there is an e-mail address to write to (we write
+    only by e-mail). Consent without safety is not enough: the message itself would tell
+    whoever else reads the inbox that a report was filed.
+    """
+    return bool(
+        complainant.report.consent_to_contact
+        and complainant.safe_to_contact
+        and not complainant.is_anonymous
+        and complainant.email
+    )
+
+
+def contactable_complainants(report: Report) -> list[Complainant]:
+    """The people of `report` who may be written to (see `may_contact`), read fresh from the
+    database; none, without a query, when the report has no consent to contact."""
+    if not report.consent_to_contact:
+        return []
+    return [person for person in report.complainants.all() if may_contact(person)]
+
+
+def acknowledge_report(*, report: Report) -> bool:
+    """Queue the acknowledgement e-mail of a report filed by the public (web form or API), to be
+    handed to the broker once the report's transaction commits, when someone who filed it may be
+    written to. Returns whether it was queued.
+
+    A broker that cannot be reached is logged, never raised: the report is saved and the person
+    must still get their receipt. The task checks the rule again when it sends.
+    """
+    if not contactable_complainants(report):
+        return False
+    transaction.on_commit(partial(_enqueue_acknowledgement, report.pk))
+    return True
+
+
+def _enqueue_acknowledgement(report_id: int) -> None:
+    from intake.tasks import send_acknowledgement
+
+    try:
+        send_acknowledgement.delay(report_id)
+    except BROKER_ERRORS as error:
+        logger.warning(
+            "No acknowledgement for report %s: it could not be queued (%s).",
+            report_id,
+            type(error).__name__,
+        )
+
+
+def deliver_acknowledgement(*, report: Report) -> int:
+    """Tell each person who filed `report`, and may be written to, that we have it, in the
+    language they used. Returns how many messages were sent.
+
+    Whom to write to is decided now, when sending, not when the task was queued. Only the
+    tracking code is sent: the status secret is never stored, so it cannot be mailed, and an
+    inbox is a weaker place to keep it than the receipt. One message per person, so no one
+    learns another's address.
+    """
+    recipients = [person.email for person in contactable_complainants(report)]
+    if not recipients:
+        return 0
+    context = {"tracking_code": report.tracking_code}
+    with translation.override(report.language):
+        subject = render_to_string("emails/acknowledgement_subject.txt", context).strip()
+        body = render_to_string("emails/acknowledgement.txt", context)
+    for address in recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    return len(recipients)
