@@ -101,27 +101,6 @@ def can_see_identity(user: User | None, report: Report) -> bool:
     return bool(may_see_identity.test(user, report))
 
 
-def readable_text(user: User | None, report: Report, text: str) -> str:
-    """Free text from `report` (its narrative, a witness's statement) as `user` may read it.
-
-    Where the reader may not see who the people in the report are, the text loses their names
-    and contacts too, and any e-mail address or phone number, so a narrative that repeats the
-    person's name does not undo the withheld fields beside it. Uses the report's prefetched
-    complainants and witnesses: no queries of its own.
-    """
-    if can_see_identity(user, report):
-        return text
-    # The one redaction rule of the project lives with the exports; imported here, not at the
-    # top, because the reports app itself builds on this module.
-    from reports.redaction import INSTITUTIONAL_ROLES, redact_text
-
-    people = [c for c in report.complainants.all() if c.role not in INSTITUTIONAL_ROLES]
-    witnesses = list(report.witnesses.all())
-    names = [p.name for p in people] + [w.name for w in witnesses]
-    phrases = [p.email for p in people] + [p.phone for p in people] + [w.contact for w in witnesses]
-    return redact_text(text, names=names, phrases=[p for p in phrases if p])
-
-
 def can_see_note(user: User | None, note: CaseNote) -> bool:
     """Whether `user` may read `note`: staff notes are for case workers, legal-only notes for
     legal staff."""

@@ -1,4 +1,5 @@
-"""Full-text search over cases: narratives, places, plates, vehicle descriptions and tags.
+"""Full-text search over cases: narratives, places, plates, vehicle descriptions and tags, as
+a police liaison may see them (the reader projection, cases/privacy).
 
 The searchable text is stored on the case (`Case.search_text`) and refreshed by the services
 that change what it is made of. On PostgreSQL it is matched with `websearch_to_tsquery`
@@ -14,7 +15,8 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cases.models import Case
-from intake.models import Complainant, Encounter, Report, Witness
+from cases.privacy import FieldClass, Projection, field_class, search_projections
+from intake.models import Encounter, Report
 
 # The generated column of migration 0004 (to_tsvector('english', search_text)), GIN-indexed.
 _MATCH = (
@@ -30,72 +32,62 @@ def search_text_for(
     *,
     title: str,
     tags: Iterable[str] = (),
-    narratives: Iterable[str] = (),
-    places: Iterable[str] = (),
-    names: Iterable[str] = (),
+    reports: Iterable[tuple[int, str, Encounter | None]] = (),
+    projection: Projection,
 ) -> str:
-    """The search text of a case: its title, tags, reports' narratives, and its encounters'
-    ENCOUNTER_FIELDS (`places`, empty ones left out).
+    """The search text of a case: its title, tags, and for each of its `reports` (id,
+    narrative, encounter) the narrative and the encounter's ENCOUNTER_FIELDS, as `projection`
+    shows them.
 
-    The `names` of the people in the reports (and any e-mail or phone number) are taken out of
-    the narratives: every case worker searches the same text, and a liaison who may not see
-    who filed must not learn it by searching for a name and getting the case back.
+    Every case worker searches the same text, so `projection` is the one police liaisons get
+    (`search_projection`): a liaison who may not see who filed must not learn it by searching
+    for a name, an address or a phone number and getting the case back. Identities are taken
+    out without a marker, so that searching for the marker finds nothing either.
     """
-    # The project's one redaction rule lives with the exports, which build on this app.
-    from reports.redaction import redact_text
-
-    names = [name for name in names if name]
-    scrubbed = [redact_text(narrative, names=names) for narrative in narratives]
-    return "\n".join([title, *tags, *scrubbed, *(value for value in places if value)])
-
-
-def _people_names(ids: list[int]) -> dict[int, list[str]]:
-    """Names of the complainants (people, not organisations) and witnesses of each case."""
-    from reports.redaction import INSTITUTIONAL_ROLES
-
-    names: dict[int, list[str]] = {pk: [] for pk in ids}
-    for pk, name in (
-        Complainant.objects.filter(report__case_id__in=ids)
-        .exclude(role__in=INSTITUTIONAL_ROLES)
-        .exclude(name="")
-        .values_list("report__case_id", "name")
-    ):
-        names[pk].append(name)
-    for pk, name in (
-        Witness.objects.filter(report__case_id__in=ids)
-        .exclude(name="")
-        .values_list("report__case_id", "name")
-    ):
-        names[pk].append(name)
-    return names
+    parts = [title, *tags]
+    for report_id, narrative, encounter in reports:
+        parts.append(projection.text(narrative, marker=" "))
+        if encounter is None:
+            continue
+        for name in ENCOUNTER_FIELDS:
+            raw = getattr(encounter, name)
+            if field_class(Encounter, name) is FieldClass.SCRUBBED:
+                value = projection.text(raw, marker=" ")
+            else:
+                value = projection.value(Encounter, name, raw, report_id=report_id)
+            if value:
+                parts.append(value)
+    return "\n".join(part for part in parts if part and part.strip())
 
 
 def refresh_search_text(case_ids: Iterable[int]) -> None:
-    """Rebuild the stored search text of the given cases (six queries to read, one per case
-    to write)."""
+    """Rebuild the stored search text of the given cases (a fixed number of queries to read,
+    one per case to write)."""
     ids = list(case_ids)
-    names = _people_names(ids)
+    projections = search_projections(ids)
     titles = dict(Case.objects.filter(pk__in=ids).values_list("pk", "title"))
     tags: dict[int, list[str]] = {pk: [] for pk in ids}
-    narratives: dict[int, list[str]] = {pk: [] for pk in ids}
-    places: dict[int, list[str]] = {pk: [] for pk in ids}
     for pk, name in Case.tags.through.objects.filter(case_id__in=ids).values_list(
         "case_id", "tag__name"
     ):
         tags[pk].append(name)
-    for pk, narrative in Report.objects.filter(case_id__in=ids).values_list("case_id", "narrative"):
-        narratives[pk].append(narrative)
-    for row in Encounter.objects.filter(report__case_id__in=ids).values_list(
-        "report__case_id", *ENCOUNTER_FIELDS
+    reports: dict[int, list[tuple[int, str, Encounter | None]]] = {pk: [] for pk in ids}
+    encounters = {
+        encounter.report_id: encounter
+        for encounter in Encounter.objects.filter(report__case_id__in=ids).only(
+            "report_id", *ENCOUNTER_FIELDS
+        )
+    }
+    for pk, case_id, narrative in Report.objects.filter(case_id__in=ids).values_list(
+        "pk", "case_id", "narrative"
     ):
-        places[row[0]].extend(row[1:])
+        reports[case_id].append((pk, narrative, encounters.get(pk)))
     for pk in ids:
         text = search_text_for(
             title=titles.get(pk, ""),
             tags=tags[pk],
-            narratives=narratives[pk],
-            places=places[pk],
-            names=names[pk],
+            reports=reports[pk],
+            projection=projections[pk],
         )
         Case.objects.filter(pk=pk).update(search_text=text)
 

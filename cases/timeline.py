@@ -4,7 +4,11 @@ see, with each change's before and after.
 
 Runs a fixed number of queries: one per history table (the case's tags have one of their own;
 the case's rows bring the assignees they name), plus one to name the cases that changed fields
-point to.
+point to, plus the projection's when the caller has none at hand.
+
+Everything it shows goes through the reader projection (cases/privacy): reasons and free-text
+values are scrubbed of the identities the reader may not see, and an evidence file is named
+only where the reader may see who filed it.
 """
 
 from collections.abc import Iterable
@@ -16,8 +20,9 @@ from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 
-from cases.access import can_see_identity, reads_legal_notes
+from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
+from cases.privacy import Projection, project_cases
 from intake.models import Evidence, Report
 
 User = AbstractBaseUser | AnonymousUser
@@ -89,13 +94,21 @@ def _display(field_name: str, value: Any, users: dict[int, str], refs: dict[int,
     return str(value)
 
 
+def _model_field(name: str) -> str:
+    # The timeline's names for fields: `assignee_id` is the `assignee` field, `tag_names` the
+    # tags.
+    return "tags" if name == "tag_names" else name.removesuffix("_id")
+
+
 def _entries(
     rows: Iterable[Any],
     fields: dict[str, str],
     subject: Any,
     users: dict[int, str],
     refs: dict[int, str],
+    projection: Projection,
 ) -> list[TimelineEntry]:
+    model = type(rows[0]).instance_type if rows else None  # type: ignore[index]
     previous: dict[int, Any] = {}
     entries = []
     for row in rows:
@@ -108,8 +121,17 @@ def _entries(
             if before is None and row.history_type == "+" and new in (None, "", 0):
                 continue
             if before is None or old != new:
-                changes.append(Change(name, label, _display(name, old, users, refs),
-                                      _display(name, new, users, refs)))
+                report_id = getattr(row, "report_id", None)
+                if model is Report:
+                    report_id = row.id
+
+                def shown(value: Any, name: str = name, report_id: Any = report_id) -> str:
+                    return projection.value(
+                        model, _model_field(name), _display(name, value, users, refs),
+                        report_id=report_id,
+                    )
+
+                changes.append(Change(name, label, shown(old), shown(new)))
         previous[row.id] = row
         if row.history_type == "~" and not changes and not row.history_change_reason:
             continue
@@ -119,7 +141,7 @@ def _entries(
                 actor=row.history_user.get_username() if row.history_user else "the public",
                 subject=subject(row),
                 action=ACTIONS.get(row.history_type, row.history_type),
-                reason=row.history_change_reason or "",
+                reason=projection.reason(row.history_change_reason or ""),
                 changes=changes,
                 history_id=row.history_id,
             )
@@ -127,9 +149,13 @@ def _entries(
     return entries
 
 
-def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
+def case_timeline(
+    *, user: User, case: Case, projection: Projection | None = None
+) -> list[TimelineEntry]:
     """Every recorded change to `case`, its reports, their evidence files and the notes `user`
-    may read, oldest first."""
+    may read, oldest first, as `projection` (by default, `user`'s) shows them."""
+    if projection is None:
+        projection = project_cases(reader=user, cases=[case])[case.pk]
     # Assignees come with the rows, so naming them costs no query of its own (and the count
     # does not depend on whether the case was ever assigned).
     case_rows = _rows(Case, "assignee", id=case.pk)
@@ -154,20 +180,19 @@ def case_timeline(*, user: User, case: Case) -> list[TimelineEntry]:
     case_ids |= {r.case_id for r in report_rows}
     refs = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
 
-    # A file's name can identify the person: shown only where the reader may see identities.
-    shared = {r.id: r for r in report_rows}
-
     def evidence_subject(row: Any) -> str:
-        report = shared.get(row.report_id)
-        if report is not None and can_see_identity(user, report):
-            return f"Evidence {row.original_name}"
-        return f"Evidence file #{row.id}"
+        # A file's name can identify the person: shown only where the reader may see who.
+        name = projection.value(Evidence, "original_name", row.original_name,
+                                report_id=row.report_id)
+        return f"Evidence {name}" if name == row.original_name else f"Evidence file #{row.id}"
 
     entries = [
-        *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs),
-        *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users, refs),
-        *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs),
-        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs),
+        *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs,
+                  projection),
+        *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users,
+                  refs, projection),
+        *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs, projection),
+        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs, projection),
     ]
     entries.sort(key=lambda e: (e.when, e.history_id))
     return entries

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
-from cases.access import can_download_evidence, can_see_identity, readable_text
-from cases.conflicts import Conflict, case_conflicts
+from cases.access import can_download_evidence
+from cases.conflicts import case_conflicts
 from cases.exceptions import CaseError
 from cases.forms import (
     AssignForm,
@@ -40,6 +40,7 @@ from cases.forms import (
 )
 from cases.models import Case
 from cases.pagination import CappedPaginator
+from cases.privacy import Projected, project_case
 from cases.roles import role_of
 from cases.selectors import (
     case_contents,
@@ -51,7 +52,7 @@ from cases.selectors import (
 from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
 from intake import evidence as evidence_files
-from intake.models import Agency, Encounter, EncounterKind, Evidence, Report, ReportFact, Witness
+from intake.models import Agency, Encounter, EncounterKind, Report
 
 PAGE_SIZE = 25
 
@@ -193,43 +194,26 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class FactRow:
-    fact: ReportFact
+    fact: Projected
     conflicting: bool
 
 
 @dataclass
 class EvidenceRow:
-    file: Evidence
+    file: Projected
     may_download: bool
 
 
 @dataclass
-class WitnessRow:
-    witness: Witness
-    statement: str
-
-
-@dataclass
 class ReportView:
-    report: Report
+    """One report as the reader may see it: every record is a `Projected` one."""
+
+    report: Projected
     show_identity: bool
-    encounter: Encounter | None
-    narrative: str = ""
-    witnesses: list[WitnessRow] = field(default_factory=list)
+    encounter: Projected | None
+    witnesses: list[Projected] = field(default_factory=list)
     facts: list[FactRow] = field(default_factory=list)
     evidence: list[EvidenceRow] = field(default_factory=list)
-
-
-@dataclass
-class ConflictVersion:
-    value: str
-    sources: list[Report]
-
-
-@dataclass
-class ConflictView:
-    label: str
-    versions: list[ConflictVersion]
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
@@ -264,45 +248,35 @@ def _render_case(
 ) -> HttpResponse:
     user = request.user
     contents = case_contents(user=user, case=case)
-    conflicts: list[Conflict] = case_conflicts(case)
+    projection = project_case(reader=user, reports=contents.reports)
+    conflicts = case_conflicts(case)
     disputed = {conflict.topic for conflict in conflicts}
-    reports = [
-        ReportView(
-            report=report,
-            show_identity=can_see_identity(user, report),
-            encounter=_encounter(report),
-            narrative=readable_text(user, report, report.narrative),
-            witnesses=[
-                WitnessRow(witness, readable_text(user, report, witness.statement))
-                for witness in report.witnesses.all()
-            ],
-            facts=[FactRow(fact, fact.topic in disputed) for fact in report.facts.all()],
-            evidence=[
-                EvidenceRow(file, can_download_evidence(user, file))
-                for file in report.evidence.all()
-            ],
+    reports = []
+    for report in contents.reports:
+        shown = projection.record(report)
+        reports.append(
+            ReportView(
+                report=shown,
+                show_identity=not shown.identity_withheld,
+                encounter=shown.encounter,
+                witnesses=shown.witnesses,
+                facts=[FactRow(fact, fact.topic in disputed) for fact in shown.facts],
+                evidence=[
+                    EvidenceRow(file, can_download_evidence(user, raw))
+                    for file, raw in zip(shown.evidence, report.evidence.all(), strict=True)
+                ],
+            )
         )
-        for report in contents.reports
-    ]
     action_forms = _action_forms(request, case)
     if bound is not None:
         action_forms[bound.prefix or ""] = bound
     context = {
-        "case": case,
+        "case": projection.record(case),
         "reports": reports,
-        "notes": contents.notes,
+        "notes": projection.records(contents.notes),
         "merged_cases": contents.merged_cases,
-        "conflicts": [
-            ConflictView(
-                label=conflict.label,
-                versions=[
-                    ConflictVersion(version.value, list(version.reports))
-                    for version in conflict.versions
-                ],
-            )
-            for conflict in conflicts
-        ],
-        "timeline": case_timeline(user=user, case=case),
+        "conflicts": projection.conflicts(conflicts),
+        "timeline": case_timeline(user=user, case=case, projection=projection),
         "forms": action_forms,
         "may_assign": user.has_perm("cases.assign_case"),
         "may_work": user.has_perm("cases.transition_case"),

@@ -182,6 +182,10 @@ class Complainant(models.Model):
         ON_BEHALF = "on_behalf", _("Someone reporting on their behalf")
         ORGANISATION = "organisation", _("An organisation")
         NEWS_OUTLET = "news_outlet", _("A news outlet")
+        # Someone speaking in public in an official capacity (a police chief at a news
+        # conference), as a press source quotes them: public record, not a private identity.
+        # Entered by staff and from press reports only; the public form never offers it.
+        OFFICIAL = "official", _("A public official (public statement)")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="complainants")
     role = models.CharField(max_length=20, choices=Role)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from cases.encounter_codes import codes_value, refresh_encounter_codes
 from cases.models import Case
 from cases.priority import compute_priority
-from cases.search import ENCOUNTER_FIELDS, refresh_search_text, search_text_for
+from cases.privacy import people_terms, search_projection_of_new_report
+from cases.search import refresh_search_text, search_text_for
 from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
 from intake import tracking
@@ -219,6 +220,7 @@ def _write(
             _clean(row, f"{prefix}.{index}", exclude=["report"])
     for rows in (complainants, witnesses, facts):
         _insert_all(rows, actor=actor, reason=reason)
+    evidence_rows: list[Evidence] = []
     for item, checked in zip(submission.evidence, inspected, strict=True):
         name = evidence_files.store_file(item.file, checked)
         stored.append(name)
@@ -232,17 +234,24 @@ def _write(
             description=item.description,
         )
         _save_with(row, history)
+        evidence_rows.append(row)
 
     if new_case:
         # What refresh_search_text and refresh_encounter_codes would read back, from what was
         # just written: one query.
+        names, phrases = people_terms(
+            complainants=complainants,
+            witnesses=witnesses,
+            address=encounter.address,
+            file_names=[row.original_name for row in evidence_rows],
+        )
         Case.objects.filter(pk=case.pk).update(
             search_text=search_text_for(
                 title=case.title,
-                narratives=[report.narrative],
-                places=[getattr(encounter, name) for name in ENCOUNTER_FIELDS],
-                names=[p.name for p in submission.complainants]
-                + [w.name for w in submission.witnesses],
+                reports=[(report.pk, report.narrative, encounter)],
+                projection=search_projection_of_new_report(
+                    report=report, names=names, phrases=phrases
+                ),
             ),
             kind_codes=codes_value(kind.code for kind in kinds),
             agency_codes=codes_value(agency.code for agency in agencies),

@@ -1,33 +1,24 @@
-"""Everything a case file prints, loaded in a fixed number of queries and, for the redacted
-kind, passed through reports/redaction.py.
-
-The rows are plain frozen dataclasses named after the fields of the models they come from, so
-the redaction tables (keyed by model) apply to them field by field, and the template reads the
-same shape for the full and the redacted file.
+"""Everything a case file prints, loaded in a fixed number of queries and read through the
+reader projection (cases/privacy): the full file shows what the reader may see, the redacted
+file (made to leave Rights Desk) no identity at all. The rows are plain frozen dataclasses, so
+the template reads the same shape for both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from cases.access import can_see_identity
 from cases.conflicts import case_conflicts
 from cases.models import Case, CaseNote
+from cases.privacy import WITHHELD, Projected, project_case
 from cases.selectors import case_contents
 from cases.timeline import TimelineEntry, case_timeline
 from intake.models import Complainant, Encounter, Evidence, Report, ReportFact, Witness
-from reports.redaction import (
-    INSTITUTIONAL_ROLES,
-    SCRUBBED_FIELDS,
-    WITHHELD,
-    WITHHELD_FIELDS,
-    redact_text,
-)
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -191,9 +182,9 @@ class CaseFileData:
 def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
     """Everything the case file of `case` prints for `reader`, in a fixed number of queries.
 
-    The full file shows the identities `reader` may see (cases.access.can_see_identity) and
-    the notes they may read. `redacted=True` then removes every name, contact and address of
-    complainants and witnesses, in structured fields and free text alike (reports.redaction).
+    The full file shows what `reader` may see (cases.privacy); `redacted=True` shows no name,
+    contact, address or file name of anyone in any report, in structured fields and free text
+    alike, whoever asks.
     """
     # Fresh from the database (the document's copy may predate the last change), with what
     # the cover prints, so the query count does not depend on whether the case is assigned.
@@ -203,18 +194,19 @@ def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
         .get(pk=case.pk)
     )
     contents = case_contents(user=reader, case=case)
-    conflicts = case_conflicts(case)
-    timeline = case_timeline(user=reader, case=case)
-    disputed = {conflict.topic for conflict in conflicts}
-
-    reports = tuple(
-        _report_row(report, disputed, can_see_identity(reader, report))
-        for report in contents.reports
+    projection = project_case(
+        reader=reader, reports=contents.reports, redacted=redacted, withheld=WITHHELD
     )
-    data = CaseFileData(
-        case=_case_row(case, [merged.reference for merged in contents.merged_cases]),
+    conflicts = projection.conflicts(case_conflicts(case))
+    timeline = case_timeline(user=reader, case=case, projection=projection)
+    disputed = {conflict.topic for conflict in conflicts}
+    shown_case = projection.record(case)
+    return CaseFileData(
+        case=_case_row(shown_case, [merged.reference for merged in contents.merged_cases]),
         summary=_summary(contents.reports, len(contents.notes), len(conflicts), timeline),
-        reports=reports,
+        reports=tuple(
+            _report_row(report, disputed) for report in projection.records(contents.reports)
+        ),
         conflicts=tuple(
             ConflictRow(
                 label=conflict.label,
@@ -236,37 +228,11 @@ def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
                 visibility_label=str(note.get_visibility_display()),
                 body=note.body,
             )
-            for note in contents.notes
+            for note in projection.records(contents.notes)
         ),
         timeline=tuple(timeline),
-        redacted=False,
+        redacted=redacted,
     )
-    if redacted:
-        # Known identities come from the rows as loaded, before anything is withheld for this
-        # reader, so free text is scrubbed of names the reader was never shown as well.
-        names, phrases = known_identities(data)
-        return replace(_redact(data, names, phrases), redacted=True)
-    return replace(data, reports=tuple(_hide_identities(report) for report in reports))
-
-
-def known_identities(data: CaseFileData) -> tuple[list[str], list[str]]:
-    """The names, and the contacts, addresses and evidence file names, that a redacted file
-    must not contain."""
-    names: list[str] = []
-    phrases: list[str] = []
-    for report in data.reports:
-        for person in report.complainants:
-            if person.role not in INSTITUTIONAL_ROLES:
-                names.append(person.name)
-            phrases += [person.email, person.phone]
-        for witness in report.witnesses:
-            names.append(witness.name)
-            phrases.append(witness.contact)
-        if report.encounter is not None:
-            phrases.append(report.encounter.address)
-        # Withheld in the manifest, so withheld wherever else they are quoted (the timeline).
-        phrases += [item.original_name for item in report.evidence]
-    return [n for n in names if n], [p for p in phrases if p]
 
 
 # --- Building rows ------------------------------------------------------------------------------
@@ -276,32 +242,13 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _source_label(report: Report) -> str:
+def _source_label(report: Projected) -> str:
     parts = [report.source_outlet, report.source_file]
     label = " · ".join(part for part in parts if part)
     return label or f"Report {report.tracking_code}"
 
 
-def _withhold(row: Any, names: frozenset[str]) -> Any:
-    return replace(row, **{name: WITHHELD for name in names if getattr(row, name)})
-
-
-def _hide_identities(report: ReportRow) -> ReportRow:
-    """The full file's report for a reader who may not see who its people are."""
-    if report.identity_shown:
-        return report
-    return replace(
-        report,
-        complainants=tuple(
-            _withhold(person, WITHHELD_FIELDS[Complainant]) for person in report.complainants
-        ),
-        witnesses=tuple(
-            _withhold(witness, WITHHELD_FIELDS[Witness]) for witness in report.witnesses
-        ),
-    )
-
-
-def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> ReportRow:
+def _report_row(report: Projected, disputed: set[str]) -> ReportRow:
     complainants = tuple(
         ComplainantRow(
             role=person.role,
@@ -315,7 +262,7 @@ def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> Rep
             race_ethnicity=person.race_ethnicity,
             occupation=person.occupation,
         )
-        for person in report.complainants.all()
+        for person in report.complainants
     )
     witnesses = tuple(
         WitnessRow(
@@ -324,7 +271,7 @@ def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> Rep
             statement=witness.statement,
             willing_to_be_contacted=witness.willing_to_be_contacted,
         )
-        for witness in report.witnesses.all()
+        for witness in report.witnesses
     )
     return ReportRow(
         tracking_code=report.tracking_code,
@@ -337,9 +284,9 @@ def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> Rep
         source_headline=report.source_headline,
         source_outlet=report.source_outlet,
         narrative=report.narrative,
-        identity_shown=identity_shown,
+        identity_shown=not report.identity_withheld,
         complainants=complainants,
-        encounter=_encounter_row(report),
+        encounter=_encounter_row(report.encounter),
         witnesses=witnesses,
         evidence=tuple(
             EvidenceRow(
@@ -350,19 +297,17 @@ def _report_row(report: Report, disputed: set[str], identity_shown: bool) -> Rep
                 description=item.description,
                 uploaded_at=item.uploaded_at,
             )
-            for item in report.evidence.all()
+            for item in report.evidence
         ),
         facts=tuple(
             FactRow(label=fact.label, value=fact.value, disputed=fact.topic in disputed)
-            for fact in report.facts.all()
+            for fact in report.facts
         ),
     )
 
 
-def _encounter_row(report: Report) -> EncounterRow | None:
-    try:
-        encounter = report.encounter
-    except Encounter.DoesNotExist:
+def _encounter_row(encounter: Projected | None) -> EncounterRow | None:
+    if encounter is None:
         return None
     return EncounterRow(
         occurred_at=encounter.occurred_at,
@@ -386,7 +331,7 @@ def _encounter_row(report: Report) -> EncounterRow | None:
     )
 
 
-def _case_row(case: Case, merged_cases: list[str]) -> CaseRow:
+def _case_row(case: Projected, merged_cases: list[str]) -> CaseRow:
     return CaseRow(
         reference=case.reference,
         title=case.title,
@@ -430,31 +375,3 @@ def _summary(
         conflict_count=conflict_count,
         change_count=len(timeline),
     )
-
-
-# --- Redaction ----------------------------------------------------------------------------------
-
-
-def _redact(value: Any, names: list[str], phrases: list[str]) -> Any:
-    """`value` with the redaction tables applied to every row in it, however deeply nested."""
-    if isinstance(value, tuple | list):
-        return type(value)(_redact(item, names, phrases) for item in value)
-    if not is_dataclass(value) or isinstance(value, type):
-        return value
-    source = getattr(value, "source", type(value))
-    withheld = WITHHELD_FIELDS.get(source, frozenset())
-    if isinstance(value, ComplainantRow) and value.role in INSTITUTIONAL_ROLES:
-        withheld = withheld - {"name"}
-    scrubbed = SCRUBBED_FIELDS.get(source, frozenset())
-    changes = {}
-    for field in fields(value):
-        current = getattr(value, field.name)
-        if field.name in withheld:
-            new = WITHHELD if current not in ("", None) else current
-        elif field.name in scrubbed:
-            new = redact_text(current, names=names, phrases=phrases)
-        else:
-            new = _redact(current, names, phrases)
-        if new is not current:
-            changes[field.name] = new
-    return replace(value, **changes) if changes else value

@@ -394,7 +394,9 @@ def case_documents(*, case: Case, actor: User, limit: int = 50) -> list[Document
     may not see the case."""
     if not visible_cases(actor).filter(pk=case.pk).exists():
         raise case_not_found()
-    documents = visible_documents(actor).filter(case=case).select_related("case", "requested_by")
+    documents = visible_documents(actor).filter(case_id=case.pk).select_related(
+        "case", "requested_by"
+    )
     return list(documents.order_by("-requested_at", "-pk")[:limit])
 
 

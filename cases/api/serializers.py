@@ -2,9 +2,10 @@
 
 Input serializers only check shape and types, then the views hand the values to the case
 selectors and services, which make every decision. Output serializers are separate and
-read-only. Whether a person's identity is shown is asked of `cases.access.can_see_identity`
-for each report; where it says no, the identity fields are null and `identity_withheld` is
-true, so a client can tell "withheld" from "not given".
+read-only, and read records as the reader projection (cases/privacy) shows them: the views
+hand them `Projected` records, so a field is what the reader may see of it. Where the reader
+may not see who the people of a report are, the identity fields are null and
+`identity_withheld` is true, so a client can tell "withheld" from "not given".
 """
 
 from datetime import datetime
@@ -19,10 +20,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.access import can_download_evidence, can_see_identity, readable_text
+from cases.access import can_download_evidence
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.pagination import COUNT_CAP
+from cases.privacy import Projected
 from cases.selectors import SORTS
 from intake.models import Agency, Complainant, Encounter, EncounterKind, Evidence, Report, Witness
 
@@ -285,7 +287,7 @@ class CaseSummarySerializer(serializers.Serializer):
     computed_priority = serializers.IntegerField(
         read_only=True, help_text="What the encounter kinds give, on the scale of `priority`."
     )
-    priority_override_reason = serializers.CharField(read_only=True)
+    priority_override_reason = serializers.SerializerMethodField()
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     due_date = serializers.DateField(read_only=True, allow_null=True)
     merged_into = serializers.CharField(
@@ -300,6 +302,16 @@ class CaseSummarySerializer(serializers.Serializer):
 
     def get_tags(self, case: Case) -> list[str]:
         return [tag.name for tag in case.tags.all()]
+
+    def get_priority_override_reason(self, case: Case | Projected) -> str | None:
+        # Staff-written free text: read through the case's projection, which the view passes
+        # as `projections` (by case id) for cases that have a reason. Without one, nothing.
+        if isinstance(case, Projected) or not case.priority_override_reason:
+            return case.priority_override_reason
+        projection = self.context.get("projections", {}).get(case.pk)
+        if projection is None:
+            return None
+        return projection.record(case).priority_override_reason  # type: ignore[union-attr]
 
 
 class CaseRowSerializer(CaseSummarySerializer):
@@ -362,28 +374,13 @@ class CasePageSerializer(serializers.Serializer):
     results = CaseRowSerializer(many=True)
 
 
-class _IdentityMixin:
-    """Nulls `identity_fields` unless `cases.access.can_see_identity` allows them for the
-    report the record belongs to."""
-
-    identity_fields: tuple[str, ...] = ()
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)  # type: ignore[misc]
-        user = self.context["request"].user  # type: ignore[attr-defined]
-        withheld = not can_see_identity(user, instance.report)
-        if withheld:
-            for name in self.identity_fields:
-                data[name] = None
-        data["identity_withheld"] = withheld
-        return data
-
-
-class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
-    identity_fields = ("name", "email", "phone", "race_ethnicity", "occupation")
+class _IdentityMixin(serializers.Serializer):
     identity_withheld = serializers.BooleanField(
         read_only=True, help_text="True when your role may not see who this person is."
     )
+
+
+class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, allow_null=True)
     email = serializers.CharField(read_only=True, allow_null=True)
     phone = serializers.CharField(read_only=True, allow_null=True)
@@ -400,15 +397,6 @@ class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
 
 
 class WitnessSerializer(_IdentityMixin, serializers.ModelSerializer):
-    identity_fields = ("name", "contact")
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = self.context["request"].user
-        data["statement"] = readable_text(user, instance.report, instance.statement)
-        return data
-
-    identity_withheld = serializers.BooleanField(read_only=True)
     name = serializers.CharField(read_only=True, allow_null=True)
     contact = serializers.CharField(read_only=True, allow_null=True)
 
@@ -424,6 +412,12 @@ class EncounterSerializer(serializers.ModelSerializer):
     kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     perceived_basis = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    address = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Null (as are `latitude` and `longitude`) where your role may not see who the "
+        "people of the report are: where it happened can be where they live or work.",
+    )
 
     class Meta:
         model = Encounter
@@ -445,10 +439,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
         "without the complainant's consent to share with liaisons)."
     )
 
-    # A file's name can identify the person ("ana_garcia_license.jpg"): it follows the same
-    # rule as the file itself.
-    original_name = serializers.SerializerMethodField(
-        help_text="Null where your role may not download the file."
+    # A file's name can identify the person ("ana_garcia_license.jpg"): the projection shows it
+    # where the reader may see who the people of the report are, as it does the file itself.
+    original_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Null where your role may not download the file."
     )
 
     class Meta:
@@ -458,13 +452,6 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "uploaded_at", "download_count", "download_url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_original_name(self, evidence: Evidence) -> str | None:
-        request = self.context.get("request")
-        if request is None or not can_download_evidence(request.user, evidence):
-            return None
-        return evidence.original_name
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, evidence: Evidence) -> str | None:
@@ -504,12 +491,6 @@ class ReportSerializer(serializers.ModelSerializer):
             "encounter", "witnesses", "evidence", "facts",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        user = self.context["request"].user
-        data["narrative"] = readable_text(user, instance, instance.narrative)
-        return data
 
     @extend_schema_field(SourceSerializer(allow_null=True))
     def get_source(self, report: Report) -> dict[str, Any] | None:

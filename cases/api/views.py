@@ -55,8 +55,9 @@ from cases.api.serializers import (
 )
 from cases.conflicts import Conflict, find_conflicts
 from cases.exceptions import CaseError, ErrorCode
-from cases.models import Case, CaseNote
+from cases.models import Case
 from cases.pagination import CappedPaginator
+from cases.privacy import Projected, project_case, project_cases
 from cases.roles import role_of
 from cases.selectors import (
     QueueFilters,
@@ -78,7 +79,6 @@ from cases.services import (
 from cases.tagging import tag_slugs
 from cases.timeline import case_timeline
 from intake import evidence as evidence_files
-from intake.models import Report
 
 TAG = "Cases"
 
@@ -274,6 +274,10 @@ class CaseListView(CaseAPIView):
         )
         counted = paginator.page.paginator  # type: ignore[union-attr]
         counts = status_counts(user=request.user, filters=filters)
+        # Only a staff-written override reason needs the cases' identities to be shown.
+        projections = project_cases(
+            reader=request.user, cases=[case for case in page if case.priority_override_reason]
+        )
         return Response(
             {
                 "count": counted.shown_count,
@@ -282,7 +286,9 @@ class CaseListView(CaseAPIView):
                 "previous": paginator.get_previous_link(),
                 "status_counts": {name: min(n, counted.cap) for name, n in counts.items()},
                 "status_counts_capped": [name for name, n in counts.items() if n > counted.cap],
-                "results": CaseRowSerializer(page, many=True).data,
+                "results": CaseRowSerializer(
+                    page, many=True, context={"projections": projections}
+                ).data,
             }
         )
 
@@ -294,9 +300,9 @@ class CaseListView(CaseAPIView):
 class _CasePage:
     """A case with everything its page shows, read by CaseDetailSerializer."""
 
-    case: Case
-    reports: list[Report]
-    notes: list[CaseNote]
+    case: Projected
+    reports: list[Projected]
+    notes: list[Projected]
     merged_cases: list[Case]
     conflicts: list[Conflict]
     allowed_transitions: list[str]
@@ -320,13 +326,14 @@ class CaseDetailView(CaseAPIView):
     def get(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
         contents = case_contents(user=request.user, case=case)
+        projection = project_case(reader=request.user, reports=contents.reports)
         facts = [fact for report in contents.reports for fact in report.facts.all()]
         page = _CasePage(
-            case=case,
-            reports=contents.reports,
-            notes=contents.notes,
+            case=projection.record(case),  # type: ignore[arg-type]
+            reports=projection.records(contents.reports),
+            notes=projection.records(contents.notes),
             merged_cases=contents.merged_cases,
-            conflicts=find_conflicts(facts),
+            conflicts=projection.conflicts(find_conflicts(facts)),
             allowed_transitions=(
                 [] if case.merged_into_id else
                 workflow.allowed_targets(case.status, role_of(request.user))
@@ -354,9 +361,13 @@ class CaseHistoryView(CaseAPIView):
 # -- Writes ---------------------------------------------------------------------------------
 
 
-def _summary(case: Case) -> dict[str, Any]:
+def _summary(case: Case, reader: Any) -> dict[str, Any]:
     case = Case.objects.select_related("assignee", "merged_into").get(pk=case.pk)
-    return CaseSummarySerializer(case).data  # type: ignore[return-value]
+    with_reason = [case] if case.priority_override_reason else []
+    projections = project_cases(reader=reader, cases=with_reason)
+    return CaseSummarySerializer(  # type: ignore[return-value]
+        case, context={"projections": projections}
+    ).data
 
 
 class CaseTransitionView(CaseAPIView):
@@ -385,7 +396,7 @@ class CaseTransitionView(CaseAPIView):
         body = TransitionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = transition_case(case=case, actor=request.user, **body.validated_data)
-        return Response(_summary(case))
+        return Response(_summary(case, request.user))
 
 
 class CaseNoteCreateView(CaseAPIView):
@@ -408,7 +419,10 @@ class CaseNoteCreateView(CaseAPIView):
         body = NoteInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         note = add_note(case=case, author=request.user, **body.validated_data)
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        projection = project_cases(reader=request.user, cases=[case])[case.pk]
+        return Response(
+            NoteSerializer(projection.record(note)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CaseMergeView(CaseAPIView):
@@ -448,7 +462,7 @@ class CaseMergeView(CaseAPIView):
             actor=request.user,
             reason=body.validated_data["reason"],
         )
-        return Response(_summary(case))
+        return Response(_summary(case, request.user))
 
 
 class CaseAssignView(CaseAPIView):
@@ -484,7 +498,7 @@ class CaseAssignView(CaseAPIView):
             actor=request.user,
             reason=body.validated_data["reason"],
         )
-        return Response(_summary(case))
+        return Response(_summary(case, request.user))
 
 
 class CaseTagsView(CaseAPIView):
@@ -515,7 +529,7 @@ class CaseTagsView(CaseAPIView):
             actor=request.user,
             reason=body.validated_data["reason"],
         )
-        return Response(_summary(case))
+        return Response(_summary(case, request.user))
 
 
 # -- Evidence files -------------------------------------------------------------------------

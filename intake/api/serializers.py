@@ -157,7 +157,10 @@ class ComplainantInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """A person reporting: the one affected, a witness, someone on their behalf, an
     organisation. Anonymous is a full choice; immigration status is never asked."""
 
-    role = serializers.ChoiceField(choices=Complainant.Role.choices)
+    # Officials' public statements come from press reports and staff, never the public.
+    role = serializers.ChoiceField(
+        choices=[c for c in Complainant.Role.choices if c[0] != Complainant.Role.OFFICIAL]
+    )
     is_anonymous = _flag("When true, name, email and phone must be empty.")
     name = _text(200)
     email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)

@@ -10,7 +10,7 @@ from intake.inputs import ComplainantInput, EvidenceInput, WitnessInput
 from intake.models import Report
 from intake.services import submit_report
 from reports.case_file import load_case_file
-from reports.redaction import WITHHELD, redact_text
+from cases.privacy import WITHHELD, redact_text
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory
 
 NAMES = ["Ana Lucía Restrepo", "Sean O'Brien", "Li Wu"]
