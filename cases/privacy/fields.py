@@ -105,7 +105,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "email": IDENTITY,
         "phone": IDENTITY,
         "safe_to_contact": SHOWN,
-        "preferred_language": SHOWN,
+        "preferred_language": SCRUBBED,  # a language code, but typed by the public
         "race_ethnicity": IDENTITY,  # self-described, sensitive, and narrows down who they are
         "occupation": NAME,  # "an off-duty Brooklyn Park officer" is enough to identify one person
     },
@@ -125,8 +125,9 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "agent_count": SHOWN,
         "vehicle_count": SHOWN,
         "vehicle_description": SCRUBBED,
-        # The agents' plates: what oversight bodies need, and not the complainant's.
-        "plates": SHOWN,
+        # The agents' plates: what oversight bodies need, kept; but typed by the public, so
+        # scrubbed like any free text (a plate is never a name, e-mail or phone).
+        "plates": SCRUBBED,
         "agents_identified": SHOWN,
         "perceived_basis": SHOWN,
         "perceived_basis_other": SCRUBBED,
