@@ -78,6 +78,7 @@ class _Plan:
     plate: str
     narrative: str
     steps: int
+    shared: bool  # consent to share with liaisons
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,10 @@ class _Generator:
                               " My children were in the car.", " A neighbour filmed part of it.",
                               " They left after about twenty minutes."])
             )
+            shared = rng.random() < 0.4
+            # The search text holds what a liaison may see (cases/privacy): without consent,
+            # not the address; the synthetic people are never named in the narrative.
+            searchable = narrative if shared else narrative.replace(address, " ")
             age_days = (self.now - opened).days
             steps = min(len(STATUS_PATH) - 1, int(rng.random() * (1 + age_days / 60)))
             priority = compute_priority(k.severity for k in kinds)
@@ -187,12 +192,16 @@ class _Generator:
                 assignee=rng.choice(self.workers) if steps else None,
                 opened_at=opened,
                 status_changed_at=opened + timedelta(days=steps * 3),
-                search_text="\n".join([narrative, address, city, plate]),
+                search_text="\n".join(
+                    part for part in (searchable, address if shared else "", city, plate) if part
+                ),
                 kind_codes=codes_value(k.code for k in kinds),
                 agency_codes=codes_value(agencies),
             )
             cases.append(case)
-            plans.append(_Plan(opened, kinds, agencies, city, address, plate, narrative, steps))
+            plans.append(
+                _Plan(opened, kinds, agencies, city, address, plate, narrative, steps, shared)
+            )
         Case.objects.bulk_create(cases, batch_size=1000)
 
         reports, encounters, people, witnesses, notes, evidence = [], [], [], [], [], []
@@ -203,7 +212,7 @@ class _Generator:
                 channel=rng.choice(["web", "web", "web", "api", "staff"]),
                 language=rng.choice(["en", "en", "en", "es"]), narrative=plan.narrative,
                 consent_to_contact=rng.random() < 0.6,
-                consent_to_share_with_liaison=rng.random() < 0.4, submitted_at=plan.opened,
+                consent_to_share_with_liaison=plan.shared, submitted_at=plan.opened,
             )
             report._history_date = plan.opened  # type: ignore[attr-defined]
             reports.append(report)
