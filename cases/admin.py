@@ -3,6 +3,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+# Registers the account, role group and role change admins (cases/account_admin.py).
+import cases.account_admin  # noqa: F401
 from cases.conflicts import Version, case_conflicts
 from cases.models import Case, CaseNote, Tag
 from intake.admin import ReadOnlyMixin

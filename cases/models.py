@@ -191,3 +191,48 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.case_id} by {self.author_id}"
+
+
+class RoleChange(models.Model):
+    """One role granted to or removed from an account: who, whom, when. Append-only.
+
+    Written by `cases.staff_accounts` for every change to a role group's members, whichever way
+    it is made (the admin's user form, which knows who acted; or `user.groups` from a shell,
+    which does not). Rows are never changed or deleted here: a wrong grant is undone by a
+    removal, which is a row of its own.
+    """
+
+    class Change(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REMOVED = "removed", _("Removed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes"
+    )
+    # The group's name, as in cases/roles.py (Role); kept as text, so a row still reads the same
+    # if a role is ever renamed.
+    role = models.CharField(max_length=50)
+    change = models.CharField(max_length=10, choices=Change)
+    # Nobody when the change was made outside the admin (a shell, a script).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_changes_made",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.change} for {self.user_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Role changes are a record: add a new one instead of editing one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Role changes are a record and are never deleted.")

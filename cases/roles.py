@@ -25,30 +25,43 @@ _CASE_WORK = [
     "cases.view_casenote",
     "cases.export_redacted_case_file",
 ]
-_READ_REPORTS = [
+# Reference data: lists that name no one.
+_REFERENCE_DATA = [
+    "intake.view_agency",
+    "intake.view_encounterkind",
+    "intake.view_perceivedbasis",
+    "cases.view_tag",
+]
+# What people filed, row by row, as the read-only Django admin shows it: names, contacts,
+# statements and files, with no consent applied. Only legal staff may see every identity, so
+# only they hold these; liaisons read cases through the staff pages and the API, which apply
+# consent (cases/access.py) and never ask for these permissions.
+_READ_FILED_DATA = [
     "intake.view_report",
     "intake.view_reportfact",
     "intake.view_complainant",
     "intake.view_encounter",
     "intake.view_witness",
     "intake.view_evidence",
-    "intake.view_agency",
-    "intake.view_encounterkind",
-    "intake.view_perceivedbasis",
-    "cases.view_tag",
 ]
+# The record of roles granted and removed (cases.models.RoleChange), read in the admin.
+_READ_ROLE_CHANGES = ["cases.view_rolechange"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.LIAISON: _CASE_WORK + _READ_REPORTS,
+    Role.LIAISON: _CASE_WORK + _REFERENCE_DATA,
     Role.LEGAL: _CASE_WORK
-    + _READ_REPORTS
+    + _REFERENCE_DATA
+    + _READ_FILED_DATA
+    + _READ_ROLE_CHANGES
     + [
         "cases.view_all_identities",
         "cases.view_legal_notes",
         "cases.export_full_case_file",
         "cases.view_statistics",
     ],
-    # Reference data and accounts, through the Django admin; no case data.
+    # Reference data and accounts, through the Django admin; no case data. Groups are the roles
+    # above, synced after every migrate, so the administrator reads them and changes none: a
+    # group it could edit would let it give itself any permission.
     Role.ADMINISTRATOR: [
         f"{app}.{action}_{model}"
         for app, model in [
@@ -57,14 +70,15 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             ("intake", "perceivedbasis"),
             ("cases", "tag"),
             ("auth", "user"),
-            ("auth", "group"),
         ]
         for action in ("view", "add", "change")
-    ],
+    ]
+    + ["auth.view_group"]
+    + _READ_ROLE_CHANGES,
 }
 
-# Who may sign in to the Django admin. Liaisons work in /staff/ only: the admin would show them
-# identities they may not see.
+# Who may sign in to the Django admin (`may_use_admin_site`). Liaisons work in /staff/ only: the
+# admin would show them identities they may not see.
 ADMIN_SITE_ROLES = {Role.LEGAL, Role.ADMINISTRATOR}
 
 
@@ -92,3 +106,15 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
         if role.value in names:
             return role
     return None
+
+
+def may_use_admin_site(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether `user` may enter the Django admin: by role (ADMIN_SITE_ROLES), never by the
+    `is_staff` flag, which anyone who edits accounts can tick.
+
+    Superusers are let in whatever their role, so `createsuperuser` still gives a way in; they
+    are made from the shell only, since no form in the admin can grant `is_superuser`.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or role_of(user) in ADMIN_SITE_ROLES

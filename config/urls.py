@@ -3,9 +3,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "Rights Desk administration"
-admin.site.site_title = "Rights Desk"
-
 urlpatterns = [
     # The public front door is the report form.
     path("", RedirectView.as_view(pattern_name="intake:start", permanent=False)),

@@ -17,7 +17,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our site, which admits by role (config/admin_site.py).
+    "config.apps.RightsDeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -344,3 +345,11 @@ CELERY_BEAT_SCHEDULE["statistics-nightly"] = {
     "task": "reports.statistics_tasks.build_nightly_statistics",
     "schedule": crontab(hour=2, minute=0),
 }
+
+# --- Separation of duties (config/admin_site.py, cases/staff_accounts.py) ----------------------
+# Granting or removing the legal role is announced to legal staff by a task of its own.
+CELERY_IMPORTS += ["cases.staff_account_tasks"]
+# /api/schema/ describes an endpoint only to readers who may call it: anonymous visitors and
+# accounts that do not work on cases get the public part only (config/openapi.py).
+SPECTACULAR_SETTINGS["SERVE_PUBLIC"] = False
+SPECTACULAR_SETTINGS["GET_MOCK_REQUEST"] = "config.openapi.build_schema_request"

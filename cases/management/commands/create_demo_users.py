@@ -40,11 +40,15 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@rightsdesk.invalid"
+            # Kept in step with the role for anything of Django's that reads the flag; it admits
+            # no one: the admin site asks the role (cases.roles.may_use_admin_site).
             user.is_staff = role in ADMIN_SITE_ROLES
             user.is_superuser = False
             user.is_active = True
             user.set_password(password)
             user.save()
+            # Straight on the relation, as from a shell: the change is recorded with no actor
+            # (cases.staff_accounts), and a new legal staff member is announced to legal staff.
             user.groups.set([Group.objects.get(name=role.value)])
             where = {
                 Role.LIAISON: "/staff/",
