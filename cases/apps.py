@@ -8,7 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the object permissions (rules predicates) of cases/access.py.
-        import cases.access  # noqa: F401
+        import cases.access
+
+        # Records every change of a user's roles, from the admin or a shell (a signal receiver).
+        import cases.staff_accounts  # noqa: F401
         from cases.roles import sync_role_groups
 
         # The role groups follow cases/roles.py after every migrate, so a permission added there

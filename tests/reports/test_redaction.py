@@ -5,12 +5,12 @@ from dataclasses import fields, is_dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cases.privacy import WITHHELD, redact_text
 from cases.services import add_note, transition_case
 from intake.inputs import ComplainantInput, EvidenceInput, WitnessInput
 from intake.models import Report
 from intake.services import submit_report
 from reports.case_file import load_case_file
-from cases.privacy import WITHHELD, redact_text
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory
 
 NAMES = ["Ana Lucía Restrepo", "Sean O'Brien", "Li Wu"]
