@@ -9,23 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from cases.conflicts import case_conflicts
-from cases.models import Case, CaseNote
+from cases.models import Case
 from cases.privacy import WITHHELD, Projected, project_case
 from cases.selectors import case_contents
 from cases.timeline import TimelineEntry, case_timeline
-from intake.models import Complainant, Encounter, Evidence, Report, ReportFact, Witness
+from intake.models import Report
 
 User = AbstractBaseUser | AnonymousUser
 
 
 @dataclass(frozen=True)
 class ComplainantRow:
-    source: ClassVar[type] = Complainant
     role: str
     role_label: str
     is_anonymous: bool
@@ -40,7 +39,6 @@ class ComplainantRow:
 
 @dataclass(frozen=True)
 class WitnessRow:
-    source: ClassVar[type] = Witness
     name: str
     contact: str
     statement: str
@@ -49,7 +47,6 @@ class WitnessRow:
 
 @dataclass(frozen=True)
 class EncounterRow:
-    source: ClassVar[type] = Encounter
     occurred_at: datetime | None
     occurred_at_is_approximate: bool
     address: str
@@ -72,7 +69,6 @@ class EncounterRow:
 
 @dataclass(frozen=True)
 class EvidenceRow:
-    source: ClassVar[type] = Evidence
     original_name: str
     content_type: str
     size: int
@@ -83,7 +79,6 @@ class EvidenceRow:
 
 @dataclass(frozen=True)
 class FactRow:
-    source: ClassVar[type] = ReportFact
     label: str
     value: str
     disputed: bool
@@ -91,7 +86,6 @@ class FactRow:
 
 @dataclass(frozen=True)
 class ReportRow:
-    source: ClassVar[type] = Report
     tracking_code: str
     channel: str
     submitted_at: datetime
@@ -114,7 +108,6 @@ class ReportRow:
 
 @dataclass(frozen=True)
 class VersionRow:
-    source: ClassVar[type] = ReportFact
     value: str
     sources: tuple[str, ...]
 
@@ -127,7 +120,6 @@ class ConflictRow:
 
 @dataclass(frozen=True)
 class NoteRow:
-    source: ClassVar[type] = CaseNote
     author: str
     created_at: datetime
     visibility: str
@@ -137,7 +129,6 @@ class NoteRow:
 
 @dataclass(frozen=True)
 class CaseRow:
-    source: ClassVar[type] = Case
     reference: str
     title: str
     status: str
