@@ -98,6 +98,10 @@ class Case(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # One more for every change saved through cases/services.py. A change states the version
+    # its author saw (the pages' hidden field, the API's ETag) and is refused when the case has
+    # moved on since (cases/concurrency.py). Kept in history, so a refusal can say what changed.
+    version = models.PositiveIntegerField(default=1, editable=False)
     # Derived from the case's reports for the queue's full-text search (cases/search.py); on
     # PostgreSQL a GIN index covers its tsvector. Not history-tracked: it is never a decision.
     search_text = models.TextField(blank=True, editable=False)

@@ -60,6 +60,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "merged_into": SHOWN,
         "opened_at": SHOWN,
         "updated_at": SHOWN,
+        "version": SHOWN,  # a count of changes: the API's ETag, the pages' hidden field
         "search_text": INTERNAL,
         "kind_codes": INTERNAL,
         "agency_codes": INTERNAL,
