@@ -8,28 +8,14 @@ enough on its own: every message to a complainant, now and later, is addressed t
 `contactable_complainants`, and nothing else decides who may be written to.
 """
 
-import logging
-from functools import partial
-
-import kombu.exceptions
-import redis.exceptions
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from intake.models import Complainant, Report
-
-logger = logging.getLogger(__name__)
-
-# What handing a message to an unreachable broker raises.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    OSError,
-)
+from plumbing.outbox.services import publish
 
 
 def may_contact(complainant: Complainant) -> bool:
@@ -57,30 +43,18 @@ def contactable_complainants(report: Report) -> list[Complainant]:
 
 
 def acknowledge_report(*, report: Report) -> bool:
-    """Queue the acknowledgement e-mail of a report filed by the public (web form or API), to be
-    handed to the broker once the report's transaction commits, when someone who filed it may be
-    written to. Returns whether it was queued.
+    """Queue the acknowledgement e-mail of a report filed by the public (web form or API), when
+    someone who filed it may be written to. Returns whether it was queued.
 
-    A broker that cannot be reached is logged, never raised: the report is saved and the person
-    must still get their receipt. The task checks the rule again when it sends.
+    Call it in the transaction that writes the report: the message goes to the outbox with the
+    report, and reaches the broker after the commit, or later when the broker is down. Neither
+    a down broker nor a slow mail server can cost the person their receipt. The task checks the
+    rule again when it sends.
     """
     if not contactable_complainants(report):
         return False
-    transaction.on_commit(partial(_enqueue_acknowledgement, report.pk))
+    publish("intake.tasks.send_acknowledgement", report.pk)
     return True
-
-
-def _enqueue_acknowledgement(report_id: int) -> None:
-    from intake.tasks import send_acknowledgement
-
-    try:
-        send_acknowledgement.delay(report_id)
-    except BROKER_ERRORS as error:
-        logger.warning(
-            "No acknowledgement for report %s: it could not be queued (%s).",
-            report_id,
-            type(error).__name__,
-        )
 
 
 def deliver_acknowledgement(*, report: Report) -> int:
@@ -90,15 +64,22 @@ def deliver_acknowledgement(*, report: Report) -> int:
     Whom to write to is decided now, when sending, not when the task was queued. Only the
     tracking code is sent: the status secret is never stored, so it cannot be mailed, and an
     inbox is a weaker place to keep it than the receipt. One message per person, so no one
-    learns another's address.
+    learns another's address. A report is acknowledged once, however often the task runs.
     """
-    recipients = [person.email for person in contactable_complainants(report)]
-    if not recipients:
-        return 0
-    context = {"tracking_code": report.tracking_code}
-    with translation.override(report.language):
-        subject = render_to_string("emails/acknowledgement_subject.txt", context).strip()
-        body = render_to_string("emails/acknowledgement.txt", context)
-    for address in recipients:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    with transaction.atomic():
+        # Locked while sending, and marked sent in the same transaction: a second delivery of
+        # the task waits here, then finds the mark and sends nothing.
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.acknowledged_at is not None:
+            return 0
+        recipients = [person.email for person in contactable_complainants(report)]
+        if not recipients:
+            return 0
+        context = {"tracking_code": report.tracking_code}
+        with translation.override(report.language):
+            subject = render_to_string("emails/acknowledgement_subject.txt", context).strip()
+            body = render_to_string("emails/acknowledgement.txt", context)
+        for address in recipients:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        Report.objects.filter(pk=report.pk).update(acknowledged_at=timezone.now())
     return len(recipients)

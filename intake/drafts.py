@@ -24,6 +24,7 @@ from intake.evidence import InspectedFile
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "intake_draft"
+SENT_KEY = "intake_sent"
 # A folder of the private media storage, which has no URL (MEDIA_URL is None): pending files
 # are never reachable from a browser, and live on the storage every web process shares.
 PENDING_DIR = "intake-pending"
@@ -38,14 +39,16 @@ class Draft:
         self._session = session
         stored = session.get(SESSION_KEY)
         if not isinstance(stored, dict) or not isinstance(stored.get("answers"), dict):
-            stored = {"answers": {}, "witnesses": [], "evidence": []}
+            stored = _new_draft()
         self._data: dict[str, Any] = stored
 
     @property
     def id(self) -> str:
-        """A random identifier of this draft (used to refuse sending it twice at once)."""
-        if "id" not in self._data:
-            self._data["id"] = secrets.token_urlsafe(16)
+        """A random identifier of this draft, given when its first answer is kept: the key that
+        makes sending it idempotent (`submit_report`). Every request that sends the draft reads
+        the same id from the session, so two sends at once are one report."""
+        if "id" not in self._data:  # a draft kept by an older version
+            self._data["id"] = _new_id()
             self._save()
         return str(self._data["id"])
 
@@ -110,11 +113,30 @@ class Draft:
         """Forget everything and delete the pending files."""
         delete_pending(self.evidence)
         self._session.pop(SESSION_KEY, None)
-        self._data = {"answers": {}, "witnesses": [], "evidence": []}
+        self._data = _new_draft()
+
+    def mark_sent(self) -> None:
+        """Forget the draft once it is sent, remembering its id, so that the same send arriving
+        again (a double click, a resend after a lost answer) shows the same receipt."""
+        self._session[SENT_KEY] = self.id
+        self.clear()
 
     def _save(self) -> None:
         self._session[SESSION_KEY] = self._data
         self._session.modified = True
+
+
+def sent_draft_id(session: SessionBase) -> str:
+    """The id of the draft this session sent last, or ""."""
+    return str(session.get(SENT_KEY, ""))
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _new_draft() -> dict[str, Any]:
+    return {"id": _new_id(), "answers": {}, "witnesses": [], "evidence": []}
 
 
 def keep_pending(

@@ -127,8 +127,13 @@ class Report(models.Model):
     source_file = models.CharField(max_length=200, blank=True)
     source_headline = models.CharField(max_length=300, blank=True)
     source_outlet = models.CharField(max_length=200, blank=True)
+    # When the acknowledgement e-mail went out (intake/contact.py). Set in the transaction that
+    # sends it, so a task the outbox delivers twice writes once. Delivery bookkeeping, written
+    # without a history row: it is not a change anyone made to the report.
+    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
+        excluded_fields=["acknowledged_at"],
         no_db_index=["case", "tracking_code", "submitted_at", "submitted_by"]
     )
 
@@ -311,3 +316,29 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SentSubmission(models.Model):
+    """One send of a report, under the key its sender gave it, so that sending again gives the
+    same receipt instead of a second report.
+
+    The web form's key is its draft's id, fixed before the review page is shown; an API client's
+    is its `Idempotency-Key` header. The unique `key_hash` is the guarantee: a second send of the
+    same key, even at the same instant, waits for the first to commit and then finds this row.
+
+    Only a hash of the key is stored, and the status secret is kept sealed with a key derived
+    from it (intake/tracking.py): this table alone gives a reader no secret. Rows are deleted
+    after INTAKE_IDEMPOTENCY_HOURS; a send after that is a new report.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    # A digest of what was sent: the same key with different content is refused, not replayed.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    sealed_secret = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Submission {self.key_hash[:12]}"

@@ -2,15 +2,28 @@
 
 The cache is LocMem on the embedded default and Redis when REDIS_URL is set, so with several
 gunicorn processes or machines every process counts against the same numbers.
+
+When the shared cache cannot be reached, the limits are counted in each process's own memory
+instead, and a warning is logged (once a minute per process). Intake never stops for a cache
+outage: turning a person away because our counter is down would fail the one job the form has.
+Failing fully open was the other choice; counting per process keeps a bound during the outage
+(each web process allows the configured rate, so the whole site allows it times the number of
+processes), costs no database writes, and needs no clean-up once Redis is back.
 """
 
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass
 
+import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 60 * 60, "day": 24 * 60 * 60}
 
@@ -69,10 +82,38 @@ def hit(scope: str, request: HttpRequest, rate: Rate) -> bool:
     """
     window = int(time.time()) // rate.seconds
     key = f"ratelimit:{scope}:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=rate.seconds)
     try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=rate.seconds)
-        count = 1
+        count = _count(cache, key, rate)
+    except CACHE_ERRORS as error:
+        _warn_outage(error)
+        count = _count(_local, key, rate)
     return count <= rate.count
+
+
+# What a cache that cannot be reached raises (the Redis backend lets its client's errors out).
+CACHE_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
+# This process's own counters, used only while the shared cache is down.
+_local = LocMemCache("ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+_WARN_EVERY_SECONDS = 60
+_last_warning = 0.0
+
+
+def _count(store: BaseCache, key: str, rate: Rate) -> int:
+    store.add(key, 0, timeout=rate.seconds)
+    try:
+        return store.incr(key)
+    except ValueError:  # the key expired between add and incr
+        store.add(key, 1, timeout=rate.seconds)
+        return 1
+
+
+def _warn_outage(error: BaseException) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY_SECONDS:
+        _last_warning = now
+        logger.warning(
+            "The shared cache is unreachable (%s): rate limits are counted per process until "
+            "it is back.",
+            type(error).__name__,
+        )

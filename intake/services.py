@@ -1,8 +1,13 @@
 """`submit_report`: the one way a report enters Rights Desk, whatever the channel."""
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -17,6 +22,7 @@ from cases.search import refresh_search_text, search_text_for
 from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
 from intake import tracking
+from intake.contact import acknowledge_report
 from intake.inputs import ReportSubmission
 from intake.models import (
     Agency,
@@ -27,6 +33,7 @@ from intake.models import (
     PerceivedBasis,
     Report,
     ReportFact,
+    SentSubmission,
     Witness,
 )
 from reports import tallies
@@ -38,15 +45,28 @@ DEFAULT_REASONS = {
     Report.Channel.PRESS: "recorded from a press report",
 }
 _TRACKING_CODE_ATTEMPTS = 5
+# Reports filed by the public: they get an acknowledgement, and may be sent with a key.
+PUBLIC_CHANNELS = (Report.Channel.WEB, Report.Channel.API)
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the person who filed gets back. The secret exists only here: it is stored hashed."""
+    """What the person who filed gets back. The secret is stored hashed, and sealed for a day
+    under the sender's key when they gave one (see `SentSubmission`)."""
 
     report: Report
     tracking_code: str
     secret: str
+    # True when this send repeated an earlier one with the same key: no new report was written.
+    replayed: bool = False
+
+
+class SubmissionKeyReused(Exception):
+    """The key was used before for a report with different content."""
+
+
+class _AlreadySent(Exception):
+    pass
 
 
 def _reference_rows(model: type[models.Model], codes: list[str], field: str) -> list[Any]:
@@ -84,14 +104,20 @@ def submit_report(
     case: Case | None = None,
     title: str = "",
     reason: str = "",
+    key: str = "",
 ) -> Receipt:
     """Write a report with its complainants, encounter, witnesses, evidence and facts, in one
     transaction, and open a case for it (or add it to `case`, for staff and press reports).
+    A report from the public queues its acknowledgement in the same transaction.
+
+    `key` makes the send idempotent: a second send with the same key, at the same instant or a
+    day later, writes nothing and returns the first send's receipt (`replayed`), and one with
+    different content raises SubmissionKeyReused.
 
     Raises ValidationError with a message per field; on any error nothing is written and no
     uploaded file is left behind. The receipt holds the status secret, shown to the person once.
     """
-    if case is not None and channel in (Report.Channel.WEB, Report.Channel.API):
+    if case is not None and channel in PUBLIC_CHANNELS:
         raise ValidationError(_("Public reports always open a case of their own."))
     reason = reason or DEFAULT_REASONS[Report.Channel(channel)]
     occurred_at = submission.encounter.occurred_at
@@ -115,14 +141,108 @@ def submit_report(
         except ValidationError as error:
             raise ValidationError({f"evidence.{index}": error.messages}) from error
 
+    fingerprint = _fingerprint(submission, inspected) if key else ""
     stored: list[str] = []
+    for _attempt in range(2):
+        try:
+            # Tallies written as the transaction's last statement: the writers' turn is held
+            # only from there to commit (reports/tallies.py).
+            with transaction.atomic(), tallies.deferred():
+                sent = _claim(channel, key, fingerprint) if key else None
+                receipt = _write(
+                    submission, channel, actor, case, title, reason, inspected, stored
+                )
+                if sent is not None:
+                    sent.report = receipt.report
+                    sent.sealed_secret = tracking.seal_secret(channel, key, receipt.secret)
+                    sent.save(update_fields=["report", "sealed_secret"])
+                if channel in PUBLIC_CHANNELS:
+                    acknowledge_report(report=receipt.report)
+            return receipt
+        except _AlreadySent:
+            replay = _replay(channel, key, fingerprint)
+            if replay is not None:
+                return replay
+            # The first send was rolled back after this one saw its key: try once more.
+        except BaseException:
+            evidence_files.delete_stored(stored)
+            raise
+    raise IntegrityError("The same submission key was claimed twice and never written.")
+
+
+def _claim(channel: str, key: str, fingerprint: str) -> SentSubmission:
+    """Take the key for this transaction. A send of the same key that is still running holds
+    the unique index entry: this insert waits for it to commit (then fails) or roll back."""
     try:
         with transaction.atomic():
-            receipt = _write(submission, channel, actor, case, title, reason, inspected, stored)
-    except BaseException:
-        evidence_files.delete_stored(stored)
-        raise
+            return SentSubmission.objects.create(
+                key_hash=tracking.submission_key_hash(channel, key), fingerprint=fingerprint
+            )
+    except IntegrityError as error:
+        raise _AlreadySent from error
+
+
+def sent_receipt(*, channel: str, key: str) -> Receipt | None:
+    """The receipt of the report sent with `key`, or None when none was (or it was forgotten)."""
+    receipt, _fingerprint = _sent(channel, key)
     return receipt
+
+
+def _replay(channel: str, key: str, fingerprint: str) -> Receipt | None:
+    receipt, sent_fingerprint = _sent(channel, key)
+    if receipt is not None and sent_fingerprint != fingerprint:
+        raise SubmissionKeyReused
+    return receipt
+
+
+def _sent(channel: str, key: str) -> tuple[Receipt | None, str]:
+    sent = (
+        SentSubmission.objects.select_related("report")
+        .filter(key_hash=tracking.submission_key_hash(channel, key), report__isnull=False)
+        .first()
+    )
+    if sent is None or sent.report is None:
+        return None, ""
+    receipt = Receipt(
+        report=sent.report,
+        tracking_code=sent.report.tracking_code,
+        secret=tracking.open_secret(channel, key, sent.sealed_secret),
+        replayed=True,
+    )
+    return receipt, sent.fingerprint
+
+
+def _fingerprint(
+    submission: ReportSubmission, inspected: list[evidence_files.InspectedFile]
+) -> str:
+    """A digest of everything sent: the answers, and each file by its content's hash."""
+
+    def plain(value: object) -> object:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return vars(value)
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return str(value)
+
+    answers = {
+        f.name: getattr(submission, f.name)
+        for f in dataclasses.fields(submission)
+        if f.name != "evidence"
+    }
+    files = [
+        (checked.sha256, item.description)
+        for item, checked in zip(submission.evidence, inspected, strict=True)
+    ]
+    text = json.dumps([answers, files], default=plain, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def forget_sent_submissions(*, older_than_hours: int | None = None) -> int:
+    """Delete the keys (and sealed secrets) of sends older than INTAKE_IDEMPOTENCY_HOURS."""
+    hours = older_than_hours if older_than_hours is not None else settings.INTAKE_IDEMPOTENCY_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    deleted, _ = SentSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def _write(

@@ -6,10 +6,12 @@ compared in constant time, so a copy of the database does not reveal secrets and
 not reveal how close a guess was.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 # No 0/O, 1/I/L or U: codes are read aloud over the phone and copied by hand.
@@ -58,3 +60,38 @@ def secret_matches(secret: str, stored: str) -> bool:
         hmac.compare_digest(_digest("0" * 32, secret), "0" * 64)
         return False
     return hmac.compare_digest(_digest(salt, secret), expected)
+
+
+# --- Sending twice -------------------------------------------------------------------------------
+# A receipt must be shown again, with its secret, to whoever sends the same report twice (a
+# double click, a retry after a dropped connection). The secret is therefore kept, for a day,
+# sealed with a key derived from the sender's own idempotency key, which the server stores only
+# as a hash: the database alone cannot open it, the sender can.
+_KEY_PURPOSE = b"rights-desk/submission-key"
+_SEAL_PURPOSE = b"rights-desk/submission-seal"
+
+
+def submission_key_hash(channel: str, key: str) -> str:
+    return hashlib.sha256(_KEY_PURPOSE + f"\0{channel}\0{key}".encode()).hexdigest()
+
+
+def _sealer(channel: str, key: str) -> Fernet:
+    derived = hmac.new(
+        settings.SECRET_KEY.encode(), _SEAL_PURPOSE + f"\0{channel}\0{key}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal_secret(channel: str, key: str, secret: str) -> str:
+    return _sealer(channel, key).encrypt(secret.encode()).decode()
+
+
+def open_secret(channel: str, key: str, sealed: str) -> str:
+    """The secret sealed by `seal_secret` with the same key; "" when it cannot be opened."""
+    if not sealed:
+        return ""
+    try:
+        return _sealer(channel, key).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return ""

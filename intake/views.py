@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -24,8 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from intake import ratelimit, wizard
-from intake.contact import acknowledge_report
-from intake.drafts import Draft, keep_pending, open_pending, pending_exists
+from intake.drafts import Draft, keep_pending, open_pending, pending_exists, sent_draft_id
 from intake.forms import (
     MAX_WITNESSES,
     STEPS,
@@ -40,11 +38,9 @@ from intake.forms import (
 from intake.inputs import EvidenceInput
 from intake.models import Report
 from intake.selectors import report_status
-from intake.services import Receipt, submit_report
+from intake.services import Receipt, SubmissionKeyReused, sent_receipt, submit_report
 
 logger = logging.getLogger(__name__)
-
-_SUBMIT_LOCK_SECONDS = 120
 
 
 def _step_url(step: Step) -> str:
@@ -244,10 +240,17 @@ def _submit(request: HttpRequest, draft: Draft, checked: wizard.CheckedDraft) ->
             evidence=evidence,
             language=request.LANGUAGE_CODE,
         )
-        receipt = submit_report(submission=submission, channel=Report.Channel.WEB)
-    draft.clear()
-    acknowledge_report(report=receipt.report)
+        receipt = submit_report(submission=submission, channel=Report.Channel.WEB, key=draft.id)
+    draft.mark_sent()
     return receipt
+
+
+def _receipt_page(request: HttpRequest, receipt: Receipt) -> HttpResponse:
+    return render(
+        request,
+        "intake/receipt.html",
+        {"tracking_code": receipt.tracking_code, "secret": receipt.secret},
+    )
 
 
 def _service_errors(error: ValidationError) -> list[tuple[str, str]]:
@@ -259,7 +262,22 @@ def _service_errors(error: ValidationError) -> list[tuple[str, str]]:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request: HttpRequest) -> HttpResponse:
+    """The answers on one page, and the send button.
+
+    Sending is idempotent on the draft's id, which the page carries: a second send of the same
+    draft, at the same instant (a double click) or after the first finished (a resend when the
+    answer was lost), shows the first send's receipt and files nothing more.
+    """
     draft = Draft(request.session)
+    if request.method == "POST":
+        posted = str(request.POST.get("draft", ""))
+        if posted and posted != draft.id:
+            if posted == sent_draft_id(request.session):
+                sent = sent_receipt(channel=Report.Channel.WEB, key=posted)
+                if sent is not None:
+                    return _receipt_page(request, sent)
+            messages.info(request, _("Your answers changed. Please check them before sending."))
+            return redirect("intake:review")
     if draft.is_empty:
         return redirect("intake:start")
     checked = wizard.check_draft(draft)
@@ -280,13 +298,15 @@ def review(request: HttpRequest) -> HttpResponse:
                 429,
                 _("Too many reports have been sent from your network. Please try again later."),
             )
-        lock = f"intake-submitting:{draft.id}"
-        # Two clicks on "send" must not make two reports: only one request holds the lock.
-        if not cache.add(lock, 1, timeout=_SUBMIT_LOCK_SECONDS):
-            return _refused(request, 409, _("Your report is already being sent. Please wait."))
         try:
             receipt = _submit(request, draft, checked)
         except FileNotFoundError:
+            # The files go once the draft is sent: a send of the same draft that started
+            # before the first one finished may find them gone, and gets its receipt.
+            sent = sent_receipt(channel=Report.Channel.WEB, key=draft.id)
+            if sent is not None:
+                draft.mark_sent()
+                return _receipt_page(request, sent)
             for entry in draft.evidence:
                 if not pending_exists(entry):
                     draft.remove_evidence(entry["token"])
@@ -294,23 +314,24 @@ def review(request: HttpRequest) -> HttpResponse:
                 request, _("A file you added is no longer available. Please add it again.")
             )
             return redirect("intake:step", "evidence")
+        except SubmissionKeyReused:
+            # Only a copied session can send one draft with two sets of answers.
+            return _refused(
+                request,
+                409,
+                _("This form was already sent. Start a new report to send other answers."),
+            )
         except ValidationError as error:
             errors = _service_errors(error)
         else:
-            return render(
-                request,
-                "intake/receipt.html",
-                {"tracking_code": receipt.tracking_code, "secret": receipt.secret},
-            )
-        finally:
-            cache.delete(lock)
+            return _receipt_page(request, receipt)
     return _render_step(
         request,
         draft,
         current,
         form,
         "intake/review.html",
-        {"sections": _review_sections(draft, checked), "errors": errors},
+        {"sections": _review_sections(draft, checked), "errors": errors, "draft_id": draft.id},
         status=400 if errors else 200,
     )
 

@@ -91,6 +91,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "source_file": SHOWN,  # the article's file name
         "source_headline": SCRUBBED,
         "source_outlet": SCRUBBED,
+        "acknowledged_at": INTERNAL,  # says that someone left an address and may be written to
         "complainants": RELATED,
         "encounter": RELATED,
         "witnesses": RELATED,

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "plumbing.outbox",
     "intake",
     "cases",
     "reports",
@@ -125,7 +126,13 @@ CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs must cost a request a second, not its whole time budget: the
+            # rate limiter then counts locally (intake/ratelimit.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -237,9 +244,16 @@ RATE_LIMIT_TRUSTED_PROXY_COUNT = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", defau
 # files of abandoned forms are purged once the session they belonged to has expired.
 INTAKE_MAX_EVIDENCE_FILES = env.int("INTAKE_MAX_EVIDENCE_FILES", default=20)
 INTAKE_PENDING_UPLOAD_MAX_AGE = SESSION_COOKIE_AGE
+# A report sent twice with the same key (the form's draft, an API client's Idempotency-Key)
+# gets the first send's receipt back for this long; the sealed secret is deleted after it.
+INTAKE_IDEMPOTENCY_HOURS = env.int("INTAKE_IDEMPOTENCY_HOURS", default=24)
 CELERY_BEAT_SCHEDULE = {
     "intake-purge-pending-uploads": {
         "task": "intake.tasks.purge_pending_uploads",
+        "schedule": 60 * 60,
+    },
+    "intake-forget-sent-submissions": {
+        "task": "intake.tasks.forget_sent_submissions",
         "schedule": 60 * 60,
     },
 }
@@ -353,3 +367,18 @@ CELERY_IMPORTS += ["cases.staff_account_tasks"]
 # accounts that do not work on cases get the public part only (config/openapi.py).
 SPECTACULAR_SETTINGS["SERVE_PUBLIC"] = False
 SPECTACULAR_SETTINGS["GET_MOCK_REQUEST"] = "config.openapi.build_schema_request"
+
+# --- Outbox (plumbing/outbox) -----------------------------------------------------------------
+# Tasks that must follow a commit are written to the outbox in the same transaction and handed
+# to the broker after it; while the broker is down they wait, and the relay hands them over once
+# it is back. The interval bounds that wait; published rows are kept a week for inspection.
+OUTBOX_RELAY_INTERVAL = env.int("OUTBOX_RELAY_INTERVAL", default=10)
+OUTBOX_KEEP_PUBLISHED_DAYS = env.int("OUTBOX_KEEP_PUBLISHED_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "plumbing.outbox.tasks.relay_outbox",
+    "schedule": OUTBOX_RELAY_INTERVAL,
+}
+CELERY_BEAT_SCHEDULE["outbox-purge-published"] = {
+    "task": "plumbing.outbox.tasks.purge_published_outbox",
+    "schedule": 24 * 60 * 60,
+}

@@ -12,13 +12,14 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from intake.contact import (
-    acknowledge_report,
     contactable_complainants,
     may_contact,
 )
 from intake.models import Complainant, Report
 from intake.services import submit_report
 from intake.tasks import send_acknowledgement
+from plumbing.outbox.models import OutboxMessage
+from plumbing.outbox.services import relay_pending
 from tests.factories import ComplainantInputFactory, ReportSubmissionFactory
 from tests.intake.test_api import REPORTS, full_report
 from tests.intake.test_web_form import ANSWERS, receipt_values, url, walk_to_review
@@ -43,13 +44,12 @@ def _fresh_limits_and_storage(settings, tmp_path):
     cache.clear()
 
 
-@pytest.fixture
-def enqueued():
-    """Every hand-over of an acknowledgement to the broker (the task still runs, eagerly)."""
-    with mock.patch(
-        "intake.tasks.send_acknowledgement.delay", wraps=send_acknowledgement.delay
-    ) as delay:
-        yield delay
+def acknowledgement_queued(report: Report) -> bool:
+    """Whether the report's acknowledgement was written to the outbox."""
+    return any(
+        message.args == [report.pk]
+        for message in OutboxMessage.objects.filter(task=send_acknowledgement.name)
+    )
 
 
 def contact_answers(*, consent: bool, safe: bool) -> dict:
@@ -121,7 +121,7 @@ def test_contactable_complainants_of_a_report_without_consent_is_empty_without_a
 
 @pytest.mark.parametrize(("consent", "safe", "acknowledged"), COMBINATIONS)
 def test_web_form_acknowledges_only_when_consent_and_safe_to_contact(
-    client, django_capture_on_commit_callbacks, enqueued, consent, safe, acknowledged
+    client, django_capture_on_commit_callbacks, consent, safe, acknowledged
 ):
     walk_to_review(client, contact_answers(consent=consent, safe=safe), photo=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,7 +132,7 @@ def test_web_form_acknowledges_only_when_consent_and_safe_to_contact(
     person = report.complainants.get()
     assert (report.consent_to_contact, person.safe_to_contact) == (consent, safe)
 
-    assert enqueued.called is acknowledged
+    assert acknowledgement_queued(report) is acknowledged
     if acknowledged:
         assert [message.to for message in mail.outbox] == [["ana@example.org"]]
         assert code in mail.outbox[0].body
@@ -143,7 +143,7 @@ def test_web_form_acknowledges_only_when_consent_and_safe_to_contact(
 
 @pytest.mark.parametrize(("consent", "safe", "acknowledged"), COMBINATIONS)
 def test_api_acknowledges_only_when_consent_and_safe_to_contact(
-    django_capture_on_commit_callbacks, enqueued, consent, safe, acknowledged
+    django_capture_on_commit_callbacks, consent, safe, acknowledged
 ):
     body = full_report(consent_to_contact=consent, complainants__0__safe_to_contact=safe)
     with django_capture_on_commit_callbacks(execute=True):
@@ -156,7 +156,7 @@ def test_api_acknowledges_only_when_consent_and_safe_to_contact(
         safe,
     )
 
-    assert enqueued.called is acknowledged
+    assert acknowledgement_queued(report) is acknowledged
     if acknowledged:
         assert [message.to for message in mail.outbox] == [["ana@example.org"]]
         assert code in mail.outbox[0].body
@@ -192,15 +192,28 @@ def test_acknowledgement_task_sends_nothing_for_a_person_not_safe_to_contact():
 def test_queued_acknowledgement_sends_nothing_once_the_person_is_no_longer_safe_to_contact(
     django_capture_on_commit_callbacks,
 ):
-    report = filed_report(consent=True, safe=True)
+    submission = ReportSubmissionFactory(
+        consent_to_contact=True, complainants=(ComplainantInputFactory(safe_to_contact=True),)
+    )
     with django_capture_on_commit_callbacks() as queued:
-        assert acknowledge_report(report=report) is True
+        report = submit_report(submission=submission, channel=Report.Channel.WEB).report
     # Between queueing and sending, the person tells us it is no longer safe.
     Complainant.objects.filter(report=report).update(safe_to_contact=False)
     for callback in queued:
         callback()
-    assert len(queued) == 1
+    assert acknowledgement_queued(report)
     assert mail.outbox == []
+
+
+def test_an_acknowledgement_delivered_twice_is_sent_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = filed_report(consent=True, safe=True)
+    assert len(mail.outbox) == 1
+    send_acknowledgement.delay(report.pk)
+    send_acknowledgement.delay(report.pk)
+    assert len(mail.outbox) == 1
+    report.refresh_from_db()
+    assert report.acknowledged_at is not None
 
 
 def test_acknowledgement_task_for_a_missing_report_does_nothing():
@@ -217,13 +230,19 @@ def test_web_form_shows_the_receipt_when_the_broker_refuses_the_acknowledgement(
     walk_to_review(client, contact_answers(consent=True, safe=True), photo=False)
     down = kombu.exceptions.OperationalError("connection refused")
     with (
-        mock.patch("intake.tasks.send_acknowledgement.delay", side_effect=down) as delay,
+        mock.patch.object(send_acknowledgement, "apply_async", side_effect=down) as publish,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(url("review"), {})
     assert response.status_code == 200
     code, _secret = receipt_values(response)
-    assert Report.objects.filter(tracking_code=code).exists()
-    assert delay.called
+    report = Report.objects.get(tracking_code=code)
+    assert publish.called
     assert mail.outbox == []
-    assert "could not be queued" in caplog.text
+    assert "could not be published" in caplog.text
+    # The message waits in the outbox, and the relay delivers it once the broker is back.
+    message = OutboxMessage.objects.get(task=send_acknowledgement.name)
+    assert (message.published_at, message.attempts, message.args) == (None, 1, [report.pk])
+    OutboxMessage.objects.update(available_at=message.created_at)
+    assert relay_pending() == 1
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]

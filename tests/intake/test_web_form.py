@@ -6,6 +6,7 @@ import ast
 import copy
 import gettext
 import re
+import secrets
 import struct
 import zlib
 from datetime import timedelta
@@ -756,7 +757,8 @@ def test_hostile_answer_before_submit_gives_a_whole_report_or_none(settings):
     def run(slug, data):
         client = Client()
         session = client.session
-        session[drafts.SESSION_KEY] = copy.deepcopy(answers)
+        # Each client its own draft: one draft is one report, however often it is sent.
+        session[drafts.SESSION_KEY] = {**copy.deepcopy(answers), "id": secrets.token_urlsafe()}
         session.save()
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         response = client.post(url(slug), data.draw(_hostile_post(slug)))

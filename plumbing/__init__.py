@@ -1,0 +1,6 @@
+"""The infrastructure the apps share and that belongs to none of them: messages that must follow
+a commit (the outbox), and, as they move here, the API's error shape and the health checks.
+
+Nothing here knows about reports, cases or people; `intake`, `cases` and `reports` may import
+it, and it imports none of them.
+"""

@@ -1,0 +1,128 @@
+"""Publishing Celery tasks that must follow a commit, through a table written in the same
+transaction (the transactional outbox).
+
+Handing a task to the broker inside a transaction can publish work for a change that is then
+rolled back; handing it over after the commit loses it when the broker is down at that moment.
+`publish` does neither: it writes an `OutboxMessage` beside the change, so the message exists
+exactly when the change does, and after the commit tries once to hand it to the broker. A broker
+that refuses is logged and the message stays pending; `relay_pending` (Celery beat, every
+`OUTBOX_RELAY_INTERVAL` seconds) hands over whatever is pending, oldest first, once the broker
+is back. A down broker therefore delays work and never loses it, and never fails the request
+that made the change: the person still gets their receipt.
+
+Delivery is at least once: a relay that publishes and then cannot record it (its database
+connection dropped at that instant) publishes again later. Every task published this way must
+therefore tolerate running twice; the acknowledgement e-mail, for one, records that it was sent.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from celery import Task, current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from plumbing.outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# What handing a message to an unreachable or refusing broker raises.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
+# After a refused publish the message waits this long times 2**attempts, up to the maximum.
+_BACKOFF = timedelta(seconds=5)
+_BACKOFF_MAX = timedelta(minutes=5)
+_BATCH = 100
+
+
+def publish(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
+    """Write a call of `task` to the outbox, in the caller's transaction, and hand it to the
+    broker once that transaction commits (or later, by the relay, if the broker is down).
+
+    Arguments must be JSON (ids, not objects or personal data). Outside a transaction the
+    message is written at once and published at once.
+    """
+    name = task if isinstance(task, str) else task.name
+    message = OutboxMessage.objects.create(task=name, args=list(args), kwargs=dict(kwargs))
+    transaction.on_commit(partial(relay_message, message.pk))
+    return message
+
+
+def relay_message(message_id: int) -> bool:
+    """Hand one pending message to the broker now. False when it was not (already published,
+    being published by the relay, or refused: it stays pending)."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, published_at__isnull=True)
+            .first()
+        )
+        return message is not None and _hand_over(message)
+
+
+def relay_pending(*, limit: int = 10_000) -> int:
+    """Hand pending messages to the broker, oldest first, until none is due or the broker
+    refuses one. Returns how many were published.
+
+    Rows are taken with SKIP LOCKED, so several relays (beat's, and a commit's own attempt)
+    never publish the same message at once and never wait for each other.
+    """
+    published = 0
+    while published < limit:
+        with transaction.atomic():
+            batch = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(published_at__isnull=True, available_at__lte=timezone.now())
+                .order_by("available_at", "pk")[:_BATCH]
+            )
+            for message in batch:
+                if not _hand_over(message):
+                    # The broker is down: the rest would be refused too.
+                    return published
+                published += 1
+        if len(batch) < _BATCH:
+            break
+    return published
+
+
+def purge_published(*, older_than: timedelta | None = None) -> int:
+    """Delete messages published longer ago than OUTBOX_KEEP_PUBLISHED_DAYS (beat, daily)."""
+    age = older_than or timedelta(days=settings.OUTBOX_KEEP_PUBLISHED_DAYS)
+    deleted, _ = OutboxMessage.objects.filter(published_at__lt=timezone.now() - age).delete()
+    return deleted
+
+
+def pending_count() -> int:
+    return OutboxMessage.objects.filter(published_at__isnull=True).count()
+
+
+def _hand_over(message: OutboxMessage) -> bool:
+    """Publish a locked message and record the outcome on its row."""
+    message.attempts += 1
+    try:
+        current_app.tasks[message.task].apply_async(args=message.args, kwargs=message.kwargs)
+    except BROKER_ERRORS as error:
+        delay = min(_BACKOFF * 2 ** min(message.attempts - 1, 16), _BACKOFF_MAX)
+        message.available_at = timezone.now() + delay
+        message.last_error = type(error).__name__
+        message.save(update_fields=["attempts", "available_at", "last_error"])
+        logger.warning(
+            "Outbox message %s (%s) could not be published (%s); it stays pending.",
+            message.pk,
+            message.task,
+            type(error).__name__,
+        )
+        return False
+    message.published_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["attempts", "published_at", "last_error"])
+    return True
