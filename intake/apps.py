@@ -3,12 +3,16 @@ import sys
 from django.apps import AppConfig
 from django.conf import settings
 
+from plumbing.stored_files import declare_stored_files
+
 
 class IntakeConfig(AppConfig):
     name = "intake"
     verbose_name = "Intake"
 
     def ready(self) -> None:
+        # Backups, restores and verify_evidence cover these files (plumbing/stored_files.py).
+        declare_stored_files("intake.Evidence")
         # Read here, after every settings module has had its say, so production (DEBUG off)
         # never prints it and the embedded default always does.
         if settings.DEBUG and getattr(settings, "WARN_WHEN_DEBUG", True):

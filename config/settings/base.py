@@ -382,3 +382,48 @@ CELERY_BEAT_SCHEDULE["outbox-purge-published"] = {
     "task": "plumbing.outbox.tasks.purge_published_outbox",
     "schedule": 24 * 60 * 60,
 }
+
+# --- Object storage and backups (plumbing/stored_files.py, plumbing/backup/) -------------------
+# `manage.py backup <dir>` / `restore <dir>`: the database and the stored files it points at.
+INSTALLED_APPS += ["plumbing.backup"]
+# Evidence and documents go through Django's storage API (STORAGES["default"]): a folder
+# (MEDIA_ROOT) on a single machine, or, with STORAGE_BACKEND=s3, an S3-compatible bucket that
+# every web node and worker shares. Credentials come from boto3's own sources
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role), never from settings.
+# The bucket is private: objects get no ACL of their own (the bucket's default, which must block
+# public access), the store encrypts each at rest, and no name is ever overwritten (stored files
+# are immutable: plumbing/stored_files.py). Nothing hands out the store's signed URLs: staff
+# downloads stream through our views, which check access and count each download. Signing stays
+# on, with a short expiry, so that a URL made by mistake would be useless within a minute.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND == "s3":
+    _encryption = env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256")
+    if _encryption not in ("AES256", "aws:kms"):
+        raise ImproperlyConfigured("AWS_S3_SERVER_SIDE_ENCRYPTION must be AES256 or aws:kms.")
+    _object_parameters = {"ServerSideEncryption": _encryption}
+    if _encryption == "aws:kms" and env.str("AWS_S3_SSE_KMS_KEY_ID", default=""):
+        _object_parameters["SSEKMSKeyId"] = env.str("AWS_S3_SSE_KMS_KEY_ID")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "location": env.str("AWS_LOCATION", default=""),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # "path" for stores without per-bucket host names (MinIO, a test server).
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "object_parameters": _object_parameters,
+            # A file read from the store spills to a temporary file past this size, so a long
+            # video is never held whole in a process's memory.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2 * 1024 * 1024),
+        },
+    }
+elif STORAGE_BACKEND != "filesystem":
+    raise ImproperlyConfigured("STORAGE_BACKEND must be filesystem or s3.")
