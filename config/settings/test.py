@@ -5,7 +5,11 @@ import os
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = env.str(  # noqa: F405
+    "TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)
+# Where a Celery worker started by a test writes its mail, for the test to read (filebased).
+EMAIL_FILE_PATH = env.str("TEST_EMAIL_FILE_PATH", default="")  # noqa: F405
 # The worker tests give their Celery worker and themselves a folder of their own (a name of its
 # own, so a MEDIA_ROOT set for development never receives test files).
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=BASE_DIR / "test-artifacts" / "media")  # noqa: F405

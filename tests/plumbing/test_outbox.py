@@ -1,0 +1,83 @@
+"""The outbox: a message exists exactly when the change it follows was committed, waits while
+the broker refuses it, and is handed over by the relay, oldest first, once."""
+
+from datetime import timedelta
+from unittest import mock
+
+import kombu.exceptions
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from intake.tasks import purge_pending_uploads
+from plumbing.outbox.models import OutboxMessage
+from plumbing.outbox.services import pending_count, publish, purge_published, relay_pending
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TASK = purge_pending_uploads  # any registered task that takes no personal data
+DOWN = kombu.exceptions.OperationalError("connection refused")
+
+
+def test_a_message_is_published_once_its_transaction_commits():
+    with mock.patch.object(TASK, "apply_async") as apply_async, transaction.atomic():
+        publish(TASK, 7, reason="x")
+        assert not apply_async.called
+    apply_async.assert_called_once_with(args=[7], kwargs={"reason": "x"})
+    assert OutboxMessage.objects.get().published_at is not None
+
+
+def test_a_rolled_back_change_leaves_no_message():
+    with (
+        mock.patch.object(TASK, "apply_async") as apply_async,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        publish(TASK, 7)
+        raise RuntimeError
+    assert not apply_async.called
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_a_refused_message_waits_with_a_backoff_and_is_relayed_later():
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        publish(TASK, 1)
+    message = OutboxMessage.objects.get()
+    assert message.published_at is None
+    assert (message.attempts, message.last_error) == (1, "OperationalError")
+    assert message.available_at > timezone.now()
+    with mock.patch.object(TASK, "apply_async") as apply_async:
+        assert relay_pending() == 0  # not due yet
+        OutboxMessage.objects.update(available_at=timezone.now())
+        assert relay_pending() == 1
+        assert relay_pending() == 0
+    apply_async.assert_called_once_with(args=[1], kwargs={})
+    assert pending_count() == 0
+
+
+def test_the_relay_hands_over_oldest_first_and_stops_when_the_broker_refuses():
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        for number in range(3):
+            publish(TASK, number)
+    OutboxMessage.objects.update(available_at=timezone.now() - timedelta(seconds=1))
+    published: list[int] = []
+
+    def broker(*, args, kwargs):
+        if len(published) == 2:
+            raise DOWN
+        published.append(args[0])
+
+    with mock.patch.object(TASK, "apply_async", side_effect=broker):
+        assert relay_pending() == 2
+    assert published == [0, 1]
+    assert pending_count() == 1
+
+
+def test_published_messages_are_purged_after_a_week():
+    with mock.patch.object(TASK, "apply_async"):
+        publish(TASK, 1)
+    OutboxMessage.objects.update(published_at=timezone.now() - timedelta(days=8))
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        publish(TASK, 2)
+    assert purge_published() == 1
+    assert list(OutboxMessage.objects.values_list("args", flat=True)) == [[2]]
