@@ -1,11 +1,13 @@
 """The outbox: a message exists exactly when the change it follows was committed, waits while
 the broker refuses it, and is handed over by the relay, oldest first, once."""
 
+import io
 from datetime import timedelta
 from unittest import mock
 
 import kombu.exceptions
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -81,3 +83,18 @@ def test_published_messages_are_purged_after_a_week():
         publish(TASK, 2)
     assert purge_published() == 1
     assert list(OutboxMessage.objects.values_list("args", flat=True)) == [[2]]
+
+
+def test_the_outbox_command_shows_what_waits_and_relays_it():
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        publish(TASK, 1)
+    out = io.StringIO()
+    call_command("outbox", stdout=out)
+    assert f"1 waiting for {TASK.name}" in out.getvalue()
+    assert "OperationalError" in out.getvalue()
+    OutboxMessage.objects.update(available_at=timezone.now())
+    out = io.StringIO()
+    with mock.patch.object(TASK, "apply_async"):
+        call_command("outbox", "--relay", stdout=out)
+    assert "Published 1 message(s)." in out.getvalue()
+    assert "Nothing is waiting." in out.getvalue()
