@@ -13,7 +13,16 @@ all the rows it moves. A transaction may move tallies more than once (a merge mo
 duplicate, then the survivor's priority), and two such transactions could each hold a tally
 row the other wants next; so on PostgreSQL every writer first takes one transaction-scoped
 advisory lock (`TALLY_LOCK`), after the write's own row locks, and tally writers take turns
-from there to their commit. Intake already takes turns earlier, on the year's case number.
+from there to their commit. That is deadlock-free as long as no writer, once it holds the
+turn, waits for a row lock that a writer waiting for the turn holds: every writer locks the
+rows it changes (the cases of a merge in id order, `lock_cases` for bulk actions) before its
+first tally write, and rows it creates are seen by nobody else.
+
+Turns serialise whatever a writer does between taking the turn and committing, so the
+busiest writer, intake, takes it as late as it can: `submit_report` runs inside `deferred()`,
+which sums every tally move of the block and writes them when it ends, in one statement, the
+last of the transaction. Intake holds the turn only from that statement to its commit, and
+all its row locks (the case a staff report is added to, its own new rows) come before it.
 
 The tallies are derived data: `rebuild_tallies` recounts them from the tables (after bulk
 loads, which bypass the services, and nightly, to repair any drift), with the table locked so
@@ -21,7 +30,9 @@ no increment is lost or counted twice.
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +40,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, Trim, TruncMonth
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from reports.models import StatisticsTally
@@ -97,7 +109,50 @@ def case_key(status: str, priority: int) -> str:
 TALLY_LOCK = 0x5244_5441_4C4C
 
 
+# The moves collected by the innermost `deferred()` block of this thread, if any.
+_deferred: ContextVar[Counter[TallyKey] | None] = ContextVar("deferred_tallies", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the tally moves made inside the block and write them when it ends: summed, in
+    one statement, so on PostgreSQL the writers' turn (`TALLY_LOCK`) is taken then and held
+    only until the surrounding transaction commits.
+
+    Use it inside the write's transaction, around everything the transaction does
+    (`with transaction.atomic(), tallies.deferred():`). If the block raises, nothing is
+    written: its transaction is rolled back too. A savepoint rolled back inside the block
+    while the block carries on does not take back what was counted in it, so nothing may be
+    counted inside a savepoint the write survives (`submit_report`'s only one, the retry of a
+    colliding tracking code, counts nothing). A block inside another adds to the outer one's
+    moves.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    moves: Counter[TallyKey] = Counter()
+    token = _deferred.set(moves)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if any(moves.values()):
+        if not connection.in_atomic_block:
+            raise TransactionManagementError(
+                "tallies.deferred() must end inside the transaction of the write it counts."
+            )
+        _write(moves)
+
+
 def _apply(deltas: Counter[TallyKey]) -> None:
+    moves = _deferred.get()
+    if moves is not None:
+        moves.update(deltas)
+        return
+    _write(deltas)
+
+
+def _write(deltas: Counter[TallyKey]) -> None:
     rows = sorted((key, n) for key, n in deltas.items() if n)
     if not rows:
         return
