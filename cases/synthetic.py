@@ -17,12 +17,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.encounter_codes import codes_value
-from cases.models import Case, CaseNote, CaseSequence
+from cases.models import Case, CaseNote
 from cases.priority import compute_priority
+from cases.references import format_reference, issue_numbers
 from cases.roles import Role
 from intake import tracking
 from intake.models import (
@@ -153,12 +153,11 @@ class _Generator:
         """Write `size` cases with everything in them, in bulk, in one transaction."""
         rng = self.rng
         year = self.now.year
-        CaseSequence.objects.get_or_create(year=year)
-        CaseSequence.objects.filter(year=year).update(last_number=F("last_number") + size)
-        last = CaseSequence.objects.get(year=year).last_number
+        # Drawn as intake draws them, so generated and filed cases never share a number.
+        numbers = issue_numbers(year=year, count=size)
 
         cases, plans = [], []
-        for offset in range(size):
+        for number in numbers:
             opened = self._when()
             kinds = self._kinds()
             city = self._pick_weighted(CITIES)[0]
@@ -183,7 +182,7 @@ class _Generator:
             steps = min(len(STATUS_PATH) - 1, int(rng.random() * (1 + age_days / 60)))
             priority = compute_priority(k.severity for k in kinds)
             case = Case(
-                reference=f"RD-{year}-{last - size + offset + 1:06d}",
+                reference=format_reference(year, number),
                 title=f"{', '.join(k.label for k in worst)}, {city}"[:200],
                 status=STATUS_PATH[steps],
                 close_reason="resolved" if STATUS_PATH[steps] == "closed" else "",
@@ -206,7 +205,7 @@ class _Generator:
 
         reports, encounters, people, witnesses, notes, evidence = [], [], [], [], [], []
         kind_links, agency_links = [], []
-        for number, case, plan in zip(range(last - size + 1, last + 1), cases, plans, strict=True):
+        for number, case, plan in zip(numbers, cases, plans, strict=True):
             report = Report(
                 case=case, tracking_code=_synthetic_tracking_code(year, number),
                 channel=rng.choice(["web", "web", "web", "api", "staff"]),
