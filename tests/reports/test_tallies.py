@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cases.exceptions import CaseError
@@ -105,15 +105,57 @@ def test_a_refused_change_moves_no_tally(legal, liaison):
     assert stored == {key: n for key, n in before.items() if n}
 
 
-def test_filing_a_report_moves_its_tallies_in_one_statement_and_opening_its_case_in_one():
-    rng = random.Random(2)
-    _file(rng)
+def _statements_of_a_filing(rng: random.Random) -> tuple[list[str], int]:
+    """The SQL of one filing, and the index of its tally write (there must be one)."""
+    _file(rng)  # the year's case numbering and the tally rows exist
     with CaptureQueriesContext(connection) as queries:
         _file(rng)
-    tally_writes = [q["sql"] for q in queries.captured_queries
-                    if StatisticsTally._meta.db_table in q["sql"]]
-    assert len(tally_writes) == 2
-    assert all("ON CONFLICT" in sql for sql in tally_writes)
+    sql = [q["sql"] for q in queries.captured_queries]
+    writes = [i for i, text in enumerate(sql) if StatisticsTally._meta.db_table in text]
+    assert len(writes) == 1, writes
+    return sql, writes[0]
+
+
+def test_filing_a_report_moves_every_tally_in_one_statement_the_last_of_its_transaction():
+    sql, write = _statements_of_a_filing(random.Random(2))
+    assert "ON CONFLICT" in sql[write]
+    # The report's tallies and its new case's, summed into one statement.
+    assert f"'{StatisticsTally.Figure.CASE}'" in sql[write]
+    assert f"'{StatisticsTally.Figure.PLACE}'" in sql[write]
+    # Only the end of the transaction follows (here a savepoint in the test's transaction).
+    assert [text.split()[0] for text in sql[write + 1:]] == ["RELEASE"]
+
+
+def test_intake_takes_the_tally_writers_turn_only_for_its_last_statement_on_postgresql(postgres):
+    from reports.tallies import TALLY_LOCK
+
+    sql, write = _statements_of_a_filing(random.Random(8))
+    locks = [i for i, text in enumerate(sql) if f"pg_advisory_xact_lock({TALLY_LOCK})" in text]
+    assert locks == [write - 1]
+
+
+def test_deferred_tallies_are_written_once_at_the_end_and_not_at_all_when_the_block_fails():
+    from reports import tallies
+
+    def count() -> None:
+        tallies.count_report(occurred_at=None, city="Richfield", kinds=["injury"], agencies=[],
+                             bases=[])
+
+    def stored() -> dict:
+        return dict(StatisticsTally.objects.filter(count__gt=0)
+                    .values_list("key", "count"))
+
+    with transaction.atomic(), tallies.deferred():
+        count()
+        with tallies.deferred():  # joins the outer block
+            count()
+        assert stored() == {}
+    assert stored() == {"Richfield": 2, "injury": 2}
+
+    with pytest.raises(RuntimeError), transaction.atomic(), tallies.deferred():
+        count()
+        raise RuntimeError("the write failed")
+    assert stored() == {"Richfield": 2, "injury": 2}
 
 
 def test_rebuild_repairs_drifted_tallies_and_reports_how_many_changed():
