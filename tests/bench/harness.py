@@ -330,14 +330,21 @@ class Service:
 
 
 class Server(Service):
-    """gunicorn serving the site with the bench settings, sync workers, a fixed worker count."""
+    """gunicorn serving the site with the bench settings and a fixed worker count: sync
+    workers, or with `threads` above 1 that many threads in each (gthread), each thread with
+    its own database connection."""
 
-    def __init__(self, name: str, *, workers: int = WORKERS, **env: str) -> None:
+    def __init__(self, name: str, *, workers: int = WORKERS, threads: int = 1,
+                 **env: str) -> None:
         self.port = free_port()
+        worker_class = (
+            ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1
+            else ["--worker-class", "sync"]
+        )
         super().__init__(
             name,
             [str(BIN / "gunicorn"), "config.wsgi", "--workers", str(workers),
-             "--bind", f"{HOST}:{self.port}", "--worker-class", "sync", "--timeout", "120",
+             "--bind", f"{HOST}:{self.port}", *worker_class, "--timeout", "120",
              "--graceful-timeout", "5", "--log-level", "warning"],
             bench_env(**env),
         )
