@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import run_checks
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
@@ -55,9 +56,7 @@ def file_a_report_and_render_its_case_file(legal) -> None:
     assert Document.objects.get().status == Document.Status.READY  # rendered in-process
 
 
-def _upload(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def _upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/png")
 
 
