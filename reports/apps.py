@@ -8,5 +8,9 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
+        # Registers the tasks in every process, not only in workers (which autodiscover them):
+        # reports.services hands documents to the render task by its name in that registry.
+        from reports import tasks  # noqa: F401
+
         # Backups, restores and verify_evidence cover rendered PDFs (plumbing/stored_files.py).
         declare_stored_files("reports.Document")

@@ -107,11 +107,22 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    # When it was last handed to the broker; the sweep re-enqueues queued rows left stale.
+    # When it was last handed to the broker (for the record; the sweep reads the lease).
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Until when the row is in someone's hands: the broker's while queued (a worker should have
+    # claimed it by then), a worker's while rendering (its heartbeat keeps pushing it on). The
+    # sweep hands every queued or rendering row past it to the broker again (reports/leases.py).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Random per claim: the fencing token a worker's renewals and final write must still match
+    # (a worker whose claim was taken over writes nothing), and the name of its PDF file, so
+    # the file of a lost attempt can be found and deleted.
+    lease_token = models.CharField(max_length=32, blank=True)
+    # "<host>:<pid>" of the process rendering it, so a redelivery on the same host can tell
+    # that the holder died (the pool replaced a killed child) and take over at once.
+    lease_holder = models.CharField(max_length=300, blank=True)
     # A short description of what went wrong, never the document's content (personal data).
     error = models.CharField(max_length=500, blank=True)
     download_count = models.PositiveIntegerField(default=0)
@@ -121,7 +132,12 @@ class Document(models.Model):
     class Meta:
         ordering = ["-requested_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "enqueued_at"], name="document_sweep_idx"),
+            # The sweep's query, every few seconds: only unfinished rows are in the index.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status__in=["queued", "rendering"]),
+                name="document_lease_idx",
+            ),
             models.Index(fields=["case", "-requested_at"], name="document_case_idx"),
         ]
         constraints = [
@@ -132,6 +148,12 @@ class Document(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="ready") | (~Q(file="") & ~Q(sha256="")),
                 name="ready_document_has_file_and_hash",
+            ),
+            # Every unfinished row has a deadline, so none can wait where the sweep never looks.
+            models.CheckConstraint(
+                condition=~Q(status__in=["queued", "rendering"])
+                | Q(lease_expires_at__isnull=False),
+                name="unfinished_document_has_lease",
             ),
         ]
 

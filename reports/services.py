@@ -4,22 +4,30 @@ Every function is keyword-only, saves with the history row's user and reason, an
 access through reports/access.py. The life of a document:
 
 1. `request_document` / `request_statistics_document` (in the request): check access, write
-   the row `queued`, and hand its id to the broker once that transaction has committed. A
-   broker that cannot be reached does not fail the request: the row stays queued and
-   `sweep_stale_documents` hands it over again later.
-2. `render_document` (in a worker, via reports.tasks): lock the row, count the attempt, mark it
-   `rendering` and commit; render with no transaction open; store the PDF under a random name
-   in private storage and mark the row `ready` with its hash, pages and size. A task delivered
-   twice renders once. Workers that die mid-render make the broker deliver the task again,
-   which Celery's `max_retries` does not count, so the row counts its own attempts and gives up
-   after `Document.MAX_ATTEMPTS`.
+   the row `queued` with a deadline by which a worker should have claimed it, and hand its id
+   to the broker once that transaction has committed. A broker that cannot be reached does not
+   fail the request: the row stays queued and `sweep_stale_documents` hands it over again.
+2. `render_document` (in a worker, via reports.tasks): lock the row, count the attempt, take
+   a lease on it (reports/leases.py: a new token, this process as its holder, a deadline) and
+   commit `rendering`; render with no transaction open while a heartbeat thread renews the
+   lease; store the PDF under the claim's random name in private storage and mark the row
+   `ready` with its hash, pages and size, in a transaction that first checks the claim is
+   still this one's. A task delivered twice renders once; a delivery that finds another live
+   process rendering the row leaves it to that process. The row counts its own attempts (a
+   redelivery after a lost worker bypasses Celery's `max_retries`) and gives up after
+   `Document.MAX_ATTEMPTS`.
 3. Permanent errors mark the row `failed` with a short description that never quotes the error
    (rendering errors can contain the document's text, which is personal data). Transient
-   errors (database or broker hiccups) propagate, and the task retries them with backoff.
+   errors (database or broker hiccups) hand the row back to the queue and propagate, and the
+   task retries them with backoff.
+4. `sweep_stale_documents` (beat, every `REPORTS_SWEEP_SECONDS`): a row whose lease lapsed, a
+   render whose process stopped renewing it or a queued row no worker claimed in time, goes
+   back to the broker, or to `failed` once its attempts are spent.
 
-Test hook: `settings.RENDER_TEST_DELAY_SECONDS` (defined only in config/settings/test.py, read
-from the environment there) makes `render_document` sleep that long before rendering, so the
-worker tests can kill a worker in the middle of a render. Production settings do not define it.
+Test hook: `settings.RENDER_TEST_DELAY_SECONDS` (defined only in config/settings/test.py and,
+for the recovery benchmark, config/settings/bench.py, read from the environment there) makes
+`render_document` sleep that long before rendering, so a worker can be killed in the middle of
+a render. Production settings do not define it.
 """
 
 import hashlib
@@ -27,18 +35,19 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
 import kombu.exceptions
 import redis.exceptions
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -46,6 +55,7 @@ from django.utils.translation import gettext as _
 
 from cases.access import visible_cases
 from cases.models import Case
+from reports import leases
 from reports.access import may_download, may_export, visible_documents
 from reports.models import Document, StatisticsSnapshot
 
@@ -70,6 +80,7 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 CASE_FILE_KINDS = (Document.Kind.CASE_FILE, Document.Kind.REDACTED_CASE_FILE)
+UNFINISHED = (Document.Status.QUEUED, Document.Status.RENDERING)
 
 # The function that renders each kind, called as `render(document=document)`; each returns an
 # object with `.pdf` (bytes) and `.pages` (int). Imported when first needed, in the worker.
@@ -79,9 +90,9 @@ RENDERERS: dict[str, str] = {
     Document.Kind.STATISTICS: "reports.statistics.render_statistics_pdf",
 }
 
-# A row re-queued because its worker died is only swept once the hard time limit has surely
-# killed whatever was still rendering it; this much on top of the limit.
-RENDERING_GRACE_SECONDS = 60
+# The task that renders a document, found by name in Celery's registry (reports.apps imports
+# reports.tasks when Django starts), because reports.tasks imports this module.
+RENDER_TASK = "reports.tasks.render_document_task"
 
 
 class Rendered(Protocol):
@@ -133,26 +144,26 @@ def document_not_found() -> DocumentError:
 
 def _enqueue(document_id: int) -> bool:
     """Hand the document to the broker. When the broker cannot be reached this logs and returns
-    False: the row stays queued, with no `enqueued_at`, and the next sweep hands it over."""
-    from reports.tasks import render_document_task
-
+    False: the row stays queued with its deadline moved to now, and the next sweep hands it
+    over."""
+    task = current_app.tasks[RENDER_TASK]
     try:
-        render_document_task.delay(document_id)
+        task.delay(document_id)
     except BROKER_ERRORS as error:
         logger.warning(
             "Document %s stays queued: the broker could not be reached (%s).",
             document_id,
             type(error).__name__,
         )
-        # A bookkeeping time, not a change of state: no history row.
+        # Bookkeeping times, not a change of state: no history row.
         Document.objects.filter(pk=document_id, status=Document.Status.QUEUED).update(
-            enqueued_at=None
+            enqueued_at=None, lease_expires_at=timezone.now()
         )
         return False
     except Exception as error:
         # Only in-process (the embedded default) does the render itself run inside delay();
         # its failure must not turn the request that asked for it into an error page.
-        if not render_document_task.app.conf.task_always_eager:
+        if not task.app.conf.task_always_eager:
             raise
         logger.warning(
             "Document %s could not be rendered in-process (%s); it stays for the sweep.",
@@ -164,9 +175,13 @@ def _enqueue(document_id: int) -> bool:
 
 
 def _queue(document: Document, *, actor: User | None, reason: str) -> Document:
-    """Save `document` queued and enqueue it once the surrounding transaction commits."""
+    """Save `document` queued, with the time by which a worker should have claimed it, and
+    enqueue it once the surrounding transaction commits. The last claim's token stays: until
+    another claim replaces it, a render of that claim that finishes late is still stored."""
     document.status = Document.Status.QUEUED
     document.enqueued_at = timezone.now()
+    document.lease_expires_at = leases.lease_deadline(settings.REPORTS_REQUEUE_AFTER_SECONDS)
+    document.lease_holder = ""
     _save(document, actor=actor, reason=reason)
     transaction.on_commit(partial(_enqueue, document.pk))
     return document
@@ -224,16 +239,65 @@ def describe_failure(error: BaseException) -> str:
     return _("Rendering failed (%(kind)s).") % {"kind": type(error).__name__}
 
 
-def _start(document_id: int) -> Document | None:
+@dataclass(frozen=True)
+class Claim:
+    """One attempt's hold on a document: the row as claimed, the token its renewals and final
+    write must still find on the row, and where it stores its PDF."""
+
+    document: Document
+    token: str
+    file_name: str
+
+
+def _held_elsewhere(document: Document) -> bool:
+    """Another process is rendering the row and may still finish: its lease has not lapsed and
+    its holder is neither this process (which renders one document at a time, as the prefork
+    pool runs them, so a lease of its own is left over from an attempt that ended) nor a
+    process of this host that has died."""
+    return (
+        document.status == Document.Status.RENDERING
+        and document.lease_expires_at is not None
+        and document.lease_expires_at > timezone.now()
+        and document.lease_holder != leases.this_process()
+        and not leases.holder_is_gone(document.lease_holder)
+    )
+
+
+def _lost_attempt_file(document: Document) -> str | None:
+    """Where the row's last claim would have stored its PDF, unless that is the row's file: a
+    file there belongs to an attempt that never recorded it (cut off between writing the file
+    and marking the row), and nothing else will ever point at it."""
+    if not document.lease_token or document.started_at is None:
+        return None
+    name = leases.attempt_file_name(started_at=document.started_at, token=document.lease_token)
+    return None if name == document.file.name else name
+
+
+def _delete_file(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError as error:
+        logger.warning("A lost attempt's file could not be deleted (%s).", type(error).__name__)
+
+
+def _claim(document_id: int) -> Claim | None:
     """Claim the row for one attempt and commit that before rendering, so the attempt is counted
-    even if this process dies. None when there is nothing to do."""
+    even if this process dies. None when there is nothing to do: finished, given up, or being
+    rendered by another live process."""
     with transaction.atomic():
         document = _locked(document_id)
-        if document is None or document.status in (
-            Document.Status.READY,
-            Document.Status.FAILED,
-        ):
+        if document is None or document.status not in UNFINISHED:
             return None  # already done (a second delivery) or given up on
+        if _held_elsewhere(document):
+            logger.info(
+                "Document %s is being rendered by %s; this delivery leaves it to that process.",
+                document_id,
+                document.lease_holder,
+            )
+            return None
+        lost_file = _lost_attempt_file(document)
+        if lost_file:
+            transaction.on_commit(partial(_delete_file, lost_file))
         if document.attempts >= Document.MAX_ATTEMPTS:
             _fail(document, f"Gave up after {document.attempts} attempts.")
             return None
@@ -242,29 +306,50 @@ def _start(document_id: int) -> Document | None:
         document.started_at = timezone.now()
         document.finished_at = None
         document.error = ""
+        document.lease_token = secrets.token_hex(16)
+        document.lease_holder = leases.this_process()
+        document.lease_expires_at = leases.lease_deadline()
         _save(
             document,
             actor=None,
             reason=f"Rendering (attempt {document.attempts} of {Document.MAX_ATTEMPTS})",
         )
-    return document
+    return Claim(
+        document=document,
+        token=document.lease_token,
+        file_name=leases.attempt_file_name(
+            started_at=document.started_at, token=document.lease_token
+        ),
+    )
+
+
+def _still_ours(document: Document, claim: Claim) -> bool:
+    """No other claim has taken the row since `claim` and it is not finished. A row the sweep
+    handed back to the queue (the lease lapsed while this process was slow, or cut off from the
+    database) is still this claim's until another claim takes it, so a late render is kept
+    rather than done again."""
+    return document.lease_token == claim.token and document.status in UNFINISHED
 
 
 def _renderer(kind: str) -> Callable[..., Rendered]:
     return import_string(RENDERERS[kind])  # type: ignore[no-any-return]
 
 
-def _store(document_id: int, rendered: Rendered) -> Document | None:
-    """Write the PDF under a random name, then mark the row ready, unless another delivery got
-    there first, in which case this copy is deleted and theirs kept."""
+def _store(claim: Claim, rendered: Rendered) -> Document | None:
+    """Write the PDF under the claim's name, then mark the row ready if the claim is still this
+    one's: the check and the write happen under the row's lock, in one transaction, so of two
+    attempts exactly one is stored. A claim that was taken over deletes its copy."""
     pdf = bytes(rendered.pdf)
-    name = Document.file.field.generate_filename(None, f"{secrets.token_hex(16)}.pdf")
-    name = default_storage.save(name, ContentFile(pdf))
+    name = default_storage.save(claim.file_name, ContentFile(pdf))
     kept = False
     try:
         with transaction.atomic():
-            document = _locked(document_id)
-            if document is None or document.status != Document.Status.RENDERING:
+            document = _locked(claim.document.pk)
+            if document is None or not _still_ours(document, claim):
+                logger.warning(
+                    "Document %s: another attempt took this render over; its copy is deleted.",
+                    claim.document.pk,
+                )
                 return document
             document.file.name = name
             document.sha256 = hashlib.sha256(pdf).hexdigest()
@@ -273,12 +358,54 @@ def _store(document_id: int, rendered: Rendered) -> Document | None:
             document.status = Document.Status.READY
             document.finished_at = timezone.now()
             document.error = ""
+            document.lease_expires_at = None
+            document.lease_holder = ""
             _save(document, actor=None, reason=f"Rendered: {rendered.pages} pages")
             kept = True
         return document
     finally:
         if not kept:
             default_storage.delete(name)
+
+
+def _hand_back(claim: Claim, error: BaseException) -> None:
+    """After a transient fault, give the row back to the queue, so the task's retry claims it at
+    once rather than finding this process's lease and leaving it. Best effort: when the
+    database is what failed, the lease lapses and the sweep does the same."""
+    try:
+        with transaction.atomic():
+            document = _locked(claim.document.pk)
+            if document is None or document.status != Document.Status.RENDERING:
+                return
+            if document.lease_token != claim.token:
+                return
+            document.status = Document.Status.QUEUED
+            document.lease_expires_at = leases.lease_deadline(
+                settings.REPORTS_REQUEUE_AFTER_SECONDS
+            )
+            document.lease_holder = ""
+            _save(
+                document,
+                actor=None,
+                reason=f"Queued again: {type(error).__name__} while rendering; retried",
+            )
+    except DatabaseError as failure:
+        logger.warning(
+            "Document %s: could not be handed back after %s (%s); its lease will lapse.",
+            claim.document.pk,
+            type(error).__name__,
+            type(failure).__name__,
+        )
+
+
+def _fail_claim(claim: Claim, error: str) -> Document | None:
+    """Mark the row failed, if the claim is still this one's (a taken-over attempt's error says
+    nothing about the attempt that replaced it)."""
+    with transaction.atomic():
+        document = _locked(claim.document.pk)
+        if document is None or not _still_ours(document, claim):
+            return document
+        return _fail(document, error)
 
 
 def _test_delay() -> None:
@@ -290,81 +417,91 @@ def _test_delay() -> None:
 def render_document(*, document_id: int) -> Document | None:
     """Render the document with this id and store it; idempotent (see the module docstring).
 
-    Transient errors propagate for the task to retry; any other error marks the row failed
-    with a short description. Returns the row as it ends, or None if there is no such row.
+    Transient errors hand the row back and propagate for the task to retry; any other error
+    marks the row failed with a short description. Returns the row as it ends, or None if there
+    is no such row.
     """
-    document = _start(document_id)
-    if document is None:
+    claim = _claim(document_id)
+    if claim is None:
         return Document.objects.filter(pk=document_id).first()
     try:
-        _test_delay()
-        rendered = _renderer(document.kind)(document=document)
-    except TRANSIENT_ERRORS:
+        with leases.Heartbeat(document_id=document_id, token=claim.token):
+            _test_delay()
+            rendered = _renderer(claim.document.kind)(document=claim.document)
+            return _store(claim, rendered)
+    except TRANSIENT_ERRORS as error:
+        _hand_back(claim, error)
         raise
     except Exception as error:
         # The class only: the message and traceback may quote the document's content.
         logger.error(
             "Document %s could not be rendered: %s", document_id, type(error).__name__
         )
-        return fail_document(document_id=document_id, error=describe_failure(error))
-    return _store(document_id, rendered)
+        return _fail_claim(claim, describe_failure(error))
 
 
 def _fail(document: Document, error: str) -> Document:
     document.status = Document.Status.FAILED
     document.error = error[:500]
     document.finished_at = timezone.now()
+    document.lease_expires_at = None
+    document.lease_holder = ""
     _save(document, actor=None, reason=f"Failed: {document.error}")
     return document
 
 
 @transaction.atomic
 def fail_document(*, document_id: int, error: str) -> Document | None:
-    """Mark the document failed with `error` (short, no content), unless it is already ready
-    or failed. Called by the render task's on_failure hook and by `render_document`."""
+    """Mark the document failed with `error` (short, no content), unless it is already ready or
+    failed, or another live process is rendering it (its outcome decides). Called by the render
+    task's on_failure hook."""
     document = _locked(document_id)
-    if document is None or document.status in (Document.Status.READY, Document.Status.FAILED):
+    if document is None or document.status not in UNFINISHED or _held_elsewhere(document):
         return document
     return _fail(document, error)
 
 
-def _stale(now: datetime) -> Q:
-    queued_before = now - timedelta(seconds=settings.REPORTS_REQUEUE_AFTER_SECONDS)
-    rendering_before = now - timedelta(
-        seconds=settings.CELERY_TASK_TIME_LIMIT + RENDERING_GRACE_SECONDS
-    )
-    never_handed_over = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=queued_before)
-    worker_gone = Q(started_at__isnull=True) | Q(started_at__lt=rendering_before)
-    return (Q(status=Document.Status.QUEUED) & never_handed_over) | (
-        Q(status=Document.Status.RENDERING) & worker_gone
-    )
-
-
 def sweep_stale_documents() -> list[int]:
-    """Hand stale documents to the broker again (run every few minutes by Celery beat):
+    """Hand every unfinished document whose lease lapsed to the broker again (beat runs this
+    every `REPORTS_SWEEP_SECONDS`; one query on a partial index of the unfinished rows):
 
-    - queued ones never handed over (the broker was down) or handed over longer ago than
-      `REPORTS_REQUEUE_AFTER_SECONDS` (the message was lost);
-    - rendering ones started longer ago than the hard time limit allows: whatever was
-      rendering them has been killed. They go back to queued; their attempts still count.
+    - rendering ones whose process stopped renewing the lease (it died, or hangs past the hard
+      time limit and was killed): back to queued, their attempts still counted, or `failed`
+      once `Document.MAX_ATTEMPTS` are spent;
+    - queued ones no worker claimed by their deadline (`REPORTS_REQUEUE_AFTER_SECONDS` after
+      they were handed over, or at once when the broker could not be reached): the message was
+      lost.
 
-    A document handed over twice is rendered once (render_document is idempotent). Returns the
-    ids handed over.
+    A row a worker has locked (claiming or storing it) is left for the next run. A document
+    handed over twice is rendered once. Returns the ids handed over.
     """
-    now = timezone.now()
-    stale = _stale(now)
-    ids = list(Document.objects.filter(stale).order_by("pk").values_list("pk", flat=True)[:500])
+    lapsed = Q(status__in=UNFINISHED, lease_expires_at__lt=timezone.now())
+    ids = list(
+        Document.objects.filter(lapsed)
+        .order_by("lease_expires_at")
+        .values_list("pk", flat=True)[:500]
+    )
     swept = []
     for document_id in ids:
         with transaction.atomic():
-            document = Document.objects.select_for_update().filter(stale, pk=document_id).first()
+            document = (
+                Document.objects.select_for_update(skip_locked=True)
+                .filter(lapsed, pk=document_id)
+                .first()
+            )
             if document is None:
                 continue
-            reason = (
-                "Queued again: the worker rendering it stopped"
-                if document.status == Document.Status.RENDERING
-                else "Queued again: the broker never delivered it"
-            )
+            if document.status == Document.Status.RENDERING:
+                if document.attempts >= Document.MAX_ATTEMPTS:
+                    lost_file = _lost_attempt_file(document)
+                    if lost_file:
+                        transaction.on_commit(partial(_delete_file, lost_file))
+                    _fail(document, f"Gave up after {document.attempts} attempts.")
+                    logger.warning("Document %s: its last attempt stopped; failed.", document_id)
+                    continue
+                reason = "Queued again: the worker rendering it stopped"
+            else:
+                reason = "Queued again: the broker never delivered it"
             _queue(document, actor=None, reason=reason)
         swept.append(document_id)
     if swept:

@@ -308,7 +308,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # behind one while another worker sits idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Soft limit: the task gets SoftTimeLimitExceeded and the document is marked failed. Hard
-# limit: the process is killed; the sweep re-queues the row (see REPORTS_REQUEUE_AFTER_SECONDS).
+# limit: the process is killed; its lease lapses and the sweep re-queues the row (see
+# REPORTS_LEASE_SECONDS at the end of this file).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -329,14 +330,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
 CELERY_WORKER_SEND_TASK_EVENTS = False
-# Documents still queued this long after they were handed to the broker (or never were, when
-# it was down) are handed over again by the sweep; rendering rows are re-queued once they have
-# been rendering for longer than the hard time limit (the process that had them is gone).
-REPORTS_REQUEUE_AFTER_SECONDS = env.int("REPORTS_REQUEUE_AFTER_SECONDS", default=600)
-CELERY_BEAT_SCHEDULE["reports-sweep-stale-documents"] = {
-    "task": "reports.tasks.sweep_stale_documents_task",
-    "schedule": 5 * 60,
-}
+# The leases and the sweep that hand stale documents back to the broker: at the end of this
+# file ("Document leases").
 # Document states and kinds and the documents API's error codes get names of their own in the
 # OpenAPI schema (the case API has fields named `status` and `code` too; its case status keeps
 # the name it had).
@@ -427,3 +422,34 @@ if STORAGE_BACKEND == "s3":
     }
 elif STORAGE_BACKEND != "filesystem":
     raise ImproperlyConfigured("STORAGE_BACKEND must be filesystem or s3.")
+
+# --- Document leases (reports/leases.py, reports/services.py) ---------------------------------
+# A worker rendering a document holds a lease on it for REPORTS_LEASE_SECONDS and renews it
+# every third of that from a heartbeat thread; beat runs the sweep every REPORTS_SWEEP_SECONDS,
+# and the sweep hands every document whose lease lapsed back to the broker. A render whose whole
+# worker died (kill -9, a lost machine) is back with a worker at most LEASE + SWEEP seconds
+# after the death (45 s; it used to take the five-minute sweep and a window past the hard time
+# limit, 4 to 9 minutes), then takes one render more.
+# - 30 s: a shorter lease notices a death sooner, but a live worker that cannot renew for a
+#   whole lease (a database failover, a host starved of CPU, a long pause of the process) loses
+#   its claim, and the render is done again at the cost of one of its three attempts. With a
+#   renewal every 10 s, two renewals in a row can fail and the lease still holds.
+# - 15 s: the sweep is one query on a partial index of the unfinished rows (a handful), so
+#   running it often costs nothing; it adds at most 15 s to the lease. Sweeps that wait in the
+#   queue behind renders expire rather than pile up.
+REPORTS_LEASE_SECONDS = env.int("REPORTS_LEASE_SECONDS", default=30)
+REPORTS_SWEEP_SECONDS = env.int("REPORTS_SWEEP_SECONDS", default=15)
+# A queued document no worker has claimed this long after it was handed to the broker is
+# handed over again. Documents are published through the outbox, so a broker outage no longer
+# leaves one unpublished; what remains is a message lost after publishing (Redis restarted
+# without persistence, or a worker that took it died before claiming it, which Redis would hand
+# back only after the visibility timeout, an hour). Two minutes (it was ten) keeps those within
+# the same bound; a row that only waits behind a backlog gets one extra message per two
+# minutes, which a worker dismisses in one query (a second delivery renders once).
+REPORTS_REQUEUE_AFTER_SECONDS = env.int("REPORTS_REQUEUE_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["reports-sweep-stale-documents"] = {
+    "task": "reports.tasks.sweep_stale_documents_task",
+    "schedule": REPORTS_SWEEP_SECONDS,
+    "options": {"expires": REPORTS_SWEEP_SECONDS},
+}
+

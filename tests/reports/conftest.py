@@ -147,6 +147,7 @@ class Worker:
     database_url: str
     log: Path
     env: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
 
     def start(self) -> "Worker":
@@ -165,11 +166,14 @@ class Worker:
             sys.executable, "-m", "celery", "-A", "config", "worker",
             "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
-            f"--hostname=reports-test-{os.getpid()}@%h", f"--logfile={self.log}",
+            f"--hostname=reports-test-{os.getpid()}-{self.log.stem}@%h",
+            f"--logfile={self.log}", *self.args,
         ]
+        # A session of its own, so the worker, its pool and an embedded beat can be killed as
+        # one process group, and nothing else.
         self.process = subprocess.Popen(  # noqa: S603
             command, cwd=settings.BASE_DIR, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
@@ -188,39 +192,46 @@ class Worker:
         return [int(pid) for pid in path.read_text().split()]
 
     def kill(self) -> None:
-        """SIGKILL the worker and its children at once, as a crash or the OOM killer would."""
+        """SIGKILL the worker's whole process group at once (the worker, its pool's children and
+        their heartbeat threads), as a crash, a lost machine or the OOM killer would."""
         assert self.process is not None
-        for pid in [*self.children(), self.process.pid]:
-            os.kill(pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         self.process = None
 
     def stop(self) -> None:
         if self.process is None:
             return
-        children = self.children() if self.process.poll() is None else []
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
-        for pid in children:  # a child left behind by a cut-off shutdown
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # A child left behind by a cut-off shutdown (a pool process, an embedded beat).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process = None
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+def embedded_beat(folder: Path) -> tuple[str, ...]:
+    """Worker arguments that run beat inside the worker, its schedule file in `folder` (the
+    sweep's interval then comes from REPORTS_SWEEP_SECONDS in the worker's environment)."""
+    return ("--beat", f"--schedule={folder / 'beat-schedule'}")
+
+
 @pytest.fixture
 def celery_worker(
     transactional_db, django_db_serialized_rollback, tmp_path, settings
 ) -> Iterator[Callable[..., Worker]]:
-    """Start workers with `celery_worker(RENDER_TEST_DELAY_SECONDS="3")` (extra environment);
-    this test process then sends its tasks to their broker instead of running them itself.
-    Every worker is stopped, and the Redis database emptied, at the end of the test.
+    """Start workers with `celery_worker(RENDER_TEST_DELAY_SECONDS="3")` (extra environment;
+    extra command-line arguments first, e.g. `*embedded_beat(tmp_path)`); this test process then
+    sends its tasks to their broker instead of running them itself, with every task module
+    imported, as a worker would have them (the outbox's relay finds tasks by name). Every
+    worker is stopped, and the Redis database emptied, at the end of the test.
 
     The worker reads and writes the database from another process, so this test's writes are
     committed (transactional_db); serialized rollback puts back the reference rows the
@@ -234,14 +245,17 @@ def celery_worker(
         pytest.fail("Another test run kept the worker tests' Redis database for 5 minutes.")
     _empty(broker)
     saved = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.loader.import_default_modules()
     point_celery_at(url)
     celery_app.conf.task_always_eager = False
     settings.MEDIA_ROOT = tmp_path / "media"
     workers: list[Worker] = []
 
-    def start(**env: str) -> Worker:
+    def start(*args: str, **env: str) -> Worker:
         log = tmp_path / f"worker-{len(workers)}.log"
-        worker = Worker(redis_url=url, database_url=_database_url(), log=log, env=env)
+        worker = Worker(
+            redis_url=url, database_url=_database_url(), log=log, env=env, args=args
+        )
         workers.append(worker)
         return worker.start()
 

@@ -9,8 +9,13 @@ the real renderers in a real worker.
 
 import hashlib
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import kombu.exceptions
@@ -19,7 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -27,7 +32,7 @@ from rest_framework.test import APIClient
 from cases.roles import Role
 from cases.services import merge_cases
 from config.celery import app as celery_app
-from reports import services
+from reports import leases, services
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
 from reports.tasks import render_document_task
@@ -103,9 +108,16 @@ def _ask(user, case, kind=Document.Kind.CASE_FILE):
 
 
 def _queued(case, user, kind=Document.Kind.CASE_FILE, **fields) -> Document:
-    """A document row as request_document leaves it, without enqueuing it."""
+    """A document row as request_document leaves it, without enqueuing it (an unfinished row
+    with a deadline that has not passed)."""
     fields.setdefault("enqueued_at", timezone.now())
+    if fields.get("status", "queued") in ("queued", "rendering"):
+        fields.setdefault("lease_expires_at", timezone.now() + timedelta(minutes=2))
     return Document.objects.create(kind=kind, case=case, requested_by=user, **fields)
+
+
+def _lapsed() -> datetime:
+    return timezone.now() - timedelta(seconds=1)
 
 
 def _ready(case, user, kind=Document.Kind.CASE_FILE) -> Document:
@@ -308,7 +320,9 @@ def test_a_missing_document_is_nothing_to_do(fake_renderer):
 
 def test_after_three_attempts_the_document_is_given_up(legal, case, fake_renderer):
     # Three workers died rendering it: re-deliveries on a lost worker bypass max_retries.
-    document = _queued(case, legal, status=Document.Status.RENDERING, attempts=3)
+    document = _queued(
+        case, legal, status=Document.Status.RENDERING, attempts=3, lease_expires_at=_lapsed()
+    )
     render_document_task.delay(document.pk)
     document.refresh_from_db()
     assert fake_renderer.calls == 0
@@ -326,6 +340,13 @@ def test_a_transient_fault_is_retried_and_the_retry_renders(
     document.refresh_from_db()
     assert document.status == Document.Status.READY
     assert (fake_renderer.calls, document.attempts) == (2, 2)
+    # Handed back at once, so the retry claimed it instead of waiting for the lease to lapse.
+    assert _reasons(document)[1:] == [
+        "Rendering (attempt 1 of 3)",
+        "Queued again: OperationalError while rendering; retried",
+        "Rendering (attempt 2 of 3)",
+        "Rendered: 3 pages",
+    ]
 
 
 def test_a_fault_that_does_not_pass_stops_at_the_attempt_cap(
@@ -405,6 +426,7 @@ def test_a_broker_that_is_down_does_not_fail_the_request_and_the_sweep_renders_i
     assert response.status_code == 202
     document = Document.objects.get(pk=response.json()["id"])
     assert (document.status, document.enqueued_at) == ("queued", None)
+    assert document.lease_expires_at <= timezone.now()  # due for the next sweep
     assert fake_renderer.calls == 0
 
     monkeypatch.undo()
@@ -417,31 +439,55 @@ def test_a_broker_that_is_down_does_not_fail_the_request_and_the_sweep_renders_i
     assert "Queued again: the broker never delivered it" in _reasons(document)
 
 
-def test_the_sweep_hands_over_only_stale_documents(
-    legal, case, monkeypatch, django_capture_on_commit_callbacks
+@pytest.fixture
+def handed(monkeypatch) -> list[int]:
+    """The ids the services hand to the broker, instead of handing them over."""
+    ids: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", ids.append)
+    return ids
+
+
+def test_the_sweep_hands_back_documents_whose_lease_lapsed_and_no_other(
+    legal, case, handed, django_capture_on_commit_callbacks
 ):
-    handed: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", handed.append)
-    now = timezone.now()
-    long_ago = now - timedelta(hours=2)
-    just_now = now - timedelta(seconds=5)
-    never = _queued(case, legal, enqueued_at=None)
-    lost = _queued(case, legal, enqueued_at=long_ago)
-    waiting = _queued(case, legal, enqueued_at=just_now)
-    abandoned = _queued(case, legal, status="rendering", attempts=1, started_at=long_ago)
-    rendering = _queued(case, legal, status="rendering", attempts=1, started_at=just_now)
+    lost = _queued(case, legal, lease_expires_at=_lapsed())
+    waiting = _queued(case, legal)
+    abandoned = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="a" * 32,
+        lease_holder="elsewhere:1", lease_expires_at=_lapsed(),
+    )
+    rendering = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="b" * 32,
+        lease_holder="elsewhere:2", lease_expires_at=timezone.now() + timedelta(seconds=30),
+    )
     _ready(case, legal)
-    _queued(case, legal, status="failed", enqueued_at=long_ago)
+    _queued(case, legal, status="failed")
 
     with django_capture_on_commit_callbacks(execute=True):
         swept = services.sweep_stale_documents()
 
-    assert sorted(swept) == sorted(handed) == sorted([never.pk, lost.pk, abandoned.pk])
+    assert sorted(swept) == sorted(handed) == sorted([lost.pk, abandoned.pk])
     abandoned.refresh_from_db()
-    assert (abandoned.status, abandoned.attempts) == ("queued", 1)
+    assert (abandoned.status, abandoned.attempts, abandoned.lease_holder) == ("queued", 1, "")
+    assert abandoned.lease_expires_at > timezone.now()  # a new deadline to be claimed by
     assert _reasons(abandoned)[-1] == "Queued again: the worker rendering it stopped"
+    assert _reasons(lost)[-1] == "Queued again: the broker never delivered it"
     for untouched in (waiting, rendering):
         assert untouched.history.count() == 1
+
+
+def test_a_render_whose_lease_lapsed_after_its_last_attempt_is_given_up_by_the_sweep(
+    legal, case, handed
+):
+    document = _queued(
+        case, legal, status="rendering", attempts=Document.MAX_ATTEMPTS,
+        lease_token="c" * 32, lease_holder="elsewhere:3", lease_expires_at=_lapsed(),
+    )
+    assert services.sweep_stale_documents() == []
+    document.refresh_from_db()
+    assert (document.status, document.error) == ("failed", "Gave up after 3 attempts.")
+    assert document.lease_expires_at is None
+    assert handed == []
 
 
 def test_the_sweep_task_runs_the_sweep(
@@ -449,11 +495,192 @@ def test_the_sweep_task_runs_the_sweep(
 ):
     from reports.tasks import sweep_stale_documents_task
 
-    document = _queued(case, legal, enqueued_at=None)
+    document = _queued(case, legal, lease_expires_at=_lapsed())
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_stale_documents_task.delay().get() == 1
     document.refresh_from_db()
     assert document.status == "ready"
+
+
+def test_an_unfinished_document_without_a_deadline_is_refused_by_the_database(legal, case):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _queued(case, legal, lease_expires_at=None)
+
+
+# --- Leases --------------------------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this host that has exited (and been reaped)."""
+    process = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True, text=True, check=True,
+    )
+    return int(process.stdout)
+
+
+def test_a_render_holds_a_lease_of_its_own_while_it_runs_and_lets_go_when_ready(
+    legal, case, fake_renderer, settings
+):
+    seen = []
+    fake_renderer.during = lambda doc: seen.append(
+        Document.objects.values("lease_token", "lease_holder", "lease_expires_at").get(pk=doc.pk)
+    )
+    before = timezone.now()
+    document = services.render_document(document_id=_queued(case, legal).pk)
+    ((lease,),) = [seen]
+    assert len(lease["lease_token"]) == 32
+    assert lease["lease_holder"] == f"{socket.gethostname()}:{os.getpid()}"
+    assert lease["lease_expires_at"] >= before + timedelta(seconds=settings.REPORTS_LEASE_SECONDS)
+    # The claim's token names its file, so a file left by a lost attempt can be found.
+    assert document.file.name.endswith(f"/{lease['lease_token']}.pdf")
+    assert (document.status, document.lease_expires_at, document.lease_holder) == (
+        "ready", None, ""
+    )
+
+
+def test_a_delivery_leaves_a_document_another_live_process_is_rendering(
+    legal, case, fake_renderer
+):
+    document = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="d" * 32,
+        lease_holder="another-host:4242", lease_expires_at=timezone.now() + timedelta(seconds=30),
+    )
+    render_document_task.delay(document.pk)
+    services.fail_document(document_id=document.pk, error="Rendering failed (Retry).")
+    document.refresh_from_db()
+    assert fake_renderer.calls == 0
+    assert (document.status, document.attempts, document.lease_token) == (
+        "rendering", 1, "d" * 32
+    )
+    assert document.history.count() == 1
+
+
+def test_a_delivery_takes_over_at_once_from_a_process_of_this_host_that_died(
+    legal, case, fake_renderer, media
+):
+    # The pool replaced a killed child and the message came straight back (acks late): the
+    # lease has not lapsed, but its holder is gone, so there is no need to wait for it.
+    document = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="e" * 32,
+        lease_holder=f"{socket.gethostname()}:{_dead_pid()}",
+        lease_expires_at=timezone.now() + timedelta(seconds=30),
+    )
+    render_document_task.delay(document.pk)
+    document.refresh_from_db()
+    assert (document.status, document.attempts, fake_renderer.calls) == ("ready", 2, 1)
+    assert _pdfs(media) == [media / document.file.name]
+
+
+def test_a_late_worker_whose_claim_was_taken_over_stores_nothing(
+    legal, case, fake_renderer, media, handed, django_capture_on_commit_callbacks
+):
+    document = _queued(case, legal)
+
+    def taken_over(doc: Document) -> None:
+        # The first worker stalls past its lease: the sweep hands the row back and a second
+        # worker claims, renders and stores it before the first one gets to its final write.
+        Document.objects.filter(pk=doc.pk).update(lease_expires_at=_lapsed())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.sweep_stale_documents() == [doc.pk]
+        Document.objects.filter(pk=doc.pk).update(lease_holder="another-host:1")
+        services.render_document(document_id=doc.pk)
+
+    fake_renderer.during = taken_over
+    late = services.render_document(document_id=document.pk)
+    document.refresh_from_db()
+    assert late.pk == document.pk
+    assert (document.status, document.attempts, fake_renderer.calls) == ("ready", 2, 2)
+    assert _pdfs(media) == [media / document.file.name]  # the late copy was deleted
+    assert _reasons(document).count("Rendered: 3 pages") == 1
+    assert _reasons(document)[-1] == "Rendered: 3 pages"
+
+
+def test_a_late_render_of_a_row_only_handed_back_is_kept_and_the_next_delivery_does_nothing(
+    legal, case, fake_renderer, media, handed, django_capture_on_commit_callbacks
+):
+    document = _queued(case, legal)
+
+    def handed_back(doc: Document) -> None:
+        Document.objects.filter(pk=doc.pk).update(lease_expires_at=_lapsed())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.sweep_stale_documents() == [doc.pk]
+
+    fake_renderer.during = handed_back
+    services.render_document(document_id=document.pk)
+    assert handed == [document.pk]
+    render_document_task.delay(document.pk)  # the sweep's message arrives
+    document.refresh_from_db()
+    assert (document.status, document.attempts, fake_renderer.calls) == ("ready", 1, 1)
+    assert _pdfs(media) == [media / document.file.name]
+
+
+def test_the_file_of_an_attempt_cut_off_before_it_was_recorded_is_deleted_by_the_next_claim(
+    legal, case, fake_renderer, media, django_capture_on_commit_callbacks
+):
+    started = timezone.now() - timedelta(minutes=1)
+    document = _queued(
+        case, legal, status="rendering", attempts=1, started_at=started, lease_token="f" * 32,
+        lease_holder="another-host:5", lease_expires_at=_lapsed(),
+    )
+    # Its worker wrote the PDF and died before marking the row ready.
+    orphan = leases.attempt_file_name(started_at=started, token="f" * 32)
+    default_storage.save(orphan, ContentFile(PDF))
+    with django_capture_on_commit_callbacks(execute=True):
+        render_document_task.delay(document.pk)
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == ("ready", 2)
+    assert not default_storage.exists(orphan)
+    assert _pdfs(media) == [media / document.file.name]
+
+
+def test_renewing_a_lease_needs_the_claims_token(legal, case):
+    deadline = timezone.now() + timedelta(seconds=5)
+    document = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="g" * 32,
+        lease_holder="another-host:6", lease_expires_at=deadline,
+    )
+    assert not leases.renew_lease(document_id=document.pk, token="h" * 32)
+    document.refresh_from_db()
+    assert document.lease_expires_at == deadline
+    assert leases.renew_lease(document_id=document.pk, token="g" * 32)
+    document.refresh_from_db()
+    assert document.lease_expires_at > deadline
+
+
+def test_only_a_process_of_this_host_that_is_not_running_counts_as_gone():
+    host = socket.gethostname()
+    assert leases.holder_is_gone(f"{host}:{_dead_pid()}")
+    assert not leases.holder_is_gone(f"{host}:{os.getppid()}")  # alive
+    assert not leases.holder_is_gone(f"{host}:{os.getpid()}")  # this process
+    assert not leases.holder_is_gone(f"another-host:{_dead_pid()}")  # cannot tell: alive
+    assert not leases.holder_is_gone("")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_heartbeat_pushes_the_lease_on_while_a_render_runs(
+    no_role_user, fake_renderer, settings
+):
+    settings.REPORTS_LEASE_SECONDS = 1  # a renewal every third of a second
+    seen: list = []
+
+    def slow(doc: Document) -> None:
+        first = Document.objects.values_list("lease_expires_at", flat=True).get(pk=doc.pk)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = Document.objects.values_list("lease_expires_at", flat=True).get(pk=doc.pk)
+            if now > first:
+                seen.append((first, now))
+                return
+            time.sleep(0.05)
+
+    fake_renderer.during = slow
+    # Committed, so the heartbeat's own connection sees the row; no case needed for that.
+    queued = _queued(None, no_role_user, Document.Kind.STATISTICS)
+    document = services.render_document(document_id=queued.pk)
+    assert seen, "the lease was never renewed during the render"
+    assert document.status == "ready"
+    assert document.history.count() == 3  # renewals are bookkeeping: no history rows
 
 
 # --- State and download --------------------------------------------------------------------

@@ -8,13 +8,11 @@ import os
 import re
 import signal
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import F
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
@@ -26,6 +24,7 @@ from tests.reports.conftest import (
     PERSONAL,
     UNREACHABLE_BROKER,
     WITNESS,
+    embedded_beat,
     named_case,
     point_celery_at,
 )
@@ -134,22 +133,46 @@ def test_a_render_cut_off_by_a_killed_worker_process_is_done_again_once(
     assert "Rendering (attempt 2 of 3)" in reasons
 
 
-def test_a_render_whose_whole_worker_died_is_swept_to_a_new_worker(celery_worker, legal, case):
-    first = celery_worker(RENDER_TEST_DELAY_SECONDS="30")
+def test_a_render_whose_whole_worker_was_killed_is_done_by_a_new_worker_once_its_lease_lapses(
+    celery_worker, legal, case, tmp_path
+):
+    # Short leases and sweeps, so the test takes seconds; the benchmark (bench_recovery) runs
+    # the production values.
+    lease = {"REPORTS_LEASE_SECONDS": "3"}
+    first = celery_worker(RENDER_TEST_DELAY_SECONDS="120", **lease)
     before = _stored_pdfs()
     document_id = _ask(_client(legal), case, Document.Kind.CASE_FILE)
     _wait_for(document_id, "rendering", worker=first)
-    first.kill()  # its message stays unacknowledged in Redis until the visibility timeout
-    second = celery_worker()
+    # Its message stays unacknowledged in Redis until the visibility timeout, an hour away.
+    first.kill()
+    second = celery_worker(*embedded_beat(tmp_path), REPORTS_SWEEP_SECONDS="1", **lease)
 
-    # An hour on, the hard time limit would long have ended that render: the sweep takes it.
-    Document.objects.filter(pk=document_id).update(started_at=F("started_at") - timedelta(hours=1))
-    assert sweep_stale_documents() == [document_id]
-
-    document = _wait_for(document_id, "ready", "failed", worker=second)
+    document = _wait_for(document_id, "ready", "failed", worker=second, timeout=120)
     assert document.status == "ready", document.error
     assert document.attempts == 2
     assert _stored_pdfs() - before == {document.file.name}
+    reasons = list(document.history.values_list("history_change_reason", flat=True))
+    assert "Queued again: the worker rendering it stopped" in reasons
+    assert reasons.count(f"Rendered: {document.pages} pages") == 1
+
+
+def test_a_render_longer_than_its_lease_keeps_it_by_its_heartbeat(
+    celery_worker, legal, case, tmp_path
+):
+    lease = {"REPORTS_LEASE_SECONDS": "2"}
+    renderer = celery_worker(RENDER_TEST_DELAY_SECONDS="10", **lease)
+    document_id = _ask(_client(legal), case, Document.Kind.REDACTED_CASE_FILE)
+    claimed = _wait_for(document_id, "rendering", worker=renderer)
+    # A second worker sweeps every second all the while (and would render a row handed back).
+    celery_worker(*embedded_beat(tmp_path), REPORTS_SWEEP_SECONDS="1", **lease)
+
+    document = _wait_for(document_id, "ready", "failed", worker=renderer, timeout=120)
+    assert document.status == "ready", document.error
+    assert document.attempts == 1
+    # The claim alone held it for two seconds of ten; the heartbeat held it the rest.
+    reasons = list(document.history.values_list("history_change_reason", flat=True))
+    assert not [reason for reason in reasons if reason.startswith("Queued again")]
+    assert document.started_at == claimed.started_at
 
 
 def test_a_case_file_asked_for_while_the_broker_is_down_renders_once_it_is_back(
