@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 from storages.backends.s3 import S3Storage
@@ -139,6 +140,27 @@ def test_a_case_file_renders_into_the_bucket_and_verify_evidence_reads_the_bucke
     assert downloaded.status_code == 200
     pdf = b"".join(downloaded.streaming_content)
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == document.sha256
+
+    # The admin's read-only pages and their history show no link to the store either.
+    admin = Client()
+    admin.force_login(legal)
+    for page in (
+        reverse("admin:intake_evidence_change", args=[evidence.pk]),
+        reverse("admin:intake_evidence_history", args=[evidence.pk]),
+        reverse("admin:reports_document_change", args=[document.pk]),
+        reverse("admin:reports_document_history", args=[document.pk]),
+        reverse(
+            "admin:intake_evidence_simple_history",
+            args=[evidence.pk, evidence.history.first().history_id],
+        ),
+        reverse(
+            "admin:reports_document_simple_history",
+            args=[document.pk, document.history.first().history_id],
+        ),
+    ):
+        response = admin.get(page)
+        assert response.status_code == 200, page
+        assert object_store.endpoint not in response.content.decode()
 
     out = StringIO()
     call_command("verify_evidence", stdout=out)
