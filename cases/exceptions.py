@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     INVALID_VISIBILITY = "invalid_visibility"
     EMPTY_NOTE = "empty_note"
     INVALID_TAGS = "invalid_tags"
+    # The change was made on a view of the case that is out of date: someone changed it since.
+    STALE_CASE = "stale_case"
 
 
 class CaseError(Exception):
@@ -22,3 +24,15 @@ class CaseError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class StaleCaseError(CaseError):
+    """A change refused because its author saw an older version of the case than the one saved.
+
+    Carries the case's current version, so that a page can offer the change again on the case
+    as it is now, and an API answer can send it as the ETag."""
+
+    def __init__(self, message: str, *, case_id: int, current_version: int) -> None:
+        super().__init__(ErrorCode.STALE_CASE, message)
+        self.case_id = case_id
+        self.current_version = current_version

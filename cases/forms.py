@@ -182,8 +182,28 @@ class QueueFilterForm(forms.Form):
 
 # --- The case page's actions (POST) ------------------------------------------------------------
 
+_OUT_OF_DATE = _("This page is out of date. Reload the case and make your change again.")
 
-class TransitionForm(forms.Form):
+
+class CaseChangeForm(forms.Form):
+    """A form that changes a case carries the version of the case its page showed, so that the
+    service refuses the change if someone else changed the case since (cases/concurrency.py).
+    The note form does not: a note overwrites nothing."""
+
+    version = forms.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        widget=forms.HiddenInput(),
+        error_messages={
+            "required": _OUT_OF_DATE,
+            "invalid": _OUT_OF_DATE,
+            "min_value": _OUT_OF_DATE,
+            "max_value": _OUT_OF_DATE,
+        },
+    )
+
+
+class TransitionForm(CaseChangeForm):
     to = forms.ChoiceField(label=_("Move to"), choices=Case.Status.choices, widget=_select())
     close_reason = forms.ChoiceField(
         label=_("Why is the case closed?"),
@@ -209,7 +229,7 @@ class TransitionForm(forms.Form):
         ]
 
 
-class AssignForm(forms.Form):
+class AssignForm(CaseChangeForm):
     assignee = forms.ChoiceField(label=_("Assign to"), required=False, widget=_select())
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=_textarea(2)
@@ -229,7 +249,7 @@ class AssignForm(forms.Form):
         return self._workers[value] if value else None
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(CaseChangeForm):
     priority = forms.TypedChoiceField(
         label=_("Priority"), coerce=int, choices=Case.Priority.choices, widget=_select()
     )
@@ -245,7 +265,7 @@ class PriorityForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class DueDateForm(forms.Form):
+class DueDateForm(CaseChangeForm):
     due_date = forms.DateField(
         label=_("Due date"),
         required=False,
@@ -280,7 +300,7 @@ class NoteForm(forms.Form):
         return self.cleaned_data["visibility"] or CaseNote.Visibility.STAFF
 
 
-class TagsForm(forms.Form):
+class TagsForm(CaseChangeForm):
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -306,7 +326,7 @@ class TagsForm(forms.Form):
 _REFERENCE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class MergeForm(forms.Form):
+class MergeForm(CaseChangeForm):
     duplicates = forms.CharField(
         label=_("References of the duplicate cases"),
         max_length=2000,
@@ -354,7 +374,8 @@ class BulkForm(forms.Form):
         ASSIGN = "assign", _("Assign to")
         TRANSITION = "transition", _("Move to status")
 
-    # The queue's row checkboxes; which of them name a case the user may see is checked below.
+    # The queue's row checkboxes, each "<reference>:<version>" (the version the queue showed);
+    # which of them name a case the user may see is checked below.
     cases = forms.Field(
         label=_("Cases"),
         error_messages={"required": _("Tick at least one case.")},
@@ -395,10 +416,23 @@ class BulkForm(forms.Form):
         ]
 
     def clean_cases(self) -> list[Case]:
-        return _visible(self._user, [str(value) for value in self.cleaned_data["cases"]])
+        """The ticked cases; the version each row showed goes to `cleaned_data["versions"]`
+        (by case id)."""
+        seen: dict[str, int] = {}
+        for value in self.cleaned_data["cases"]:
+            reference, _colon, version = str(value).rpartition(":")
+            if not (reference and version.isdigit() and len(version) <= 9):
+                raise forms.ValidationError(
+                    _("The queue is out of date. Reload it and tick the cases again.")
+                )
+            seen[reference] = int(version)
+        cases = _visible(self._user, list(seen))
+        self.versions = {case.pk: seen[case.reference] for case in cases}
+        return cases
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        data["versions"] = getattr(self, "versions", {})
         if data.get("action") == self.Action.TRANSITION and not data.get("to"):
             self.add_error("to", _("Choose the status to move the cases to."))
         if data.get("action") == self.Action.ASSIGN:

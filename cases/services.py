@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases import workflow
 from cases.access import can_download_evidence, require_permission
+from cases.concurrency import require_version
 from cases.encounter_codes import refresh_encounter_codes
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote, Tag
@@ -34,12 +35,17 @@ def _save(
     reason: str,
     update_fields: Sequence[str] | None = None,
 ) -> None:
-    """Save with the history row's user and reason set: every write below goes through here."""
+    """Save with the history row's user and reason set: every write below goes through here.
+
+    A case's version goes up by one with every save after the first (cases/concurrency.py); the
+    callers hold the case's row lock, so counting in Python cannot lose a change."""
     instance._history_user = actor  # type: ignore[union-attr]
     instance._change_reason = reason  # type: ignore[union-attr]
+    if isinstance(instance, Case) and not instance._state.adding:
+        instance.version += 1
     if update_fields is not None:
         instance.save(
-            update_fields=[*update_fields, "updated_at"]
+            update_fields=[*update_fields, "updated_at", "version"]
             if isinstance(instance, Case)
             else list(update_fields)
         )
@@ -113,14 +119,22 @@ def refresh_priority(*, case: Case, actor: User | None, reason: str) -> Case:
 
 @transaction.atomic
 def transition_case(
-    *, case: Case, to: str, actor: User | None, reason: str = "", close_reason: str = ""
+    *,
+    case: Case,
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    close_reason: str = "",
+    expected_version: int | None,
 ) -> Case:
-    """Move `case` to status `to` if the workflow and the actor's role allow it.
+    """Move `case` to status `to` if the workflow and the actor's role allow it, and the case
+    is still at `expected_version`, the version the actor saw (cases/concurrency.py).
 
-    Raises CaseError (transition_not_allowed, role_not_permitted, reason_required,
+    Raises CaseError (stale_case, transition_not_allowed, role_not_permitted, reason_required,
     invalid_close_reason, case_merged). The reason is stored on the history row.
     """
     case = _locked(case)
+    require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
     source = case.status
     if to not in Case.Status.values:
@@ -142,12 +156,21 @@ def transition_case(
 
 
 @transaction.atomic
-def assign_case(*, case: Case, assignee: User | None, actor: User, reason: str = "") -> Case:
+def assign_case(
+    *,
+    case: Case,
+    assignee: User | None,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None,
+) -> Case:
     """Assign `case` to `assignee` (or unassign it with None). The assignee must be able to
     work on cases, and is told by e-mail once the change is committed, unless they assigned it
-    to themselves or already had it."""
+    to themselves or already had it. Refused (stale_case) unless the case is still at
+    `expected_version`."""
     require_permission(actor, "cases.assign_case", "assign cases")
     case = _locked(case)
+    require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
     if assignee is not None and not (
         assignee.is_active and assignee.has_perm("cases.transition_case")
@@ -164,11 +187,14 @@ def assign_case(*, case: Case, assignee: User | None, actor: User, reason: str =
 
 
 @transaction.atomic
-def override_priority(*, case: Case, priority: int, actor: User, reason: str) -> Case:
+def override_priority(
+    *, case: Case, priority: int, actor: User, reason: str, expected_version: int | None
+) -> Case:
     """Set the priority by hand, with a reason. Setting it back to the computed value clears the
-    override."""
+    override. Refused (stale_case) unless the case is still at `expected_version`."""
     require_permission(actor, "cases.transition_case", "change a case's priority")
     case = _locked(case)
+    require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
     priority = Case.Priority(priority)
     if not reason.strip():
@@ -187,9 +213,19 @@ def override_priority(*, case: Case, priority: int, actor: User, reason: str) ->
 
 
 @transaction.atomic
-def set_due_date(*, case: Case, due_date: date | None, actor: User, reason: str = "") -> Case:
+def set_due_date(
+    *,
+    case: Case,
+    due_date: date | None,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None,
+) -> Case:
+    """Set or remove the due date. Refused (stale_case) unless the case is still at
+    `expected_version`."""
     require_permission(actor, "cases.transition_case", "set due dates")
     case = _locked(case)
+    require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
     case.due_date = due_date
     default = f"Due date set to {due_date:%Y-%m-%d}" if due_date else "Due date removed"
@@ -213,13 +249,22 @@ def _tag_named(name: str, *, actor: User, reference: str) -> Tag:
 
 
 @transaction.atomic
-def set_tags(*, case: Case, names: Iterable[str], actor: User, reason: str = "") -> Case:
+def set_tags(
+    *,
+    case: Case,
+    names: Iterable[str],
+    actor: User,
+    reason: str = "",
+    expected_version: int | None,
+) -> Case:
     """Make the case's tags exactly `names`, written as slugs ("Media attention" becomes
     `media-attention`), creating tags not used before. One history row on the case holds the
     new set (the case's history tracks its tags) with the reason, or one that lists what was
-    added and removed. Setting the tags it already has changes nothing."""
+    added and removed. Setting the tags it already has changes nothing. Refused (stale_case)
+    unless the case is still at `expected_version`."""
     require_permission(actor, "cases.transition_case", "tag cases")
     case = _locked(case)
+    require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
     wanted = tag_slugs(names)
     if len(wanted) > MAX_TAGS_PER_CASE:
@@ -256,7 +301,10 @@ def set_tags(*, case: Case, names: Iterable[str], actor: User, reason: str = "")
 
 @transaction.atomic
 def add_note(*, case: Case, author: User, body: str, visibility: str = "staff") -> CaseNote:
-    """Add a note. Legal-only notes need the legal role."""
+    """Add a note. Legal-only notes need the legal role.
+
+    A note states no version: it adds to the case and overwrites nothing anyone decided, so
+    refusing it because the case moved on would only throw away what its author wrote."""
     require_permission(author, "cases.add_casenote", "add notes")
     if visibility not in CaseNote.Visibility.values:
         raise CaseError(ErrorCode.INVALID_VISIBILITY, f"“{visibility}” is not a note visibility.")
@@ -269,23 +317,95 @@ def add_note(*, case: Case, author: User, body: str, visibility: str = "staff") 
     return note
 
 
+def _final_survivor_id(case_id: int) -> int:
+    """The case that `case_id` was merged into, and that one into, until one that was not.
+
+    Merges never make chains (merge_cases moves the cases merged into a duplicate along with
+    it), so this is one hop; following on keeps it right for rows written any other way."""
+    seen = {case_id}
+    current = case_id
+    while True:
+        target = Case.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if target is None or target in seen:
+            return current
+        seen.add(target)
+        current = target
+
+
 @transaction.atomic
-def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reason: str) -> Case:
+def merge_cases(
+    *,
+    survivor: Case,
+    duplicates: Sequence[Case],
+    actor: User,
+    reason: str,
+    expected_version: int | None,
+) -> Case:
     """Move every report of `duplicates` into `survivor` and close each duplicate as merged.
+
+    `expected_version` is the version of `survivor` the actor saw (cases/concurrency.py). A
+    survivor merged into another case resolves to that case, the one its reports are on, which
+    is returned. A duplicate already merged is refused (merging the case it went into instead
+    would close a case nobody chose). Cases merged into a duplicate earlier move to the
+    survivor with it, each with its own history row, so no case ever points at a merged case.
 
     Nothing is deleted: the duplicates keep their own history and point at the survivor.
     """
     require_permission(actor, "cases.merge_case", "merge cases")
     if not reason.strip():
         raise CaseError(ErrorCode.REASON_REQUIRED, "Merging cases needs a reason.")
-    ids = sorted({survivor.pk, *(d.pk for d in duplicates)})
+    duplicate_ids = list(dict.fromkeys(d.pk for d in duplicates))
+    # Every case the merge writes is locked in one statement, in id order (see lock_cases):
+    # the survivor as chosen and the one it resolves to, the duplicates, and the cases merged
+    # into them. Who those are is read first and checked again under the locks.
+    resolved_id = _final_survivor_id(survivor.pk)
+    followers = Case.objects.filter(merged_into_id__in=duplicate_ids)
+    ids = sorted(
+        {survivor.pk, resolved_id, *duplicate_ids, *followers.values_list("pk", flat=True)}
+    )
     locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    survivor = locked[survivor.pk]
-    others = [locked[d.pk] for d in duplicates if d.pk != survivor.pk]
+    chosen = locked[survivor.pk]
+    require_version(chosen, expected_version=expected_version)
+    survivor = locked.get(chosen.merged_into_id or chosen.pk)  # type: ignore[assignment]
+    if survivor is None or survivor.merged_into_id is not None:
+        raise CaseError(
+            ErrorCode.INVALID_MERGE,
+            f"{chosen.reference} was merged while this merge was prepared. Nothing was "
+            "changed; try again.",
+        )
+    others = []
+    for duplicate in (locked[pk] for pk in duplicate_ids):
+        if duplicate.pk == survivor.pk and survivor.pk != chosen.pk:
+            raise CaseError(
+                ErrorCode.INVALID_MERGE,
+                f"{chosen.reference} was merged into {duplicate.reference}, which therefore "
+                "cannot be merged into it.",
+            )
+        if duplicate.pk == survivor.pk:
+            continue
+        if duplicate.merged_into_id == survivor.pk:
+            raise CaseError(
+                ErrorCode.INVALID_MERGE,
+                f"{duplicate.reference} was already merged into {survivor.reference}.",
+            )
+        if duplicate.merged_into_id is not None:
+            target = Case.objects.only("reference").get(pk=duplicate.merged_into_id)
+            raise CaseError(
+                ErrorCode.CASE_MERGED,
+                f"{duplicate.reference} was already merged into {target.reference}. If that "
+                f"case is the same incident, merge {target.reference} instead.",
+            )
+        others.append(duplicate)
     if not others:
         raise CaseError(ErrorCode.INVALID_MERGE, "Choose at least one other case to merge.")
-    for case in [survivor, *others]:
-        _refuse_if_merged(case)
+    # A merge that committed between the first read and the locks can have merged a case into
+    # a duplicate; it is locked now, after the others (it is closed and merged: nothing else
+    # waits on it while holding a lock of ours).
+    moving = list(
+        Case.objects.select_for_update()
+        .filter(merged_into_id__in=[duplicate.pk for duplicate in others])
+        .order_by("pk")
+    )
     for duplicate in others:
         count_case(before=(duplicate.status, duplicate.priority), after=None)
         for report in duplicate.reports.all():
@@ -305,6 +425,17 @@ def merge_cases(*, survivor: Case, duplicates: Sequence[Case], actor: User, reas
             actor=actor,
             reason=f"Merged into {survivor.reference}: {reason}",
             update_fields=["status", "status_changed_at", "close_reason", "merged_into"],
+        )
+    via = {duplicate.pk: duplicate.reference for duplicate in others}
+    for follower in moving:
+        former = via[follower.merged_into_id]  # type: ignore[index]
+        follower.merged_into = survivor
+        _save(
+            follower,
+            actor=actor,
+            reason=f"Merged into {survivor.reference} with {former}, which it was merged "
+            f"into: {reason}",
+            update_fields=["merged_into"],
         )
     merged = ", ".join(d.reference for d in others)
     _save(survivor, actor=actor, reason=f"Merged in {merged}: {reason}", update_fields=[])

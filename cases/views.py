@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases import services
 from cases.access import can_download_evidence
 from cases.conflicts import case_conflicts
-from cases.exceptions import CaseError
+from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
     AssignForm,
     BulkForm,
@@ -149,7 +149,9 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Assign or move the ticked cases with the same services as the case page, all in one
-    transaction: if any case is refused, none changes, and the message says which and why."""
+    transaction: if any case is refused, none changes, and the message says which and why.
+    Each row carries the version the queue showed, so a case someone changed since the queue
+    was loaded refuses the whole action."""
     form = BulkForm(request.POST, user=request.user, workers=case_workers())
     if not form.is_valid():
         for message in form.errors.values():
@@ -160,6 +162,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             services.lock_cases(data["cases"])
             for case in data["cases"]:
+                seen = data["versions"][case.pk]
                 try:
                     if data["action"] == BulkForm.Action.ASSIGN:
                         services.assign_case(
@@ -167,6 +170,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
                             assignee=data["assignee"],
                             actor=request.user,
                             reason=data["reason"],
+                            expected_version=seen,
                         )
                     else:
                         services.transition_case(
@@ -175,9 +179,18 @@ def bulk(request: HttpRequest) -> HttpResponse:
                             actor=request.user,
                             reason=data["reason"],
                             close_reason=data["close_reason"],
+                            expected_version=seen,
                         )
+                except StaleCaseError:
+                    raise  # Its message names the case already.
                 except CaseError as error:
                     raise CaseError(error.code, f"{case.reference}: {error.message}") from error
+    except StaleCaseError as error:
+        messages.error(
+            request,
+            _("None of the ticked cases was changed. %(why)s Reload the queue to see them now.")
+            % {"why": error.message},
+        )
     except CaseError as error:
         messages.error(request, _("Nothing was changed. %(why)s") % {"why": error.message})
     else:
@@ -224,18 +237,24 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
 
 
 def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
+    """The page's forms, each carrying the version of the case the page shows."""
     user = request.user
     workers = list(case_workers()) if user.has_perm("cases.assign_case") else []
+    seen = {"version": case.version}
     return {
-        "transition": TransitionForm(targets=allowed_targets(case.status, role_of(user))),
-        "assign": AssignForm(
-            workers=workers, initial={"assignee": str(case.assignee_id or "")}
+        "transition": TransitionForm(
+            targets=allowed_targets(case.status, role_of(user)), initial=seen
         ),
-        "priority": PriorityForm(initial={"priority": case.priority}),
-        "due": DueDateForm(initial={"due_date": case.due_date}),
-        "tags": TagsForm(initial={"tags": ", ".join(tag.name for tag in case.tags.all())}),
+        "assign": AssignForm(
+            workers=workers, initial={**seen, "assignee": str(case.assignee_id or "")}
+        ),
+        "priority": PriorityForm(initial={**seen, "priority": case.priority}),
+        "due": DueDateForm(initial={**seen, "due_date": case.due_date}),
+        "tags": TagsForm(
+            initial={**seen, "tags": ", ".join(tag.name for tag in case.tags.all())}
+        ),
         "note": NoteForm(may_write_legal=user.has_perm("cases.view_legal_notes")),
-        "merge": MergeForm(user=user),
+        "merge": MergeForm(user=user, initial=seen),
     }
 
 
@@ -299,22 +318,39 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 def _act(
     request: HttpRequest,
     reference: str,
-    make_form: Callable[[HttpRequest, Case], forms.Form],
+    make_form: Callable[[QueryDict, Case], forms.Form],
     perform: Callable[[Case, dict[str, Any]], str],
 ) -> HttpResponse:
     """The shape of every action: parse, call the service, redirect with a message; on a
-    refusal, show the case page again with the service's message on the form."""
+    refusal, show the case page again with the service's message on the form.
+
+    A change made on an out-of-date page (stale_case) answers 409 with the case as it is now,
+    the message saying what changed, and the form as the user filled it in, now carrying the
+    current version: sending it again is a decision made on what the page shows."""
     case = _case_or_404(request, reference)
-    form = make_form(request, case)
+    form = make_form(request.POST, case)
     if form.is_valid():
         try:
             message = perform(case, form.cleaned_data)
+        except StaleCaseError as error:
+            case = _case_or_404(request, reference)
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(error.current_version)
+            form = make_form(data, case)
+            form.is_valid()
+            form.add_error(
+                None,
+                _("%(why)s What you entered is kept below: send it again if it still applies.")
+                % {"why": error.message},
+            )
+            return _render_case(request, case, bound=form, status=409)
         except CaseError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, message)
             return redirect("cases:case", reference=case.reference)
     return _render_case(request, case, bound=form, status=400)
+
 
 
 @login_required
@@ -327,6 +363,7 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
             actor=request.user,
             reason=data["reason"],
             close_reason=data["close_reason"],
+            expected_version=data["version"],
         )
         return _("%(reference)s is now %(status)s.") % {
             "reference": case.reference,
@@ -336,8 +373,8 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
     return _act(
         request,
         reference,
-        lambda r, case: TransitionForm(
-            r.POST, targets=allowed_targets(case.status, role_of(r.user))
+        lambda data, case: TransitionForm(
+            data, targets=allowed_targets(case.status, role_of(request.user))
         ),
         perform,
     )
@@ -349,14 +386,18 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> str:
         assignee = data["assignee"]
         services.assign_case(
-            case=case, assignee=assignee, actor=request.user, reason=data["reason"]
+            case=case,
+            assignee=assignee,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
         )
         if assignee is None:
             return _("The case is now unassigned.")
         return _("Assigned to %(name)s.") % {"name": assignee.get_username()}
 
     return _act(
-        request, reference, lambda r, case: AssignForm(r.POST, workers=case_workers()), perform
+        request, reference, lambda data, case: AssignForm(data, workers=case_workers()), perform
     )
 
 
@@ -365,21 +406,30 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 def priority(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> str:
         case = services.override_priority(
-            case=case, priority=data["priority"], actor=request.user, reason=data["reason"]
+            case=case,
+            priority=data["priority"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
         )
         return _("Priority set to %(priority)s.") % {"priority": case.get_priority_display()}
 
-    return _act(request, reference, lambda r, case: PriorityForm(r.POST), perform)
+    return _act(request, reference, lambda data, case: PriorityForm(data), perform)
 
 
 @login_required
 @require_POST
 def due_date(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> str:
-        services.set_due_date(case=case, due_date=data["due_date"], actor=request.user)
+        services.set_due_date(
+            case=case,
+            due_date=data["due_date"],
+            actor=request.user,
+            expected_version=data["version"],
+        )
         return _("Due date saved.")
 
-    return _act(request, reference, lambda r, case: DueDateForm(r.POST), perform)
+    return _act(request, reference, lambda data, case: DueDateForm(data), perform)
 
 
 @login_required
@@ -387,11 +437,15 @@ def due_date(request: HttpRequest, reference: str) -> HttpResponse:
 def tags(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> str:
         services.set_tags(
-            case=case, names=data["tags"], actor=request.user, reason=data["reason"]
+            case=case,
+            names=data["tags"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
         )
         return _("Tags saved.")
 
-    return _act(request, reference, lambda r, case: TagsForm(r.POST), perform)
+    return _act(request, reference, lambda data, case: TagsForm(data), perform)
 
 
 @login_required
@@ -409,8 +463,8 @@ def add_note(request: HttpRequest, reference: str) -> HttpResponse:
     return _act(
         request,
         reference,
-        lambda r, case: NoteForm(
-            r.POST, may_write_legal=r.user.has_perm("cases.view_legal_notes")
+        lambda data, case: NoteForm(
+            data, may_write_legal=request.user.has_perm("cases.view_legal_notes")
         ),
         perform,
     )
@@ -422,13 +476,19 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, data: dict[str, Any]) -> str:
         duplicates = data["duplicates"]
         services.merge_cases(
-            survivor=case, duplicates=duplicates, actor=request.user, reason=data["reason"]
+            survivor=case,
+            duplicates=duplicates,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
         )
+        # The redirect lands on the survivor's page (the case itself, or the case it was
+        # merged into), which is "this case" there.
         return _("Merged %(references)s into this case.") % {
             "references": ", ".join(duplicate.reference for duplicate in duplicates)
         }
 
-    return _act(request, reference, lambda r, case: MergeForm(r.POST, user=r.user), perform)
+    return _act(request, reference, lambda data, case: MergeForm(data, user=request.user), perform)
 
 
 # --- Evidence ------------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ class APIErrorCode(models.TextChoices):
     INVALID_VISIBILITY = ErrorCode.INVALID_VISIBILITY, "Not a note visibility."
     EMPTY_NOTE = ErrorCode.EMPTY_NOTE, "A note cannot be empty."
     INVALID_TAGS = ErrorCode.INVALID_TAGS, "Too many tags for one case."
+    STALE_CASE = (
+        ErrorCode.STALE_CASE,
+        "The case changed since the version in `If-Match`; `case` is the case as it is now.",
+    )
+    PRECONDITION_REQUIRED = (
+        "precondition_required",
+        "Send `If-Match` with the case's ETag (its `version` in quotes) to change it.",
+    )
     INVALID = "invalid", "Some body fields are wrong; `errors` names each one."
     INVALID_PARAMETER = "invalid_parameter", "Some query parameters are wrong; `errors` names them."
     MALFORMED_REQUEST = "malformed_request", "The body could not be parsed."
@@ -298,6 +306,12 @@ class CaseSummarySerializer(serializers.Serializer):
     )
     opened_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="Goes up with every change to the case. A write sends it back as "
+        '`If-Match: "<version>"` (the ETag of the case\'s detail) and is refused with 412 '
+        "`stale_case` if the case changed since.",
+    )
     tags = serializers.SerializerMethodField()
 
     def get_tags(self, case: Case) -> list[str]:
@@ -312,6 +326,18 @@ class CaseSummarySerializer(serializers.Serializer):
         if projection is None:
             return None
         return projection.record(case).priority_override_reason  # type: ignore[union-attr]
+
+
+class StaleCaseErrorSerializer(serializers.Serializer):
+    """The body of a 412 `stale_case` answer: the error, and the case as it is now (its
+    `version` is the new ETag, also sent in the `ETag` header)."""
+
+    code = serializers.ChoiceField(choices=[APIErrorCode.STALE_CASE.value])
+    detail = serializers.CharField(
+        help_text="What changed since the version sent, who changed it and when, and that "
+        "nothing was changed by this request."
+    )
+    case = CaseSummarySerializer(read_only=True)
 
 
 class CaseRowSerializer(CaseSummarySerializer):

@@ -12,10 +12,18 @@ Merged cases are not redirected: their detail and history stay readable (that is
 record of the merge lives) and carry `merged_into`, the survivor's reference. Writes to a
 merged case answer 400 `case_merged`.
 
+Writes that change a case (`transition/`, `assign/`, `tags/`, `merge/`) are made on the
+version of the case the client read: the detail answers with an `ETag` (the case's `version`
+in quotes), each of these writes requires it back in `If-Match`, answers 428
+`precondition_required` without it and 412 `stale_case` with the case as it is now when the
+case changed since (cases/concurrency.py). A note adds and overwrites nothing: `notes/` takes
+no `If-Match`.
+
 Status and assignee change only through `transition/`, `assign/` and `merge/`; there is no
 generic update.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +57,13 @@ from cases.api.serializers import (
     MergeInputSerializer,
     NoteInputSerializer,
     NoteSerializer,
+    StaleCaseErrorSerializer,
     TagsInputSerializer,
     TimelineEntrySerializer,
     TransitionInputSerializer,
 )
 from cases.conflicts import Conflict, find_conflicts
-from cases.exceptions import CaseError, ErrorCode
+from cases.exceptions import CaseError, ErrorCode, StaleCaseError
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.privacy import Projected, project_case, project_cases
@@ -182,6 +191,19 @@ REFERENCE = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The case reference, e.g. `RD-2026-000123`.",
 )
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='The case\'s `version` in quotes, e.g. `"7"`: send it as `If-Match` to change '
+    "the case.",
+)
+
+
+def _etag(version: int) -> str:
+    """A case's ETag: its version, as a strong entity tag."""
+    return f'"{version}"'
 
 
 # -- Base -----------------------------------------------------------------------------------
@@ -320,7 +342,7 @@ class CaseDetailView(CaseAPIView):
         "and facts; where sources disagree, `conflicts`; the notes you may read. A person's "
         "identity fields are null with `identity_withheld: true` where your role may not see "
         "them. A merged case is answered as it is, with `merged_into` naming the survivor.",
-        parameters=[REFERENCE],
+        parameters=[REFERENCE, ETAG],
         responses={200: CaseDetailSerializer, 401: _401, 403: _403, 404: _404},
     )
     def get(self, request: Request, reference: str) -> Response:
@@ -339,7 +361,10 @@ class CaseDetailView(CaseAPIView):
                 workflow.allowed_targets(case.status, role_of(request.user))
             ),
         )
-        return Response(CaseDetailSerializer(page, context={"request": request}).data)
+        return Response(
+            CaseDetailSerializer(page, context={"request": request}).data,
+            headers={"ETag": _etag(case.version)},
+        )
 
 
 class CaseHistoryView(CaseAPIView):
@@ -370,7 +395,87 @@ def _summary(case: Case, reader: Any) -> dict[str, Any]:
     ).data
 
 
-class CaseTransitionView(CaseAPIView):
+# One strong entity tag of digits: the case's version. `*` and weak tags (`W/"3"`) state no
+# version a change was made on, so they are refused like a missing header.
+_IF_MATCH = re.compile(r'\s*"([0-9]{1,9})"\s*')
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    pattern=r'^"[0-9]{1,9}"$',
+    description="The `ETag` of the case as you read it (`GET /cases/<reference>/`, or "
+    'its `version` in quotes, e.g. `"7"`). The change is made only if the case is still at '
+    "that version: otherwise 412 `stale_case`, with the case as it is now. Required: 428 "
+    "`precondition_required` without it.",
+)
+_WRITE_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 412],
+    description="The case's version now, in quotes: the `If-Match` of a next change.",
+)
+_412 = OpenApiResponse(
+    StaleCaseErrorSerializer,
+    description="`stale_case`: the case changed since the version in `If-Match`. Nothing was "
+    "changed; `detail` says what changed, who changed it and when, and `case` is the case as it "
+    "is now (its version is the `ETag` of this answer).",
+)
+_428 = _error(
+    '`precondition_required`: no `If-Match` header with one version (`"7"`). Nothing was '
+    "changed."
+)
+
+
+class _PreconditionRequired(Exception):
+    """A write that did not say which version of the case it was made on."""
+
+
+class CaseWriteView(CaseAPIView):
+    """A write that changes a case, made on the version of it the client read (`If-Match`).
+
+    The version is checked by the service, on the case's locked row; this view only reads the
+    header and turns a refusal into 412 (or a missing header into 428)."""
+
+    def seen_version(self, request: Request) -> int:
+        match = _IF_MATCH.fullmatch(request.headers.get("If-Match", ""))
+        if match is None:
+            raise _PreconditionRequired
+        return int(match[1])
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StaleCaseError):
+            case = Case.objects.get(pk=exc.case_id)
+            return Response(
+                {
+                    "code": APIErrorCode.STALE_CASE,
+                    "detail": exc.message,
+                    "case": _summary(case, self.request.user),
+                },
+                status=status.HTTP_412_PRECONDITION_FAILED,
+                headers={"ETag": _etag(case.version)},
+            )
+        if isinstance(exc, _PreconditionRequired):
+            return Response(
+                {
+                    "code": APIErrorCode.PRECONDITION_REQUIRED,
+                    "detail": _(
+                        'Send If-Match with the ETag of the case as you read it, e.g. "7" '
+                        "(GET the case, or its version in quotes). Nothing was changed."
+                    ),
+                },
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        return super().handle_exception(exc)
+
+    def changed(self, case: Case) -> Response:
+        """The answer of a write: the case as it is now, its version as the ETag."""
+        return Response(_summary(case, self.request.user), headers={"ETag": _etag(case.version)})
+
+
+class CaseTransitionView(CaseWriteView):
     @extend_schema(
         operation_id="transition_case",
         tags=[TAG],
@@ -378,7 +483,7 @@ class CaseTransitionView(CaseAPIView):
         description="new → triaged → investigating → referred → resolved → closed; new or "
         "triaged → closed with a close reason and a reason; referred → investigating; closed or "
         "resolved → triaged (reopen, with a reason). The reason is kept in the history.",
-        parameters=[REFERENCE],
+        parameters=[REFERENCE, IF_MATCH, _WRITE_ETAG],
         request=TransitionInputSerializer,
         responses={
             200: CaseSummarySerializer,
@@ -389,14 +494,19 @@ class CaseTransitionView(CaseAPIView):
             401: _401,
             403: _error("`role_not_permitted`: your role may not make this move."),
             404: _404,
+            412: _412,
+            428: _428,
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
+        seen = self.seen_version(request)
         body = TransitionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case = transition_case(case=case, actor=request.user, **body.validated_data)
-        return Response(_summary(case, request.user))
+        case = transition_case(
+            case=case, actor=request.user, expected_version=seen, **body.validated_data
+        )
+        return self.changed(case)
 
 
 class CaseNoteCreateView(CaseAPIView):
@@ -404,6 +514,7 @@ class CaseNoteCreateView(CaseAPIView):
         operation_id="add_case_note",
         tags=[TAG],
         summary="Add a note to a case",
+        description="A note adds to the case and overwrites nothing, so it takes no `If-Match`.",
         parameters=[REFERENCE],
         request=NoteInputSerializer,
         responses={
@@ -425,15 +536,19 @@ class CaseNoteCreateView(CaseAPIView):
         )
 
 
-class CaseMergeView(CaseAPIView):
+class CaseMergeView(CaseWriteView):
     @extend_schema(
         operation_id="merge_cases",
         tags=[TAG],
         summary="Merge duplicates into this case",
         description="This case survives: the duplicates' reports move to it, and each "
         "duplicate is closed as a duplicate pointing at it. Nothing is deleted; every history "
-        "row stays. A duplicate you may not see is refused like one that does not exist.",
-        parameters=[REFERENCE],
+        "row stays. A duplicate you may not see is refused like one that does not exist. "
+        "`If-Match` is this case's ETag. If this case was itself merged, the duplicates go to "
+        "the case it was merged into, which is answered. A duplicate already merged is refused "
+        "(`case_merged`, naming the case it went into). Cases merged into a duplicate earlier "
+        "follow it, so `merged_into` always names a case that is not merged.",
+        parameters=[REFERENCE, IF_MATCH, _WRITE_ETAG],
         request=MergeInputSerializer,
         responses={
             200: CaseSummarySerializer,
@@ -441,10 +556,13 @@ class CaseMergeView(CaseAPIView):
             401: _401,
             403: _error("`role_not_permitted`: your role may not merge cases."),
             404: _404,
+            412: _412,
+            428: _428,
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         survivor = self.get_case(reference)
+        seen = self.seen_version(request)
         body = MergeInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         duplicates, missing = cases_by_reference(
@@ -461,16 +579,17 @@ class CaseMergeView(CaseAPIView):
             duplicates=duplicates,
             actor=request.user,
             reason=body.validated_data["reason"],
+            expected_version=seen,
         )
-        return Response(_summary(case, request.user))
+        return self.changed(case)
 
 
-class CaseAssignView(CaseAPIView):
+class CaseAssignView(CaseWriteView):
     @extend_schema(
         operation_id="assign_case",
         tags=[TAG],
         summary="Assign, reassign or unassign a case",
-        parameters=[REFERENCE],
+        parameters=[REFERENCE, IF_MATCH, _WRITE_ETAG],
         request=AssignInputSerializer,
         responses={
             200: CaseSummarySerializer,
@@ -478,10 +597,13 @@ class CaseAssignView(CaseAPIView):
             401: _401,
             403: _error("`role_not_permitted`: your role may not assign cases."),
             404: _404,
+            412: _412,
+            428: _428,
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
+        seen = self.seen_version(request)
         body = AssignInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         assignee_id = body.validated_data["assignee"]
@@ -497,11 +619,12 @@ class CaseAssignView(CaseAPIView):
             assignee=assignee,
             actor=request.user,
             reason=body.validated_data["reason"],
+            expected_version=seen,
         )
-        return Response(_summary(case, request.user))
+        return self.changed(case)
 
 
-class CaseTagsView(CaseAPIView):
+class CaseTagsView(CaseWriteView):
     @extend_schema(
         operation_id="set_case_tags",
         tags=[TAG],
@@ -509,7 +632,7 @@ class CaseTagsView(CaseAPIView):
         description="The case gets exactly the tags given (an empty list removes them all), "
         "at most 20, written as slugs. The change is one history row with the reason, or one "
         "listing what was added and removed.",
-        parameters=[REFERENCE],
+        parameters=[REFERENCE, IF_MATCH, _WRITE_ETAG],
         request=TagsInputSerializer,
         responses={
             200: CaseSummarySerializer,
@@ -517,10 +640,13 @@ class CaseTagsView(CaseAPIView):
             401: _401,
             403: _error("`role_not_permitted`: your role may not tag cases."),
             404: _404,
+            412: _412,
+            428: _428,
         },
     )
     def post(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
+        seen = self.seen_version(request)
         body = TagsInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = set_tags(
@@ -528,8 +654,9 @@ class CaseTagsView(CaseAPIView):
             names=body.validated_data["tags"],
             actor=request.user,
             reason=body.validated_data["reason"],
+            expected_version=seen,
         )
-        return Response(_summary(case, request.user))
+        return self.changed(case)
 
 
 # -- Evidence files -------------------------------------------------------------------------

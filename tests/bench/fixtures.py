@@ -122,16 +122,19 @@ def build_case(*, who: People, witnesses: int, history: int, reports: int = 1) -
             services.transition_case(
                 case=case, to=target, actor=who.legal,
                 reason=f"Moved on after the follow-up call ({step})",
+                expected_version=None,
             )
         elif action == 2:
             services.assign_case(
                 case=case, assignee=who.liaisons[step // 5 % 2], actor=who.legal,
                 reason=f"Shared the load this week ({step})",
+                expected_version=None,
             )
         else:
             services.set_due_date(
                 case=case, due_date=timezone.localdate() + timedelta(days=step),
                 actor=who.legal, reason=f"Waiting for the video ({step})",
+                expected_version=None,
             )
         have += 1
         step += 1

@@ -59,6 +59,11 @@ def _url(case: Case, action: str = "") -> str:
     return f"/api/v1/cases/{case.reference}/" + (f"{action}/" if action else "")
 
 
+def _if_match(case: Case) -> dict[str, str]:
+    """The header a write sends: the case's ETag as it is now (a client that just read it)."""
+    return {"HTTP_IF_MATCH": f'"{Case.objects.get(pk=case.pk).version}"'}
+
+
 def _refs(response) -> set[str]:
     assert response.status_code == 200, response.content
     return {row["reference"] for row in response.json()["results"]}
@@ -88,7 +93,7 @@ def _every_operation(case: Case, duplicate: Case) -> list[tuple[str, str, dict |
 def test_anonymous_callers_are_told_to_authenticate_on_every_endpoint():
     case, duplicate = _case(), _case()
     for method, url, body in _every_operation(case, duplicate):
-        response = getattr(_client(), method)(url, body, format="json")
+        response = getattr(_client(), method)(url, body, format="json", **_if_match(case))
         assert response.status_code == 401, url
         assert response.json()["code"] == APIErrorCode.NOT_AUTHENTICATED
         assert response["WWW-Authenticate"] == "Token"
@@ -100,7 +105,7 @@ def test_users_without_case_access_are_refused_on_every_endpoint(request, role):
     user = request.getfixturevalue(role)
     case, duplicate = _case(), _case()
     for method, url, body in _every_operation(case, duplicate):
-        response = getattr(_client(user), method)(url, body, format="json")
+        response = getattr(_client(user), method)(url, body, format="json", **_if_match(case))
         assert response.status_code == 403, url
         assert response.json()["code"] == ErrorCode.ROLE_NOT_PERMITTED
         assert SECRET_NAME not in response.content.decode()
@@ -116,7 +121,7 @@ def test_case_workers_may_use_every_endpoint(request, role):
     case, duplicate = _case(), _case()
     expected = [200, 200, 200, 200, 201, 200, 200]
     for (method, url, body), code in zip(_every_operation(case, duplicate), expected, strict=True):
-        response = getattr(_client(user), method)(url, body, format="json")
+        response = getattr(_client(user), method)(url, body, format="json", **_if_match(case))
         assert response.status_code == code, (url, response.content)
     duplicate.refresh_from_db()
     assert duplicate.merged_into_id == case.pk
@@ -154,7 +159,9 @@ def test_token_authentication_works(liaison):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get(_url(case)).status_code == 200
-    response = client.post(_url(case, "transition"), {"to": "triaged"}, format="json")
+    response = client.post(
+        _url(case, "transition"), {"to": "triaged"}, format="json", **_if_match(case)
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "triaged"
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
@@ -276,8 +283,8 @@ def test_queue_filters_and_search_narrow_the_results(liaison, other_liaison):
     boxed = _case(kind_codes=("boxed-in",), agency_codes=("cbp",), city="Saint Paul",
                   plates="XYZ987")
     guns = _case(kind_codes=("weapons-drawn",), agency_codes=("ice",), city="Minneapolis")
-    assign_case(case=guns, assignee=liaison, actor=liaison)
-    transition_case(case=boxed, to="triaged", actor=liaison)
+    assign_case(case=guns, assignee=liaison, actor=liaison, expected_version=None)
+    transition_case(case=boxed, to="triaged", actor=liaison, expected_version=None)
     client = _client(liaison)
     assert _refs(client.get("/api/v1/cases/")) == {boxed.reference, guns.reference}
     assert _refs(client.get("/api/v1/cases/?kind=boxed-in")) == {boxed.reference}
@@ -295,8 +302,16 @@ def test_queue_filters_and_search_narrow_the_results(liaison, other_liaison):
     }
     assert _refs(client.get("/api/v1/cases/?q=XYZ987")) == {boxed.reference}
     assert _refs(client.get("/api/v1/cases/?has_evidence=true")) == set()
-    override_priority(case=guns, priority=Case.Priority.URGENT, actor=liaison, reason="Guns")
-    override_priority(case=boxed, priority=Case.Priority.LOW, actor=liaison, reason="Calm")
+    override_priority(
+        case=guns,
+        priority=Case.Priority.URGENT,
+        actor=liaison,
+        reason="Guns",
+        expected_version=None,
+    )
+    override_priority(
+        case=boxed, priority=Case.Priority.LOW, actor=liaison, reason="Calm", expected_version=None
+    )
     assert _refs(client.get("/api/v1/cases/?priority=4")) == {guns.reference}
     assert _refs(client.get("/api/v1/cases/?priority=1&priority=4")) == {
         boxed.reference,
@@ -313,7 +328,7 @@ def test_queue_filters_and_search_narrow_the_results(liaison, other_liaison):
 
 def test_queue_rows_show_kinds_agencies_and_assignee(liaison):
     case = _case(kind_codes=("boxed-in", "weapons-drawn"), agency_codes=("ice",))
-    assign_case(case=case, assignee=liaison, actor=liaison)
+    assign_case(case=case, assignee=liaison, actor=liaison, expected_version=None)
     [row] = _client(liaison).get("/api/v1/cases/").json()["results"]
     assert row["kinds"] == ["boxed-in", "weapons-drawn"]
     assert row["agencies"] == ["ice"]
@@ -363,6 +378,7 @@ def test_merged_cases_leave_the_queue_but_keep_their_detail(liaison):
     _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": [duplicate.reference], "reason": "Same"},
         format="json",
+        **_if_match(survivor),
     )
     assert _refs(_client(liaison).get("/api/v1/cases/")) == {survivor.reference}
     assert _refs(_client(liaison).get("/api/v1/cases/?include_merged=true")) == {
@@ -382,7 +398,10 @@ def test_merged_cases_leave_the_queue_but_keep_their_detail(liaison):
 def test_allowed_transition_records_actor_and_reason_in_history(liaison):
     case = _case()
     response = _client(liaison).post(
-        _url(case, "transition"), {"to": "triaged", "reason": "Plates checked"}, format="json"
+        _url(case, "transition"),
+        {"to": "triaged", "reason": "Plates checked"},
+        format="json",
+        **_if_match(case),
     )
     assert response.status_code == 200
     assert response.json()["status"] == "triaged"
@@ -406,7 +425,9 @@ def test_allowed_transition_records_actor_and_reason_in_history(liaison):
 def test_refused_transition_returns_its_code_and_changes_nothing(liaison, body, code):
     case = _case()
     history_rows = case.history.count()
-    response = _client(liaison).post(_url(case, "transition"), body, format="json")
+    response = _client(liaison).post(
+        _url(case, "transition"), body, format="json", **_if_match(case)
+    )
     assert response.status_code == 400
     assert response.json()["code"] == code
     assert response.json()["detail"]
@@ -418,11 +439,13 @@ def test_refused_transition_returns_its_code_and_changes_nothing(liaison, body, 
 def test_transition_body_is_checked(liaison):
     case = _case()
     for body in ({"to": "nowhere"}, {"to": "triaged", "extra": 1}, {}):
-        response = _client(liaison).post(_url(case, "transition"), body, format="json")
+        response = _client(liaison).post(
+            _url(case, "transition"), body, format="json", **_if_match(case)
+        )
         assert response.status_code == 400
         assert response.json()["code"] == APIErrorCode.INVALID
     malformed = _client(liaison).post(
-        _url(case, "transition"), "{not json", content_type="application/json"
+        _url(case, "transition"), "{not json", content_type="application/json", **_if_match(case)
     )
     assert (malformed.status_code, malformed.json()["code"]) == (400, "malformed_request")
 
@@ -433,12 +456,18 @@ def test_close_with_reason_then_reopen(liaison):
         _url(case, "transition"),
         {"to": "closed", "reason": "Test submission", "close_reason": "spam"},
         format="json",
+        **_if_match(case),
     )
     assert (closed.json()["status"], closed.json()["close_reason"]) == ("closed", "spam")
-    refused = _client(liaison).post(_url(case, "transition"), {"to": "triaged"}, format="json")
+    refused = _client(liaison).post(
+        _url(case, "transition"), {"to": "triaged"}, format="json", **_if_match(case)
+    )
     assert refused.json()["code"] == ErrorCode.REASON_REQUIRED
     reopened = _client(liaison).post(
-        _url(case, "transition"), {"to": "triaged", "reason": "Was real"}, format="json"
+        _url(case, "transition"),
+        {"to": "triaged", "reason": "Was real"},
+        format="json",
+        **_if_match(case),
     )
     assert reopened.json()["status"] == "triaged"
 
@@ -451,10 +480,13 @@ def test_assign_and_unassign_are_recorded(liaison, other_liaison):
     response = _client(liaison).post(
         _url(case, "assign"), {"assignee": other_liaison.pk, "reason": "Speaks Somali"},
         format="json",
+        **_if_match(case),
     )
     assert response.status_code == 200
     assert response.json()["assignee"]["username"] == "liaison2"
-    _client(liaison).post(_url(case, "assign"), {"assignee": None}, format="json")
+    _client(liaison).post(
+        _url(case, "assign"), {"assignee": None}, format="json", **_if_match(case)
+    )
     case.refresh_from_db()
     assert case.assignee_id is None
     history = _client(liaison).get(_url(case, "history")).json()
@@ -466,7 +498,9 @@ def test_assign_and_unassign_are_recorded(liaison, other_liaison):
 def test_assign_to_someone_who_cannot_work_on_cases_is_refused(request, liaison, who):
     case = _case()
     assignee = 999_999 if who == "missing" else request.getfixturevalue(who).pk
-    response = _client(liaison).post(_url(case, "assign"), {"assignee": assignee}, format="json")
+    response = _client(liaison).post(
+        _url(case, "assign"), {"assignee": assignee}, format="json", **_if_match(case)
+    )
     assert response.status_code == 400
     assert response.json()["code"] == ErrorCode.INVALID_ASSIGNEE
     case.refresh_from_db()
@@ -484,6 +518,7 @@ def test_merge_moves_reports_and_keeps_history(liaison):
         _url(survivor, "merge"),
         {"duplicates": [duplicate.reference], "reason": "Same stop, two callers"},
         format="json",
+        **_if_match(survivor),
     )
     assert response.status_code == 200, response.content
     codes = [r["tracking_code"] for r in _client(liaison).get(_url(survivor)).json()["reports"]]
@@ -504,22 +539,28 @@ def test_merge_refuses_unknown_duplicates_and_missing_reason(liaison):
     unknown = _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": ["RD-1999-000001"], "reason": "x"},
         format="json",
+        **_if_match(survivor),
     )
     assert unknown.status_code == 400
     assert unknown.json()["code"] == APIErrorCode.INVALID
     assert "duplicates" in unknown.json()["errors"]
     too_long = _client(liaison).post(
-        _url(survivor, "merge"), {"duplicates": ["x" * 30], "reason": "x"}, format="json"
+        _url(survivor, "merge"),
+        {"duplicates": ["x" * 30], "reason": "x"},
+        format="json",
+        **_if_match(survivor),
     )
     assert list(too_long.json()["errors"]) == ["duplicates.0"]
     no_reason = _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": [duplicate.reference], "reason": ""},
         format="json",
+        **_if_match(survivor),
     )
     assert no_reason.json()["code"] == ErrorCode.REASON_REQUIRED
     itself = _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": [survivor.reference], "reason": "x"},
         format="json",
+        **_if_match(survivor),
     )
     assert itself.json()["code"] == ErrorCode.INVALID_MERGE
     duplicate.refresh_from_db()
@@ -531,9 +572,13 @@ def test_writes_to_a_merged_case_are_refused(liaison):
     _client(liaison).post(
         _url(survivor, "merge"), {"duplicates": [duplicate.reference], "reason": "Same"},
         format="json",
+        **_if_match(survivor),
     )
     response = _client(liaison).post(
-        _url(duplicate, "transition"), {"to": "triaged", "reason": "x"}, format="json"
+        _url(duplicate, "transition"),
+        {"to": "triaged", "reason": "x"},
+        format="json",
+        **_if_match(duplicate),
     )
     assert response.status_code == 400
     assert response.json()["code"] == ErrorCode.CASE_MERGED
@@ -561,11 +606,11 @@ def _queries(user, url: str) -> int:
 
 
 def test_queue_query_count_is_the_same_for_1_and_30_cases(liaison):
-    assign_case(case=_case(), assignee=liaison, actor=liaison)
+    assign_case(case=_case(), assignee=liaison, actor=liaison, expected_version=None)
     url = "/api/v1/cases/?weapons_drawn=true&q=boxed&kind=boxed-in"
     one = (_queries(liaison, "/api/v1/cases/"), _queries(liaison, url))
     for _ in range(29):
-        assign_case(case=_case(), assignee=liaison, actor=liaison)
+        assign_case(case=_case(), assignee=liaison, actor=liaison, expected_version=None)
     assert _client(liaison).get("/api/v1/cases/").json()["count"] == 30
     assert (_queries(liaison, "/api/v1/cases/"), _queries(liaison, url)) == one
 
@@ -573,7 +618,7 @@ def test_queue_query_count_is_the_same_for_1_and_30_cases(liaison):
 def test_detail_and_history_query_counts_do_not_grow(liaison, legal):
     small = _case()
     add_note(case=small, author=liaison, body="first")
-    assign_case(case=small, assignee=legal, actor=legal)
+    assign_case(case=small, assignee=legal, actor=legal, expected_version=None)
     big = _case()
     for index in range(29):
         submit_report(
@@ -586,7 +631,9 @@ def test_detail_and_history_query_counts_do_not_grow(liaison, legal):
         )
         add_note(case=big, author=liaison, body=f"note {index}")
         add_note(case=big, author=legal, body=f"legal {index}", visibility="legal")
-        assign_case(case=big, assignee=liaison if index % 2 else legal, actor=legal)
+        assign_case(
+            case=big, assignee=liaison if index % 2 else legal, actor=legal, expected_version=None
+        )
     assert big.reports.count() == 30
     for user in (liaison, legal):
         assert _queries(user, _url(big)) == _queries(user, _url(small))

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from cases.models import Case
 from cases.services import assign_case
 from cases.tasks import notify_assignee
 from intake.services import submit_report
@@ -43,7 +44,7 @@ def test_the_assignee_gets_an_email_naming_the_case_and_nothing_personal(
     settings.SITE_URL = "https://rightsdesk.example.org"
     case = _case()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assign_case(case=case, assignee=other_liaison, actor=liaison)
+        assign_case(case=case, assignee=other_liaison, actor=liaison, expected_version=None)
     assert len(callbacks) == 1
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -62,7 +63,7 @@ def test_nothing_is_sent_before_the_assignment_commits(
 ):
     case = _case()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assign_case(case=case, assignee=other_liaison, actor=liaison)
+        assign_case(case=case, assignee=other_liaison, actor=liaison, expected_version=None)
         assert mailoutbox == []
     assert len(callbacks) == 1
     assert mailoutbox == []
@@ -74,14 +75,20 @@ def test_no_email_when_nobody_new_gets_the_case(
 ):
     case = _case()
     if change == "same_again":
-        assign_case(case=case, assignee=other_liaison, actor=liaison)
+        assign_case(case=case, assignee=other_liaison, actor=liaison, expected_version=None)
     with django_capture_on_commit_callbacks(execute=True):
         if change == "self":
-            assign_case(case=case, assignee=liaison, actor=liaison)
+            assign_case(case=case, assignee=liaison, actor=liaison, expected_version=None)
         elif change == "same_again":
-            assign_case(case=case, assignee=other_liaison, actor=liaison, reason="Still yours")
+            assign_case(
+                case=case,
+                assignee=other_liaison,
+                actor=liaison,
+                reason="Still yours",
+                expected_version=None,
+            )
         else:
-            assign_case(case=case, assignee=None, actor=liaison)
+            assign_case(case=case, assignee=None, actor=liaison, expected_version=None)
     assert mailoutbox == []
 
 
@@ -92,7 +99,7 @@ def test_no_email_to_an_assignee_without_an_address(
     other_liaison.save()
     case = _case()
     with django_capture_on_commit_callbacks(execute=True):
-        assign_case(case=case, assignee=other_liaison, actor=liaison)
+        assign_case(case=case, assignee=other_liaison, actor=liaison, expected_version=None)
     assert mailoutbox == []
 
 
@@ -100,7 +107,7 @@ def test_the_task_sends_nothing_once_the_case_went_to_someone_else(
     liaison, other_liaison, legal, mailoutbox
 ):
     case = _case()
-    assign_case(case=case, assignee=legal, actor=liaison)
+    assign_case(case=case, assignee=legal, actor=liaison, expected_version=None)
     notify_assignee(case.pk, other_liaison.pk, liaison.pk)
     assert mailoutbox == []
     notify_assignee(case.pk, legal.pk, liaison.pk)
@@ -113,13 +120,25 @@ def test_a_refused_bulk_assignment_sends_nothing(
     fresh, merged_away, survivor = _case(), _case(), _case()
     from cases.services import merge_cases
 
-    merge_cases(survivor=survivor, duplicates=[merged_away], actor=liaison, reason="Same")
+    merge_cases(
+        survivor=survivor,
+        duplicates=[merged_away],
+        actor=liaison,
+        reason="Same",
+        expected_version=None,
+    )
     client.force_login(liaison)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("cases:bulk"),
-            {"bulk-cases": [fresh.reference, merged_away.reference], "bulk-action": "assign",
-             "bulk-assignee": str(other_liaison.pk)},
+            {
+                "bulk-cases": [
+                    f"{case.reference}:{Case.objects.get(pk=case.pk).version}"
+                    for case in (fresh, merged_away)
+                ],
+                "bulk-action": "assign",
+                "bulk-assignee": str(other_liaison.pk),
+            },
         )
     fresh.refresh_from_db()
     assert fresh.assignee is None
@@ -134,14 +153,17 @@ def test_assigning_through_the_page_and_the_api_sends_the_email(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("cases:assign", kwargs={"reference": first.reference}),
-            {"assign-assignee": str(other_liaison.pk)},
+            {"assign-assignee": str(other_liaison.pk), "assign-version": str(first.version)},
         )
     assert response.status_code == 302
     api = APIClient()
     api.force_login(liaison)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
-            f"/api/v1/cases/{second.reference}/assign/", {"assignee": legal.pk}, format="json"
+            f"/api/v1/cases/{second.reference}/assign/",
+            {"assignee": legal.pk},
+            format="json",
+            HTTP_IF_MATCH=f'"{second.version}"',
         )
     assert response.status_code == 200
     assert [(m.to, first.reference in m.subject or second.reference in m.subject)

@@ -62,7 +62,13 @@ def test_a_report_added_by_staff_adds_its_codes(legal, liaison):
 def test_a_merge_gives_the_survivor_the_duplicates_codes_and_empties_the_duplicates(legal):
     survivor = _file(kind_codes=("boxed-in",), agency_codes=("cbp",))
     duplicate = _file(kind_codes=("weapons-drawn",), agency_codes=("ice",))
-    merge_cases(survivor=survivor, duplicates=[duplicate], actor=legal, reason="Same stop")
+    merge_cases(
+        survivor=survivor,
+        duplicates=[duplicate],
+        actor=legal,
+        reason="Same stop",
+        expected_version=None,
+    )
     assert _codes(survivor) == (" boxed-in weapons-drawn ", " cbp ice ")
     assert _codes(duplicate) == ("", "")
     counts = status_counts(user=legal, filters=QueueFilters(agencies=("ice",)))

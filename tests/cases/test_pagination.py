@@ -85,7 +85,7 @@ def test_a_page_past_the_cap_is_counted_far_enough_to_exist(seven_cases, liaison
 def test_status_counts_are_capped_and_run_one_limited_query(seven_cases, liaison):
     from cases.services import transition_case
 
-    transition_case(case=seven_cases[0], to="triaged", actor=liaison)
+    transition_case(case=seven_cases[0], to="triaged", actor=liaison, expected_version=None)
     assert liaison.has_perm("cases.view_case")  # the role's permissions, loaded once
     with CaptureQueriesContext(connection) as queries:
         counts = status_counts(user=liaison, filters=QueueFilters(), cap=3)

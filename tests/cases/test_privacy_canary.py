@@ -126,11 +126,17 @@ def canary_case(legal, liaison) -> Case:
         ("/transition/", {"to": "triaged", "reason": f"{NAME} confirmed it by phone"}),
         ("/assign/", {"assignee": liaison.pk, "reason": f"{LAST} asked for a liaison"}),
     ):
-        assert staff.post(base + path, payload, format="json").status_code in (200, 201)
+        seen = f'"{Case.objects.get(pk=case.pk).version}"'
+        response = staff.post(base + path, payload, format="json", HTTP_IF_MATCH=seen)
+        assert response.status_code in (200, 201), response.content
     staff_client = _session(legal)
     response = staff_client.post(
         f"/staff/cases/{case.reference}/priority/",
-        {"priority-priority": "4", "priority-reason": f"{NAME} fears retaliation"},
+        {
+            "priority-priority": "4",
+            "priority-reason": f"{NAME} fears retaliation",
+            "priority-version": str(Case.objects.get(pk=case.pk).version),
+        },
     )
     assert response.status_code == 302, response.content
     case.refresh_from_db()

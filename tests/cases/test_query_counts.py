@@ -44,7 +44,7 @@ def test_queue_runs_the_same_queries_for_2_and_8_rows(client, legal, monkeypatch
 
 def test_timeline_runs_the_same_queries_whether_or_not_the_case_was_assigned(legal, liaison):
     never, assigned = _case(), _case()
-    assign_case(case=assigned, assignee=liaison, actor=legal)
+    assign_case(case=assigned, assignee=liaison, actor=legal, expected_version=None)
     assert _queries(lambda: case_timeline(user=legal, case=never)) == _queries(
         lambda: case_timeline(user=legal, case=assigned)
     )

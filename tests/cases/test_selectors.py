@@ -42,9 +42,9 @@ def test_queue_filters_by_kind_agency_city_and_weapons(liaison):
 
 def test_queue_filters_by_assignee_and_status(liaison, other_liaison):
     mine, theirs, nobody = _case(), _case(), _case()
-    assign_case(case=mine, assignee=liaison, actor=liaison)
-    assign_case(case=theirs, assignee=other_liaison, actor=liaison)
-    transition_case(case=nobody, to="triaged", actor=liaison)
+    assign_case(case=mine, assignee=liaison, actor=liaison, expected_version=None)
+    assign_case(case=theirs, assignee=other_liaison, actor=liaison, expected_version=None)
+    transition_case(case=nobody, to="triaged", actor=liaison, expected_version=None)
     assert _refs(liaison, assignee="mine") == {mine.reference}
     assert _refs(liaison, assignee="unassigned") == {nobody.reference}
     assert _refs(liaison, statuses=("triaged",)) == {nobody.reference}
@@ -123,7 +123,7 @@ def test_queue_query_count_does_not_grow_with_cases(liaison):
     _case()
     one = _queue_queries(liaison)
     for _ in range(10):
-        assign_case(case=_case(), assignee=liaison, actor=liaison)
+        assign_case(case=_case(), assignee=liaison, actor=liaison, expected_version=None)
     assert _queue_queries(liaison) == one
 
 
@@ -146,7 +146,7 @@ def _detail_queries(user, case) -> int:
 def test_case_page_and_timeline_query_count_does_not_grow(liaison, legal):
     small = _case()
     add_note(case=small, author=liaison, body="first")
-    assign_case(case=small, assignee=legal, actor=legal)
+    assign_case(case=small, assignee=legal, actor=legal, expected_version=None)
     big = _case()
     for index in range(10):
         submit_report(
@@ -158,14 +158,18 @@ def test_case_page_and_timeline_query_count_does_not_grow(liaison, legal):
             case=big,
         )
         add_note(case=big, author=liaison, body=f"note {index}")
-        assign_case(case=big, assignee=liaison if index % 2 else legal, actor=legal)
+        assign_case(
+            case=big, assignee=liaison if index % 2 else legal, actor=legal, expected_version=None
+        )
     assert _detail_queries(liaison, big) == _detail_queries(liaison, small)
 
 
 def test_timeline_shows_who_changed_what_and_why(liaison, legal):
     case = _case()
-    transition_case(case=case, to="triaged", actor=liaison, reason="Checked the plates")
-    assign_case(case=case, assignee=legal, actor=liaison)
+    transition_case(
+        case=case, to="triaged", actor=liaison, reason="Checked the plates", expected_version=None
+    )
+    assign_case(case=case, assignee=legal, actor=liaison, expected_version=None)
     add_note(case=case, author=legal, body="privileged strategy", visibility="legal")
     entries = case_timeline(user=liaison, case=case)
     triage = next(e for e in entries if e.reason == "Checked the plates")

@@ -24,7 +24,9 @@ def _case(kinds=("boxed-in",)) -> Case:
 
 
 def test_transition_records_actor_and_reason(liaison):
-    case = transition_case(case=_case(), to="triaged", actor=liaison, reason="Read and verified")
+    case = transition_case(
+        case=_case(), to="triaged", actor=liaison, reason="Read and verified", expected_version=None
+    )
     latest = case.history.first()
     assert (latest.status, latest.history_user, latest.history_change_reason) == (
         "triaged",
@@ -35,39 +37,43 @@ def test_transition_records_actor_and_reason(liaison):
 
 
 def test_transition_without_a_reason_records_the_move(liaison):
-    case = transition_case(case=_case(), to="triaged", actor=liaison)
+    case = transition_case(case=_case(), to="triaged", actor=liaison, expected_version=None)
     assert case.history.first().history_change_reason == "Status: New → Triaged"
 
 
 def test_closing_a_new_case_as_spam_needs_a_reason_and_keeps_it(legal):
     case = _case()
     with pytest.raises(CaseError) as caught:
-        transition_case(case=case, to="closed", actor=legal, close_reason="spam")
+        transition_case(
+            case=case, to="closed", actor=legal, close_reason="spam", expected_version=None
+        )
     assert caught.value.code == ErrorCode.REASON_REQUIRED
     case.refresh_from_db()
     assert case.status == "new"
     assert case.history.count() == 1
     closed = transition_case(case=case, to="closed", actor=legal, reason="Advert for a lawyer",
-                             close_reason="spam")
+                             close_reason="spam", expected_version=None)
     assert (closed.status, closed.close_reason) == ("closed", "spam")
-    reopened = transition_case(case=closed, to="triaged", actor=legal, reason="Not spam after all")
+    reopened = transition_case(
+        case=closed, to="triaged", actor=legal, reason="Not spam after all", expected_version=None
+    )
     assert (reopened.status, reopened.close_reason) == ("triaged", "")
 
 
 def test_administrator_cannot_transition_a_case(administrator):
     with pytest.raises(CaseError) as caught:
-        transition_case(case=_case(), to="triaged", actor=administrator)
+        transition_case(case=_case(), to="triaged", actor=administrator, expected_version=None)
     assert caught.value.code == ErrorCode.ROLE_NOT_PERMITTED
 
 
 def test_unknown_status_is_refused_with_a_clear_error(liaison):
     with pytest.raises(CaseError) as caught:
-        transition_case(case=_case(), to="archived", actor=liaison)
+        transition_case(case=_case(), to="archived", actor=liaison, expected_version=None)
     assert caught.value.code == ErrorCode.TRANSITION_NOT_ALLOWED
 
 
 def test_assign_records_actor_and_assignee(liaison, other_liaison):
-    case = assign_case(case=_case(), assignee=other_liaison, actor=liaison)
+    case = assign_case(case=_case(), assignee=other_liaison, actor=liaison, expected_version=None)
     latest = case.history.first()
     assert latest.assignee_id == other_liaison.pk
     assert latest.history_user == liaison
@@ -76,7 +82,7 @@ def test_assign_records_actor_and_assignee(liaison, other_liaison):
 
 def test_cases_cannot_be_assigned_to_someone_without_a_case_role(liaison, administrator):
     with pytest.raises(CaseError) as caught:
-        assign_case(case=_case(), assignee=administrator, actor=liaison)
+        assign_case(case=_case(), assignee=administrator, actor=liaison, expected_version=None)
     assert caught.value.code == ErrorCode.INVALID_ASSIGNEE
 
 
@@ -84,13 +90,15 @@ def test_priority_override_needs_a_reason_and_is_cleared_by_setting_it_back(lega
     case = _case(kinds=("boxed-in",))
     assert case.priority == Case.Priority.HIGH
     with pytest.raises(CaseError):
-        override_priority(case=case, priority=Case.Priority.URGENT, actor=legal, reason="")
+        override_priority(
+            case=case, priority=Case.Priority.URGENT, actor=legal, reason="", expected_version=None
+        )
     case = override_priority(case=case, priority=Case.Priority.URGENT, actor=legal,
-                             reason="Court date next week")
+                             reason="Court date next week", expected_version=None)
     assert (case.priority, case.priority_override_reason) == (4, "Court date next week")
     assert case.history.first().history_change_reason == "Court date next week"
     case = override_priority(case=case, priority=Case.Priority.HIGH, actor=legal,
-                             reason="Hearing postponed")
+                             reason="Hearing postponed", expected_version=None)
     assert case.priority_override_reason == ""
 
 
@@ -110,7 +118,7 @@ def test_merge_moves_every_report_and_keeps_every_history_row(liaison):
     moved = list(duplicate.reports.all())
     duplicate_history = duplicate.history.count()
     merged = merge_cases(survivor=survivor, duplicates=[duplicate], actor=liaison,
-                         reason="Same stop, reported twice")
+                         reason="Same stop, reported twice", expected_version=None)
     duplicate.refresh_from_db()
     assert set(merged.reports.all()) == {*survivor.reports.all(), *moved}
     assert merged.reports.count() == 2
@@ -125,5 +133,7 @@ def test_merge_moves_every_report_and_keeps_every_history_row(liaison):
     for report in moved:
         assert report.history.first().history_user == liaison
     with pytest.raises(CaseError) as caught:
-        transition_case(case=duplicate, to="triaged", actor=liaison, reason="reopen")
+        transition_case(
+            case=duplicate, to="triaged", actor=liaison, reason="reopen", expected_version=None
+        )
     assert caught.value.code == ErrorCode.CASE_MERGED

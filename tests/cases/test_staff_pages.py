@@ -40,6 +40,18 @@ def _case_url(case: Case, name: str = "case") -> str:
     return reverse(f"cases:{name}", kwargs={"reference": case.reference})
 
 
+# The form prefix of each case action; the note form carries no version.
+_PREFIXES = {"transition": "transition", "assign": "assign", "priority": "priority",
+             "due-date": "due", "tags": "tags", "merge": "merge"}
+
+
+def _seen(case: Case, action: str) -> dict[str, str]:
+    """The hidden field a case page's form sends: the version of the case as it is now."""
+    if action not in _PREFIXES:
+        return {}
+    return {f"{_PREFIXES[action]}-version": str(Case.objects.get(pk=case.pk).version)}
+
+
 def _login_redirect(response, url: str) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         f"{reverse('cases:login')}?next="
@@ -121,7 +133,7 @@ def test_case_actions_are_for_case_workers_only(client, request, role, action, o
     case, duplicate = _case(), _case()
     url = _case_url(case, action)
     response = _client_as(client, request, role).post(
-        url, _action_payload(action, other_liaison, duplicate)
+        url, _action_payload(action, other_liaison, duplicate) | _seen(case, action)
     )
     if role == "anonymous":
         assert _login_redirect(response, url)
@@ -311,7 +323,7 @@ def test_queue_filters_in_the_url_narrow_the_list(client, liaison):
         kind_codes=("questioned-status",),
         plates="",
     )
-    transition_case(case=quiet, to="triaged", actor=liaison)
+    transition_case(case=quiet, to="triaged", actor=liaison, expected_version=None)
     client.force_login(liaison)
     everything = _queue(client)
     assert guns.reference in everything and quiet.reference in everything
@@ -339,8 +351,8 @@ def test_queue_filter_form_keeps_its_values_and_counts_statuses(client, liaison)
 
 def test_queue_shows_assignee_and_filters_mine(client, liaison, other_liaison):
     mine, theirs = _case(), _case()
-    assign_case(case=mine, assignee=liaison, actor=liaison)
-    assign_case(case=theirs, assignee=other_liaison, actor=liaison)
+    assign_case(case=mine, assignee=liaison, actor=liaison, expected_version=None)
+    assign_case(case=theirs, assignee=other_liaison, actor=liaison, expected_version=None)
     client.force_login(liaison)
     html = _queue(client, "?assignee=mine")
     assert mine.reference in html and theirs.reference not in html
@@ -376,7 +388,8 @@ def test_transition_through_the_form_records_reason_and_actor(client, liaison):
     client.force_login(liaison)
     response = client.post(
         _case_url(case, "transition"),
-        {"transition-to": "triaged", "transition-reason": "Checked the plates"},
+        {"transition-to": "triaged", "transition-reason": "Checked the plates"}
+        | _seen(case, "transition"),
         follow=True,
     )
     assert response.redirect_chain == [(_case_url(case), 302)]
@@ -405,7 +418,7 @@ def test_refused_transition_shows_the_message_and_changes_nothing(
     case = _case()
     rows = case.history.count()
     client.force_login(liaison)
-    response = client.post(_case_url(case, "transition"), payload)
+    response = client.post(_case_url(case, "transition"), payload | _seen(case, "transition"))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert "There is a problem" in response.content.decode()
@@ -431,7 +444,10 @@ def test_assign_offers_only_case_workers_and_refuses_others(
     html = client.get(_case_url(case)).content.decode()
     offered = html.split('name="assign-assignee"')[1].split("</select>")[0]
     assert "liaison2" in offered and "administrator" not in offered
-    response = client.post(_case_url(case, "assign"), {"assign-assignee": str(administrator.pk)})
+    response = client.post(
+        _case_url(case, "assign"),
+        {"assign-assignee": str(administrator.pk)} | _seen(case, "assign"),
+    )
     assert response.status_code == 400
     case.refresh_from_db()
     assert case.assignee is None
@@ -440,7 +456,9 @@ def test_assign_offers_only_case_workers_and_refuses_others(
 def test_priority_override_needs_a_reason(client, liaison):
     case = _case()
     client.force_login(liaison)
-    response = client.post(_case_url(case, "priority"), {"priority-priority": "1"})
+    response = client.post(
+        _case_url(case, "priority"), {"priority-priority": "1"} | _seen(case, "priority")
+    )
     assert response.status_code == 400
     assert "Changing the priority needs a reason." in response.content.decode()
     case.refresh_from_db()
@@ -453,7 +471,8 @@ def test_merge_through_the_form_moves_reports_and_redirects_the_duplicate(client
     client.force_login(liaison)
     response = client.post(
         _case_url(survivor, "merge"),
-        {"merge-duplicates": duplicate.reference.lower(), "merge-reason": "Same traffic stop"},
+        {"merge-duplicates": duplicate.reference.lower(), "merge-reason": "Same traffic stop"}
+        | _seen(survivor, "merge"),
     )
     assert response.status_code == 302
     assert set(survivor.reports.values_list("pk", flat=True)) >= set(moved)
@@ -473,7 +492,8 @@ def test_merge_with_an_unknown_reference_changes_nothing(client, liaison):
     client.force_login(liaison)
     response = client.post(
         _case_url(survivor, "merge"),
-        {"merge-duplicates": "RD-2026-999999", "merge-reason": "Same stop"},
+        {"merge-duplicates": "RD-2026-999999", "merge-reason": "Same stop"}
+        | _seen(survivor, "merge"),
     )
     assert response.status_code == 400
     assert "No case with the reference RD-2026-999999." in response.content.decode()
@@ -484,7 +504,8 @@ def test_merge_into_itself_is_refused_with_the_service_message(client, liaison):
     client.force_login(liaison)
     response = client.post(
         _case_url(survivor, "merge"),
-        {"merge-duplicates": survivor.reference, "merge-reason": "Same stop"},
+        {"merge-duplicates": survivor.reference, "merge-reason": "Same stop"}
+        | _seen(survivor, "merge"),
     )
     assert response.status_code == 400
     assert "Choose at least one other case to merge." in response.content.decode()
@@ -493,7 +514,9 @@ def test_merge_into_itself_is_refused_with_the_service_message(client, liaison):
 def test_due_date_and_note_through_the_forms(client, liaison):
     case = _case()
     client.force_login(liaison)
-    client.post(_case_url(case, "due-date"), {"due-due_date": "2030-01-31"})
+    client.post(
+        _case_url(case, "due-date"), {"due-due_date": "2030-01-31"} | _seen(case, "due-date")
+    )
     client.post(_case_url(case, "add-note"), {"note-body": "Left a voicemail."})
     html = client.get(_case_url(case)).content.decode()
     assert "Left a voicemail." in html
@@ -503,8 +526,16 @@ def test_due_date_and_note_through_the_forms(client, liaison):
 # --- Bulk actions from the queue ---------------------------------------------------------------
 
 
+def _ticked(references) -> list[str]:
+    """The queue's checkboxes for these cases: each reference with the version the row shows."""
+    versions = dict(
+        Case.objects.filter(reference__in=references).values_list("reference", "version")
+    )
+    return [f"{reference}:{versions[reference]}" for reference in references]
+
+
 def _bulk(client, references, **fields):
-    payload = {"bulk-cases": references, "next": "/staff/cases/?status=new"}
+    payload = {"bulk-cases": _ticked(references), "next": "/staff/cases/?status=new"}
     payload.update({f"bulk-{name}": value for name, value in fields.items()})
     return client.post(reverse("cases:bulk"), payload)
 
@@ -529,7 +560,7 @@ def test_bulk_assign_assigns_every_ticked_case_with_history(client, liaison, oth
 
 def test_bulk_transition_changes_nothing_if_any_case_is_refused(client, liaison):
     fresh, triaged = _case(), _case()
-    transition_case(case=triaged, to="triaged", actor=liaison)
+    transition_case(case=triaged, to="triaged", actor=liaison, expected_version=None)
     client.force_login(liaison)
     response = _bulk(client, [fresh.reference, triaged.reference], action="transition",
                      to="triaged")
@@ -565,8 +596,8 @@ def test_bulk_actions_never_redirect_off_site(client, liaison):
     client.force_login(liaison)
     response = client.post(
         reverse("cases:bulk"),
-        {"bulk-cases": [case.reference], "bulk-action": "transition", "bulk-to": "triaged",
-         "next": "https://evil.example/"},
+        {"bulk-cases": _ticked([case.reference]), "bulk-action": "transition",
+         "bulk-to": "triaged", "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("cases:queue")
 
@@ -583,12 +614,17 @@ def _queries(client, url: str) -> int:
 
 def test_queue_page_query_count_does_not_grow_with_cases(client, liaison, other_liaison):
     client.force_login(liaison)
-    assign_case(case=_case(), assignee=liaison, actor=liaison)
+    assign_case(case=_case(), assignee=liaison, actor=liaison, expected_version=None)
     url = reverse("cases:queue")
     one = _queries(client, url)
     for index in range(29):
         case = _case(agency_codes=("ice", "cbp"))
-        assign_case(case=case, assignee=liaison if index % 2 else other_liaison, actor=liaison)
+        assign_case(
+            case=case,
+            assignee=liaison if index % 2 else other_liaison,
+            actor=liaison,
+            expected_version=None,
+        )
     assert _queries(client, url) == one
     assert _queries(client, f"{url}?weapons_drawn=1&q=boxed&page=2") == one
 
@@ -598,7 +634,7 @@ def test_case_page_query_count_does_not_grow_with_reports_notes_and_history(
 ):
     small = _case()
     add_note(case=small, author=liaison, body="first")
-    assign_case(case=small, assignee=legal, actor=legal)
+    assign_case(case=small, assignee=legal, actor=legal, expected_version=None)
     big = _case()
     for index in range(30):
         submit_report(
@@ -613,7 +649,9 @@ def test_case_page_query_count_does_not_grow_with_reports_notes_and_history(
         )
         add_note(case=big, author=liaison, body=f"note {index}")
         add_note(case=big, author=legal, body=f"legal note {index}", visibility="legal")
-        assign_case(case=big, assignee=liaison if index % 2 else legal, actor=legal)
+        assign_case(
+            case=big, assignee=liaison if index % 2 else legal, actor=legal, expected_version=None
+        )
     for user in (liaison, legal):
         client.force_login(user)
         assert _queries(client, _case_url(big)) == _queries(client, _case_url(small))

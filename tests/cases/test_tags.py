@@ -30,6 +30,12 @@ def _case_url(case: Case, name: str = "case") -> str:
     return reverse(f"cases:{name}", kwargs={"reference": case.reference})
 
 
+def _seen(case: Case, action: str) -> dict[str, str]:
+    """The hidden field the case page's tags form sends: the case's version as it is now."""
+    assert action == "tags"
+    return {"tags-version": str(Case.objects.get(pk=case.pk).version)}
+
+
 @pytest.mark.parametrize(("typed", "slugs"), [
     (["Media attention", "media-attention", "  "], ["media-attention"]),
     (["Needs Interpreter!", "Ñandú"], ["needs-interpreter", "nandu"]),
@@ -48,7 +54,13 @@ def test_tags_typed_in_one_field_are_split_on_commas():
 def test_set_tags_creates_tags_and_records_one_history_row_with_actor_and_reason(liaison):
     case = _case()
     rows = case.history.count()
-    set_tags(case=case, names=["Media attention", "court"], actor=liaison, reason="TV crew")
+    set_tags(
+        case=case,
+        names=["Media attention", "court"],
+        actor=liaison,
+        reason="TV crew",
+        expected_version=None,
+    )
     assert _tags(case) == ["court", "media-attention"]
     assert case.history.count() == rows + 1
     latest = case.history.latest()
@@ -60,8 +72,8 @@ def test_set_tags_creates_tags_and_records_one_history_row_with_actor_and_reason
 
 def test_set_tags_replaces_the_set_and_explains_the_change_by_default(liaison):
     case = _case()
-    set_tags(case=case, names=["court", "media-attention"], actor=liaison)
-    set_tags(case=case, names=["court", "interpreter"], actor=liaison)
+    set_tags(case=case, names=["court", "media-attention"], actor=liaison, expected_version=None)
+    set_tags(case=case, names=["court", "interpreter"], actor=liaison, expected_version=None)
     assert _tags(case) == ["court", "interpreter"]
     assert case.history.latest().history_change_reason == (
         "Tagged interpreter; Untagged media-attention"
@@ -71,16 +83,18 @@ def test_set_tags_replaces_the_set_and_explains_the_change_by_default(liaison):
 
 def test_setting_the_same_tags_again_changes_nothing(liaison):
     case = _case()
-    set_tags(case=case, names=["court"], actor=liaison)
+    set_tags(case=case, names=["court"], actor=liaison, expected_version=None)
     rows = case.history.count()
-    set_tags(case=case, names=["Court"], actor=liaison)
+    set_tags(case=case, names=["Court"], actor=liaison, expected_version=None)
     assert case.history.count() == rows
 
 
 def test_too_many_tags_are_refused(liaison):
     case = _case()
     with pytest.raises(CaseError) as refused:
-        set_tags(case=case, names=[f"tag-{n}" for n in range(21)], actor=liaison)
+        set_tags(
+            case=case, names=[f"tag-{n}" for n in range(21)], actor=liaison, expected_version=None
+        )
     assert refused.value.code == ErrorCode.INVALID_TAGS
     assert _tags(case) == []
 
@@ -89,22 +103,30 @@ def test_too_many_tags_are_refused(liaison):
 def test_only_case_workers_may_tag(request, role):
     case = _case()
     with pytest.raises(CaseError) as refused:
-        set_tags(case=case, names=["court"], actor=request.getfixturevalue(role))
+        set_tags(
+            case=case, names=["court"], actor=request.getfixturevalue(role), expected_version=None
+        )
     assert refused.value.code == ErrorCode.ROLE_NOT_PERMITTED
 
 
 def test_a_merged_case_cannot_be_tagged(liaison):
     survivor, duplicate = _case(), _case()
-    merge_cases(survivor=survivor, duplicates=[duplicate], actor=liaison, reason="Same stop")
+    merge_cases(
+        survivor=survivor,
+        duplicates=[duplicate],
+        actor=liaison,
+        reason="Same stop",
+        expected_version=None,
+    )
     with pytest.raises(CaseError) as refused:
-        set_tags(case=duplicate, names=["court"], actor=liaison)
+        set_tags(case=duplicate, names=["court"], actor=liaison, expected_version=None)
     assert refused.value.code == ErrorCode.CASE_MERGED
 
 
 def test_tags_are_searchable_and_filterable(liaison):
     tagged, other = _case(), _case()
-    set_tags(case=tagged, names=["media-attention", "court"], actor=liaison)
-    set_tags(case=other, names=["court"], actor=liaison)
+    set_tags(case=tagged, names=["media-attention", "court"], actor=liaison, expected_version=None)
+    set_tags(case=other, names=["court"], actor=liaison, expected_version=None)
 
     def found(**filters) -> set[Case]:
         return set(case_queue(user=liaison, filters=QueueFilters(**filters)))
@@ -113,7 +135,7 @@ def test_tags_are_searchable_and_filterable(liaison):
     assert found(tags=("court",)) == {tagged, other}
     assert found(tags=("court", "media-attention")) == {tagged}
     assert found(tags=("unknown",)) == set()
-    set_tags(case=tagged, names=[], actor=liaison)
+    set_tags(case=tagged, names=[], actor=liaison, expected_version=None)
     assert found(text="media-attention") == set()
 
 
@@ -122,7 +144,8 @@ def test_the_case_page_form_sets_tags_and_the_timeline_shows_them(client, liaiso
     client.force_login(liaison)
     response = client.post(
         _case_url(case, "tags"),
-        {"tags-tags": "Media attention, court", "tags-reason": "Reporter called"},
+        {"tags-tags": "Media attention, court", "tags-reason": "Reporter called"}
+        | _seen(case, "tags"),
     )
     assert response.status_code == 302
     assert _tags(case) == ["court", "media-attention"]
@@ -139,7 +162,7 @@ def test_a_refused_tag_form_shows_the_message(client, liaison):
     case = _case()
     client.force_login(liaison)
     names = ", ".join(f"tag-{n}" for n in range(21))
-    response = client.post(_case_url(case, "tags"), {"tags-tags": names})
+    response = client.post(_case_url(case, "tags"), {"tags-tags": names} | _seen(case, "tags"))
     assert response.status_code == 400
     assert "A case can have at most 20 tags." in response.content.decode()
 
@@ -148,13 +171,14 @@ def test_a_refused_tag_form_shows_the_message(client, liaison):
 def test_the_tag_form_is_refused_without_case_access(client, request, role):
     case = _case()
     client.force_login(request.getfixturevalue(role))
-    assert client.post(_case_url(case, "tags"), {"tags-tags": "court"}).status_code == 404
+    response = client.post(_case_url(case, "tags"), {"tags-tags": "court"} | _seen(case, "tags"))
+    assert response.status_code == 404
     assert _tags(case) == []
 
 
 def test_the_queue_shows_tags_and_filters_by_them(client, liaison):
     tagged, other = _case(), _case()
-    set_tags(case=tagged, names=["media-attention"], actor=liaison)
+    set_tags(case=tagged, names=["media-attention"], actor=liaison, expected_version=None)
     client.force_login(liaison)
     html = client.get(reverse("cases:queue")).content.decode()
     row = html.split(f'id="case-{tagged.reference}"')[1].split("</tr>")[0]
@@ -166,7 +190,7 @@ def test_the_queue_shows_tags_and_filters_by_them(client, liaison):
 
 def test_queue_query_count_does_not_grow_with_tags(client, liaison):
     client.force_login(liaison)
-    set_tags(case=_case(), names=["court"], actor=liaison)
+    set_tags(case=_case(), names=["court"], actor=liaison, expected_version=None)
     url = reverse("cases:queue")
 
     def queries(query: str) -> int:
@@ -176,7 +200,12 @@ def test_queue_query_count_does_not_grow_with_tags(client, liaison):
 
     one = queries("?tag=court")
     for index in range(20):
-        set_tags(case=_case(), names=["court", f"extra-{index}", "media"], actor=liaison)
+        set_tags(
+            case=_case(),
+            names=["court", f"extra-{index}", "media"],
+            actor=liaison,
+            expected_version=None,
+        )
     assert queries("?tag=court") == one
 
 
@@ -185,8 +214,8 @@ def test_queue_query_count_does_not_grow_with_tags(client, liaison):
 
 def test_api_filters_the_queue_by_tag(liaison):
     tagged, other = _case(), _case()
-    set_tags(case=tagged, names=["media-attention", "court"], actor=liaison)
-    set_tags(case=other, names=["court"], actor=liaison)
+    set_tags(case=tagged, names=["media-attention", "court"], actor=liaison, expected_version=None)
+    set_tags(case=other, names=["court"], actor=liaison, expected_version=None)
     api = APIClient()
     api.force_login(liaison)
 
@@ -215,6 +244,7 @@ def test_api_sets_tags_for_case_workers_only(request, role, status):
         f"/api/v1/cases/{case.reference}/tags/",
         {"tags": ["Media attention"], "reason": "On the news"},
         format="json",
+        HTTP_IF_MATCH=f'"{case.version}"',
     )
     assert response.status_code == status, response.content
     if status == 200:
@@ -232,6 +262,7 @@ def test_api_refuses_too_many_tags_with_its_code(liaison):
         f"/api/v1/cases/{case.reference}/tags/",
         {"tags": [f"t{n}" for n in range(21)]},
         format="json",
+        HTTP_IF_MATCH=f'"{case.version}"',
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_tags"

@@ -250,7 +250,9 @@ def test_timeline_prints_each_changed_field_with_its_before_and_after(legal):
     case = submit_report(
         submission=ReportSubmissionFactory(), channel=Report.Channel.WEB
     ).report.case
-    assign_case(case=case, assignee=legal, actor=legal, reason="Taking this one")
+    assign_case(
+        case=case, assignee=legal, actor=legal, reason="Taking this one", expected_version=None
+    )
     text = pdf_text(render(case, legal, Document.Kind.CASE_FILE).pdf)
     assert f"Case {case.reference} created" in text
     assert "Status: — → New" in text
@@ -300,7 +302,7 @@ def _case_with(witnesses: int, changes: int, actor) -> Case:
     case = submit_report(submission=submission, channel=Report.Channel.WEB).report.case
     # One assignment even in the small case: with no assignee anywhere in its history the
     # timeline skips the query that names assignees.
-    assign_case(case=case, assignee=actor, actor=actor)
+    assign_case(case=case, assignee=actor, actor=actor, expected_version=None)
     for index in range(changes):
         add_note(case=case, author=actor, body=f"Note {index}")
     return case
@@ -311,8 +313,8 @@ def test_loader_query_count_does_not_grow_with_history_or_witnesses(legal, liais
     small = _case_with(witnesses=1, changes=0, actor=legal)
     big = _case_with(witnesses=50, changes=50, actor=legal)
     for _ in range(5):
-        assign_case(case=big, assignee=liaison, actor=legal)
-        assign_case(case=big, assignee=legal, actor=legal)
+        assign_case(case=big, assignee=liaison, actor=legal, expected_version=None)
+        assign_case(case=big, assignee=legal, actor=legal, expected_version=None)
     big_data = load_case_file(case=big, reader=legal, redacted=False)
     assert len(big_data.reports[0].witnesses) == 50
     assert len(big_data.timeline) > 50

@@ -249,7 +249,13 @@ def test_agency_filter_counts_a_report_naming_several_of_them_once():
 
 def test_merged_cases_are_not_counted_but_their_reports_are(legal):
     first, second = _report(), _report(kinds=("boxed-in",))
-    merge_cases(survivor=first.case, duplicates=[second.case], actor=legal, reason="Same stop")
+    merge_cases(
+        survivor=first.case,
+        duplicates=[second.case],
+        actor=legal,
+        reason="Same stop",
+        expected_version=None,
+    )
     figures = compute_figures(filters=StatisticsFilters())
     assert figures["totals"] == {"reports": 2, "cases": 1}
     assert counts(figures, "cases_by_status")["closed"] == 0

@@ -69,14 +69,26 @@ def test_tallies_equal_a_recount_after_random_filing_triage_overrides_and_merges
         action = rng.choices(["transition", "override", "merge", "add report"], [6, 2, 1, 1])[0]
         try:
             if action == "transition":
-                transition_case(case=case, to=rng.choice(Case.Status.values), actor=legal,
-                                reason="Checked", close_reason=rng.choice(CLOSE_REASONS))
+                transition_case(
+                    case=case,
+                    to=rng.choice(Case.Status.values),
+                    actor=legal,
+                    reason="Checked",
+                    close_reason=rng.choice(CLOSE_REASONS),
+                    expected_version=None,
+                )
             elif action == "override":
                 override_priority(case=case, priority=rng.choice(Case.Priority.values),
-                                  actor=legal, reason="Judged by hand")
+                                  actor=legal, reason="Judged by hand", expected_version=None)
             elif action == "merge":
                 other = rng.choice(cases)
-                merge_cases(survivor=case, duplicates=[other], actor=legal, reason="Same stop")
+                merge_cases(
+                    survivor=case,
+                    duplicates=[other],
+                    actor=legal,
+                    reason="Same stop",
+                    expected_version=None,
+                )
             else:
                 _file(rng, case=case, actor=legal)
         except CaseError:
@@ -97,9 +109,21 @@ def test_a_refused_change_moves_no_tally(legal, liaison):
     before = dict(recount())
     with pytest.raises(CaseError):
         # Closing a new case needs a close reason.
-        transition_case(case=report.case, to=Case.Status.CLOSED, actor=liaison, reason="No")
+        transition_case(
+            case=report.case,
+            to=Case.Status.CLOSED,
+            actor=liaison,
+            reason="No",
+            expected_version=None,
+        )
     with pytest.raises(CaseError):
-        merge_cases(survivor=report.case, duplicates=[], actor=legal, reason="Nothing")
+        merge_cases(
+            survivor=report.case,
+            duplicates=[],
+            actor=legal,
+            reason="Nothing",
+            expected_version=None,
+        )
     stored = {(t.figure, t.month, t.key): t.count
               for t in StatisticsTally.objects.exclude(count=0)}
     assert stored == {key: n for key, n in before.items() if n}
@@ -204,7 +228,13 @@ def test_tally_writers_take_turns_on_postgresql(postgres, legal):
 
     first, second = _file(random.Random(6)), _file(random.Random(7))
     with CaptureQueriesContext(connection) as queries:
-        merge_cases(survivor=first.case, duplicates=[second.case], actor=legal, reason="Same")
+        merge_cases(
+            survivor=first.case,
+            duplicates=[second.case],
+            actor=legal,
+            reason="Same",
+            expected_version=None,
+        )
     sql = [q["sql"] for q in queries.captured_queries]
     locks = [i for i, text in enumerate(sql) if f"pg_advisory_xact_lock({TALLY_LOCK})" in text]
     writes = [i for i, text in enumerate(sql) if StatisticsTally._meta.db_table in text]
