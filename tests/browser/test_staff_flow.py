@@ -89,3 +89,50 @@ def test_a_liaison_triages_assigns_and_merges_the_officer_case(open_page, axe):
 
     page.goto(f"/staff/cases/{duplicate.reference}/")
     expect(page).to_have_url(re.compile(rf"/staff/cases/{officer.reference}/$"))
+
+
+def _signed_in(open_page, username: str, path: str):
+    # The axe check reads the page with scripts injected: allowed for that check only.
+    page = open_page(path, bypass_csp=True)
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-button").click()
+    return page
+
+
+def test_a_triage_sent_from_a_page_opened_before_the_case_was_closed_is_refused(
+    open_page, axe
+):
+    _liaison("liaison")
+    _liaison("liaison2")
+    case = submit_report(
+        submission=ReportSubmissionFactory(consent_to_contact=False), channel="web"
+    ).report.case
+    path = f"/staff/cases/{case.reference}/"
+    mine = _signed_in(open_page, "liaison", path)
+    theirs = _signed_in(open_page, "liaison2", path)
+    expect(mine.locator("#case-status")).to_have_text("New")
+
+    theirs.locator("#id_transition-to").select_option("closed")
+    theirs.locator("#id_transition-close_reason").select_option("spam")
+    theirs.locator("#id_transition-reason").fill("An advert for a lawyer")
+    theirs.locator("#transition-submit").click()
+    expect(theirs.locator("#case-status")).to_have_text("Closed (Spam)")
+
+    mine.locator("#id_transition-to").select_option("triaged")
+    mine.locator("#id_transition-reason").fill("The plates match a second report")
+    mine.locator("#transition-submit").click()
+    summary = mine.locator("#error-summary")
+    expect(summary).to_contain_text("closed as Spam by liaison2")
+    expect(summary).to_contain_text("Nothing was changed.")
+    expect(mine.locator("#case-status")).to_have_text("Closed (Spam)")
+    expect(mine.locator("#id_transition-reason")).to_have_value(
+        "The plates match a second report"
+    )
+    assert Case.objects.get(pk=case.pk).status == "closed"
+    axe(mine, "the case page refusing a change made on an out-of-date page")
+
+    # Sent again from the page that now shows the closed case: a deliberate reopening.
+    mine.locator("#id_transition-to").select_option("triaged")
+    mine.locator("#transition-submit").click()
+    expect(mine.locator("#case-status")).to_have_text("Triaged")
