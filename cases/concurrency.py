@@ -64,17 +64,15 @@ def stale_message(case: Case, seen: int) -> str:
 
 
 def _history_rows(case: Case, seen: int) -> list[Any]:
-    """The history row of the version `seen` (the latest at or before it), then every row
-    after it, oldest first. Three queries: the rows, the cases they point to, their tags."""
+    """The history row of the version `seen` (the latest at or before it; None if there is
+    none), then every row after it, oldest first. Four queries: the row seen, the rows after,
+    the cases they point to, their tags."""
     history = Case.history.model  # type: ignore[attr-defined]
-    rows = list(
-        history.objects.filter(id=case.pk)
-        .select_related("history_user", "assignee")
-        .order_by("version", "history_date", "history_id")
-    )
-    before = [row for row in rows if row.version <= seen]
-    after = [row for row in rows if row.version > seen]
-    rows = [*before[-1:], *after]
+    rows_of_case = history.objects.filter(id=case.pk).select_related("history_user", "assignee")
+    order = ("version", "history_date", "history_id")
+    before = rows_of_case.filter(version__lte=seen).order_by(*order).last()
+    after = list(rows_of_case.filter(version__gt=seen).order_by(*order))
+    rows = [before, *after] if before is not None else after
     tag_history = apps.get_model("cases", "HistoricalCase_tags")
     tags: dict[int, list[str]] = {row.history_id: [] for row in rows}
     for history_id, name in tag_history.objects.filter(
@@ -86,7 +84,7 @@ def _history_rows(case: Case, seen: int) -> list[Any]:
     for row in rows:
         row.tag_names = sorted(tags[row.history_id])
         row.merged_into_reference = references.get(row.merged_into_id, "")
-    return rows if before else [None, *after]
+    return [before, *after]
 
 
 def _changes_since(case: Case, seen: int) -> list[str]:
