@@ -352,7 +352,6 @@ def _act(
     return _render_case(request, case, bound=form, status=400)
 
 
-
 @login_required
 @require_POST
 def transition(request: HttpRequest, reference: str) -> HttpResponse:
