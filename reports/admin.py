@@ -26,8 +26,8 @@ class DocumentAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     date_hierarchy = "requested_at"
     fields = [
         "kind", "status", "case", "snapshot", "requested_by", "requested_at", "enqueued_at",
-        "started_at", "finished_at", "attempts", "error", "pages", "size", "sha256",
-        "download_count",
+        "started_at", "finished_at", "attempts", "lease_holder", "lease_expires_at", "error",
+        "pages", "size", "sha256", "download_count",
     ]
     readonly_fields = fields
 

@@ -4,6 +4,8 @@ Both are built by Celery workers, never in the request that asked for them. A do
 created first (queued), and the worker moves it to rendering, then ready or failed.
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -75,6 +77,13 @@ class StatisticsTally(models.Model):
         return f"{self.figure} {self.month} {self.key}: {self.count}"
 
 
+def default_claim_deadline() -> datetime:
+    """A new row's deadline: a worker should have claimed it by then, or the sweep hands it to
+    the broker again. reports.services sets it itself; this covers rows written any other way
+    (a shell, a fixture), so none can wait where the sweep never looks."""
+    return timezone.now() + timedelta(seconds=settings.REPORTS_REQUEUE_AFTER_SECONDS)
+
+
 class Document(models.Model):
     class Kind(models.TextChoices):
         CASE_FILE = "case_file", _("Case file")
@@ -107,7 +116,7 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    # When it was last handed to the broker (for the record; the sweep reads the lease).
+    # When it was last queued, its render published through the outbox (for the record).
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -115,7 +124,7 @@ class Document(models.Model):
     # Until when the row is in someone's hands: the broker's while queued (a worker should have
     # claimed it by then), a worker's while rendering (its heartbeat keeps pushing it on). The
     # sweep hands every queued or rendering row past it to the broker again (reports/leases.py).
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, default=default_claim_deadline)
     # Random per claim: the fencing token a worker's renewals and final write must still match
     # (a worker whose claim was taken over writes nothing), and the name of its PDF file, so
     # the file of a lost attempt can be found and deleted.

@@ -4,9 +4,10 @@ Every function is keyword-only, saves with the history row's user and reason, an
 access through reports/access.py. The life of a document:
 
 1. `request_document` / `request_statistics_document` (in the request): check access, write
-   the row `queued` with a deadline by which a worker should have claimed it, and hand its id
-   to the broker once that transaction has committed. A broker that cannot be reached does not
-   fail the request: the row stays queued and `sweep_stale_documents` hands it over again.
+   the row `queued` with a deadline by which a worker should have claimed it, and publish its
+   render through the outbox (plumbing/outbox) in the same transaction. A broker that cannot
+   be reached does not fail the request: the outbox's relay hands the message over once the
+   broker is back.
 2. `render_document` (in a worker, via reports.tasks): lock the row, count the attempt, take
    a lease on it (reports/leases.py: a new token, this process as its holder, a deadline) and
    commit `rendering`; render with no transaction open while a heartbeat thread renews the
@@ -41,8 +42,6 @@ from functools import partial
 from typing import Protocol
 
 import kombu.exceptions
-import redis.exceptions
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
@@ -55,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from cases.access import visible_cases
 from cases.models import Case
+from plumbing.outbox.services import publish
 from reports import leases
 from reports.access import may_download, may_export, visible_documents
 from reports.models import Document, StatisticsSnapshot
@@ -70,14 +70,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     kombu.exceptions.OperationalError,
     ConnectionError,
 )
-# What handing a message to an unreachable broker raises.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
 
 CASE_FILE_KINDS = (Document.Kind.CASE_FILE, Document.Kind.REDACTED_CASE_FILE)
 UNFINISHED = (Document.Status.QUEUED, Document.Status.RENDERING)
@@ -90,8 +82,8 @@ RENDERERS: dict[str, str] = {
     Document.Kind.STATISTICS: "reports.statistics.render_statistics_pdf",
 }
 
-# The task that renders a document, found by name in Celery's registry (reports.apps imports
-# reports.tasks when Django starts), because reports.tasks imports this module.
+# The task that renders a document, published by name (reports.tasks imports this module; the
+# outbox finds the task in Celery's registry, which reports.apps fills when Django starts).
 RENDER_TASK = "reports.tasks.render_document_task"
 
 
@@ -142,48 +134,18 @@ def document_not_found() -> DocumentError:
 # --- Asking ----------------------------------------------------------------------------------
 
 
-def _enqueue(document_id: int) -> bool:
-    """Hand the document to the broker. When the broker cannot be reached this logs and returns
-    False: the row stays queued with its deadline moved to now, and the next sweep hands it
-    over."""
-    task = current_app.tasks[RENDER_TASK]
-    try:
-        task.delay(document_id)
-    except BROKER_ERRORS as error:
-        logger.warning(
-            "Document %s stays queued: the broker could not be reached (%s).",
-            document_id,
-            type(error).__name__,
-        )
-        # Bookkeeping times, not a change of state: no history row.
-        Document.objects.filter(pk=document_id, status=Document.Status.QUEUED).update(
-            enqueued_at=None, lease_expires_at=timezone.now()
-        )
-        return False
-    except Exception as error:
-        # Only in-process (the embedded default) does the render itself run inside delay();
-        # its failure must not turn the request that asked for it into an error page.
-        if not task.app.conf.task_always_eager:
-            raise
-        logger.warning(
-            "Document %s could not be rendered in-process (%s); it stays for the sweep.",
-            document_id,
-            type(error).__name__,
-        )
-        return False
-    return True
-
-
 def _queue(document: Document, *, actor: User | None, reason: str) -> Document:
     """Save `document` queued, with the time by which a worker should have claimed it, and
-    enqueue it once the surrounding transaction commits. The last claim's token stays: until
-    another claim replaces it, a render of that claim that finishes late is still stored."""
+    publish its render through the outbox in the same transaction: the message exists exactly
+    when the row does, goes to the broker after the commit, and waits for the relay while the
+    broker is down. The last claim's token stays: until another claim replaces it, a render of
+    that claim that finishes late is still stored."""
     document.status = Document.Status.QUEUED
     document.enqueued_at = timezone.now()
     document.lease_expires_at = leases.lease_deadline(settings.REPORTS_REQUEUE_AFTER_SECONDS)
     document.lease_holder = ""
     _save(document, actor=actor, reason=reason)
-    transaction.on_commit(partial(_enqueue, document.pk))
+    publish(RENDER_TASK, document.pk)
     return document
 
 
@@ -468,9 +430,8 @@ def sweep_stale_documents() -> list[int]:
     - rendering ones whose process stopped renewing the lease (it died, or hangs past the hard
       time limit and was killed): back to queued, their attempts still counted, or `failed`
       once `Document.MAX_ATTEMPTS` are spent;
-    - queued ones no worker claimed by their deadline (`REPORTS_REQUEUE_AFTER_SECONDS` after
-      they were handed over, or at once when the broker could not be reached): the message was
-      lost.
+    - queued ones no worker claimed within `REPORTS_REQUEUE_AFTER_SECONDS` of being queued:
+      the message was lost after it was published (the outbox covers the time before).
 
     A row a worker has locked (claiming or storing it) is left for the next run. A document
     handed over twice is rendered once. Returns the ids handed over.

@@ -1,10 +1,13 @@
 """Celery tasks of the reports app: thin wrappers that take an id and call reports.services."""
 
+import logging
 from typing import Any
 
 from celery import Task, shared_task
 
 from reports import services
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentTask(Task):
@@ -24,7 +27,19 @@ class DocumentTask(Task):
     max_retries=5,
 )
 def render_document_task(self: Task, document_id: int) -> None:
-    services.render_document(document_id=document_id)
+    try:
+        services.render_document(document_id=document_id)
+    except services.TRANSIENT_ERRORS as error:
+        if not self.request.is_eager or self.request.retries < self.max_retries:
+            raise  # retried with backoff (autoretry_for)
+        # In-process (the embedded default) the render runs inside the request that asked for
+        # it, after its commit: its last fault must not turn that request into an error page.
+        # The row went back to the queue, for the sweep.
+        logger.warning(
+            "Document %s could not be rendered in-process (%s); it stays for the sweep.",
+            document_id,
+            type(error).__name__,
+        )
 
 
 @shared_task

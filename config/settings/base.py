@@ -320,7 +320,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
 }
 # A request that queues a task must not hang when the broker is down: try briefly, then let
-# the caller leave the row queued for the sweep (reports.services._enqueue).
+# the outbox keep the message pending for its relay (plumbing/outbox/services.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
 }

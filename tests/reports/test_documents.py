@@ -32,6 +32,8 @@ from rest_framework.test import APIClient
 from cases.roles import Role
 from cases.services import merge_cases
 from config.celery import app as celery_app
+from plumbing.outbox.models import OutboxMessage
+from plumbing.outbox.services import relay_message
 from reports import leases, services
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
@@ -416,36 +418,49 @@ def test_the_rendering_state_is_committed_before_rendering(legal, case, fake_ren
 # --- A broker that is down, and the sweep --------------------------------------------------
 
 
-def test_a_broker_that_is_down_does_not_fail_the_request_and_the_sweep_renders_it_later(
+def test_a_broker_that_is_down_does_not_fail_the_request_and_the_outbox_renders_it_later(
     legal, case, fake_renderer, monkeypatch, django_capture_on_commit_callbacks
 ):
     def down(*args, **kwargs):
         raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
 
-    monkeypatch.setattr(render_document_task, "delay", down)
+    monkeypatch.setattr(render_document_task, "apply_async", down)
     with django_capture_on_commit_callbacks(execute=True):
         response = _ask(legal, case)
     assert response.status_code == 202
     document = Document.objects.get(pk=response.json()["id"])
-    assert (document.status, document.enqueued_at) == ("queued", None)
-    assert document.lease_expires_at <= timezone.now()  # due for the next sweep
+    assert document.status == "queued"
+    message = OutboxMessage.objects.get(task="reports.tasks.render_document_task")
+    assert (message.args, message.published_at) == ([document.pk], None)
     assert fake_renderer.calls == 0
 
     monkeypatch.undo()
     monkeypatch.setattr(services, "_renderer", lambda kind: fake_renderer)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert services.sweep_stale_documents() == [document.pk]
+    assert relay_message(message.pk)  # the relay, once the broker is back
     document.refresh_from_db()
     assert document.status == Document.Status.READY
     assert document.attempts == 1
-    assert "Queued again: the broker never delivered it" in _reasons(document)
+
+
+def test_asking_writes_the_render_to_the_outbox_in_the_same_transaction(legal, case):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.request_document(case=case, kind=Document.Kind.CASE_FILE, actor=legal)
+        assert OutboxMessage.objects.filter(task="reports.tasks.render_document_task").exists()
+        raise RuntimeError("the request failed after asking")
+    assert not Document.objects.exists()
+    assert not OutboxMessage.objects.filter(task="reports.tasks.render_document_task").exists()
 
 
 @pytest.fixture
 def handed(monkeypatch) -> list[int]:
-    """The ids the services hand to the broker, instead of handing them over."""
+    """The ids the services publish renders of, instead of publishing them."""
     ids: list[int] = []
-    monkeypatch.setattr(services, "_enqueue", ids.append)
+
+    def publish(task: str, document_id: int) -> None:
+        assert task == "reports.tasks.render_document_task"
+        ids.append(document_id)
+
+    monkeypatch.setattr(services, "publish", publish)
     return ids
 
 

@@ -1,7 +1,8 @@
 """Case files built by a real Celery worker over Redis: asked for through the API, rendered by
-WeasyPrint in the worker, downloaded and read back; a worker killed in the middle of a render;
-a broker that is down when a file is asked for. The worker is started by the `celery_worker`
-fixture (tests/reports/conftest.py)."""
+WeasyPrint in the worker, downloaded and read back; a worker process killed in the middle of a
+render, and a whole worker killed, whose lease lapses and whose render a new worker does; a
+render longer than its lease, kept by its heartbeat; a broker that is down when a file is asked
+for. Workers are started by the `celery_worker` fixture (tests/reports/conftest.py)."""
 
 import io
 import os
@@ -17,8 +18,9 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from intake.models import EncounterKind, Evidence
+from plumbing.outbox.models import OutboxMessage
+from plumbing.outbox.services import relay_message
 from reports.models import Document
-from reports.services import sweep_stale_documents
 from tests.reports.conftest import (
     COMPLAINANT,
     PERSONAL,
@@ -188,9 +190,11 @@ def test_a_case_file_asked_for_while_the_broker_is_down_renders_once_it_is_back(
         point_celery_at(worker.redis_url)
     time.sleep(1)  # a worker that had it would have started by now
     document = Document.objects.get(pk=document_id)
-    assert (document.status, document.enqueued_at, document.attempts) == ("queued", None, 0)
+    assert (document.status, document.attempts) == ("queued", 0)
+    message = OutboxMessage.objects.get(task="reports.tasks.render_document_task")
+    assert (message.args, message.published_at) == ([document_id], None)
 
-    assert sweep_stale_documents() == [document_id]
+    assert relay_message(message.pk)  # beat's relay, once the broker is back
     document = _wait_for(document_id, "ready", "failed", worker=worker)
     assert document.status == "ready", document.error
     assert document.attempts == 1
