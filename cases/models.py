@@ -43,7 +43,9 @@ class Tag(models.Model):
 
 
 class CaseSequence(models.Model):
-    """The last case number issued in a year; references are RD-<year>-<number>."""
+    """The last case number issued in a year, on SQLite; references are RD-<year>-<number>.
+    On PostgreSQL numbers come from a sequence per year (cases/references.py), started from
+    these rows and the references in use; the rows are no longer written there."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
