@@ -109,7 +109,7 @@ def _hand_over(message: OutboxMessage) -> bool:
     """Publish a locked message and record the outcome on its row."""
     message.attempts += 1
     try:
-        current_app.tasks[message.task].apply_async(args=message.args, kwargs=message.kwargs)
+        _task(message.task).apply_async(args=message.args, kwargs=message.kwargs)
     except BROKER_ERRORS as error:
         delay = min(_BACKOFF * 2 ** min(message.attempts - 1, 16), _BACKOFF_MAX)
         message.available_at = timezone.now() + delay
@@ -126,3 +126,12 @@ def _hand_over(message: OutboxMessage) -> bool:
     message.last_error = ""
     message.save(update_fields=["attempts", "published_at", "last_error"])
     return True
+
+
+def _task(name: str) -> Task:
+    """The registered task called `name`. A web process imports a task module only when some
+    code of its own does; the first time a name is missing, every app's `tasks` module is
+    imported, as a worker does when it starts."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]

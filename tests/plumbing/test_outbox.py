@@ -2,6 +2,9 @@
 the broker refuses it, and is handed over by the relay, oldest first, once."""
 
 import io
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from unittest import mock
 
@@ -98,3 +101,22 @@ def test_the_outbox_command_shows_what_waits_and_relays_it():
         call_command("outbox", "--relay", stdout=out)
     assert "Published 1 message(s)." in out.getvalue()
     assert "Nothing is waiting." in out.getvalue()
+
+
+def test_a_task_whose_module_no_code_imported_yet_is_found_by_its_name():
+    script = (
+        "import django; django.setup()\n"
+        "from plumbing.outbox.services import _task\n"
+        "import sys\n"
+        "assert 'intake.tasks' not in sys.modules\n"
+        "print(_task('intake.tasks.send_acknowledgement').name)\n"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("intake.tasks.send_acknowledgement")
