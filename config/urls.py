@@ -1,7 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from plumbing import error_pages
+
+# JSON under /api/, pages elsewhere; an outage is a 503 (plumbing/outages.py).
+handler404 = "plumbing.error_pages.page_not_found"
+handler500 = "plumbing.error_pages.server_error"
 
 urlpatterns = [
     # The public front door is the report form.
@@ -10,6 +16,9 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other address under /api/ is a JSON 404, never a page or a redirect to a slashed
+    # address (plumbing/error_pages.py).
+    re_path(r"^api/", error_pages.api_not_found),
     # Public intake form and status lookup; the language switcher posts to i18n/setlang/.
     path("report/", include("intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

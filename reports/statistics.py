@@ -200,6 +200,13 @@ def _entry(key: str | None, label: Any, count: int) -> dict[str, Any]:
 # tallies (without; reports/tallies.py). Both give the same raw counts, shaped here alike.
 
 
+def _first_day(month: str) -> date:
+    """The first day of a "YYYY-MM" month. Python writes years before 1000 with fewer digits
+    ("1-01" for January of year 1), so the year is read up to the last dash."""
+    year, number = month.rsplit("-", 1)
+    return date(int(year), int(number), 1)
+
+
 def _months_and_places(
     places: dict[tuple[str, str], int],
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -217,8 +224,8 @@ def _months_and_places(
 
     unknown = months.pop("", 0)
     by_month = [
-        _entry(month, format_date(date(int(month[:4]), int(month[5:]), 1), "F Y"), n)
-        for month, n in sorted(months.items())
+        _entry(f"{day.year:04d}-{day.month:02d}", format_date(day, "F Y"), n)
+        for day, n in sorted((_first_day(month), n) for month, n in months.items())
     ]
     if unknown:
         by_month.append(_entry(None, UNKNOWN_MONTH_LABEL, unknown))

@@ -11,12 +11,13 @@ may not see who the people of a report are, the identity fields are null and
 from datetime import datetime
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,6 +28,7 @@ from cases.pagination import COUNT_CAP
 from cases.privacy import Projected
 from cases.selectors import SORTS
 from intake.models import Agency, Complainant, Encounter, EncounterKind, Evidence, Report, Witness
+from plumbing.api_input import json_type_errors
 
 # -- Errors ---------------------------------------------------------------------------------
 
@@ -80,9 +82,8 @@ class CaseAPIErrorSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class StatusField(serializers.ChoiceField):
-    """A case status, documented as a plain string so the schema keeps one `StatusEnum`."""
+    """A case status: one of `StatusEnum` (ENUM_NAME_OVERRIDES keeps it one enum)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "A case status: " + ", ".join(Case.Status.values) + ".")
@@ -97,6 +98,8 @@ class StrictInputSerializer(serializers.Serializer):
     of being silently ignored."""
 
     ignored_keys: frozenset[str] = frozenset()
+    # Read by the OpenAPI schema (plumbing/api_schema.py): `additionalProperties: false`.
+    refuses_unknown_fields = True
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
@@ -105,6 +108,9 @@ class StrictInputSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {key: [_("Unknown field.")] for key in unknown[:20]}
                 )
+        wrong_types = json_type_errors(self, data)
+        if wrong_types:
+            raise serializers.ValidationError(wrong_types)
         return super().to_internal_value(data)
 
 
@@ -130,6 +136,10 @@ class CodeListField(CommaListField):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
 
+    def documented_codes(self) -> list[str]:
+        """Every code accepted, listed in the OpenAPI schema (plumbing/api_schema.py)."""
+        return list(self.queryset.values_list("code", flat=True))
+
     def to_internal_value(self, data: Any) -> list[str]:
         codes = super().to_internal_value(data)
         known = set(self.queryset.filter(code__in=codes).values_list("code", flat=True))
@@ -139,10 +149,11 @@ class CodeListField(CommaListField):
         return codes
 
 
-def _assignee_value(value: str) -> str:
-    if value in ("mine", "unassigned") or (value.isdigit() and int(value) > 0):
-        return value
-    raise serializers.ValidationError(_("Use “mine”, “unassigned” or a user id."))
+# A user id is a positive number that fits the id column (documented as the parameter's pattern).
+_assignee_value = RegexValidator(
+    r"^(mine|unassigned|[1-9][0-9]{0,17})$",
+    message=gettext_lazy("Use “mine”, “unassigned” or a user id."),
+)
 
 
 class CaseQueueQuerySerializer(StrictInputSerializer):
@@ -227,8 +238,19 @@ class TransitionInputSerializer(StrictInputSerializer):
     )
 
 
+class WordsField(serializers.CharField):
+    """Text the case services refuse when it is empty or only spaces, with a code of their own
+    (`empty_note`, `reason_required`): the field lets blank text through to them, and the schema
+    says that it must say something."""
+
+    documented_non_blank = True  # read by plumbing/api_schema.py
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=True, **kwargs)
+
+
 class NoteInputSerializer(StrictInputSerializer):
-    body = serializers.CharField(max_length=20_000, allow_blank=True)
+    body = WordsField(max_length=20_000, help_text="Not empty, not only spaces (`empty_note`).")
     visibility = serializers.ChoiceField(
         choices=CaseNote.Visibility.choices,
         required=False,
@@ -244,7 +266,9 @@ class MergeInputSerializer(StrictInputSerializer):
         max_length=50,
         help_text="References of the cases to merge into this one; this case survives.",
     )
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = WordsField(
+        max_length=2000, help_text="Why they are duplicates; required (`reason_required`)."
+    )
 
 
 class TagsInputSerializer(StrictInputSerializer):

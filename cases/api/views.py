@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -41,7 +41,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView
 
 from cases import workflow
 from cases.access import require_permission
@@ -88,85 +88,23 @@ from cases.services import (
 from cases.tagging import tag_slugs
 from cases.timeline import case_timeline
 from intake import evidence as evidence_files
+from plumbing.api_errors import InvalidParameters, api_exception_handler, error_body
 
 TAG = "Cases"
 
 # -- Errors ---------------------------------------------------------------------------------
 
 
-class InvalidParameters(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = APIErrorCode.INVALID_PARAMETER
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        self.errors = errors
-        names = ", ".join(sorted(errors))
-        super().__init__(_("Invalid query parameter: %(names)s.") % {"names": names})
-
-
-_CODES: list[tuple[type[Exception], APIErrorCode]] = [
-    (exceptions.NotAuthenticated, APIErrorCode.NOT_AUTHENTICATED),
-    (exceptions.AuthenticationFailed, APIErrorCode.NOT_AUTHENTICATED),
-    (exceptions.NotFound, APIErrorCode.NOT_FOUND),
-    (exceptions.ParseError, APIErrorCode.MALFORMED_REQUEST),
-    (exceptions.MethodNotAllowed, APIErrorCode.METHOD_NOT_ALLOWED),
-    (exceptions.UnsupportedMediaType, APIErrorCode.UNSUPPORTED_MEDIA_TYPE),
-    (exceptions.NotAcceptable, APIErrorCode.NOT_ACCEPTABLE),
-    (exceptions.Throttled, APIErrorCode.THROTTLED),
-    (exceptions.PermissionDenied, APIErrorCode.PERMISSION_DENIED),
-]
-
-
-def _messages(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's error detail flattened to {"field" or "list.0.field": [messages]}."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            flat.update(_messages(value, f"{prefix}{key}."))
-        return flat
-    items = detail if isinstance(detail, list) else [detail]
-    if any(isinstance(item, dict | list) for item in items):
-        flat = {}
-        for index, item in enumerate(items):
-            if item:
-                flat.update(_messages(item, f"{prefix}{index}."))
-        return flat
-    return {prefix.rstrip(".") or "non_field_errors": [str(item) for item in items]}
-
-
 def case_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every error as {"code", "detail"} (plus "errors" naming fields or parameters)."""
+    """A `CaseError` from a service as {"code", "detail"}: 403 for `role_not_permitted`, 400 for
+    the others; everything else in the envelope every API shares (plumbing/api_errors.py)."""
     if isinstance(exc, CaseError):
         forbidden = exc.code == ErrorCode.ROLE_NOT_PERMITTED
         return Response(
-            {"code": str(exc.code), "detail": exc.message},
+            error_body(exc.code, exc.message),
             status=status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_400_BAD_REQUEST,
         )
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, InvalidParameters):
-        response.data = {
-            "code": APIErrorCode.INVALID_PARAMETER,
-            "detail": str(exc.detail),
-            "errors": exc.errors,
-        }
-    elif isinstance(exc, exceptions.ValidationError):
-        response.data = {
-            "code": APIErrorCode.INVALID,
-            "detail": _("The request was not accepted. Correct the fields named in `errors`."),
-            "errors": _messages(exc.detail),
-        }
-    else:
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        code = next((c for kind, c in _CODES if isinstance(exc, kind)), None)
-        detail = getattr(exc, "detail", "")
-        response.data = {
-            "code": code or APIErrorCode.PERMISSION_DENIED,
-            "detail": str(detail) if isinstance(detail, str) else _("The request was refused."),
-        }
-    return response
+    return api_exception_handler(exc, context)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -267,12 +205,7 @@ class CaseListView(CaseAPIView):
     def get(self, request: Request) -> Response:
         query = CaseQueueQuerySerializer(data=request.query_params)
         if not query.is_valid():
-            raise InvalidParameters(
-                {
-                    name: [text for texts in _messages(detail).values() for text in texts]
-                    for name, detail in query.errors.items()
-                }
-            )
+            raise InvalidParameters.from_serializer_errors(query.errors)
         params = query.validated_data
         filters = QueueFilters(
             statuses=tuple(params.get("status", ())),
@@ -691,9 +624,11 @@ class EvidenceDownloadView(CaseAPIView):
             )
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file."
-            ),
+            # The types intake accepts (intake/evidence.py), read from the file's bytes.
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+                for media_type in ("image/*", "video/*", "audio/*", "application/pdf")
+            },
             401: _401,
             403: _403,
             404: _error("`not_found`: no file you may download has this id."),

@@ -453,3 +453,42 @@ CELERY_BEAT_SCHEDULE["reports-sweep-stale-documents"] = {
     "options": {"expires": REPORTS_SWEEP_SECONDS},
 }
 
+# --- Errors, outages and health (plumbing/) -----------------------------------------------------
+# /healthz and /readyz are answered before any other middleware: no session, CSRF, host check,
+# rate limit or redirect stands between a probe and the answer (plumbing/health.py).
+MIDDLEWARE.insert(0, "plumbing.health.HealthCheckMiddleware")
+# An outage raised by a view answers 503 with Retry-After (plumbing/outages.py). Before
+# django-axes, which wants to stay last.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "plumbing.outages.OutageMiddleware"
+)
+# Seconds a client is asked to wait (Retry-After) when a service we depend on is down.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
+# Seconds /readyz gives its checks of the database, the broker and storage (run at once).
+READINESS_CHECK_TIMEOUT = env.float("READINESS_CHECK_TIMEOUT", default=2.0)
+# A database host that does not answer must cost a request seconds, not minutes, before the
+# outage is answered with a 503.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+# Every API error in one envelope (plumbing/api_errors.py); a `?format=` no renderer offers is
+# 406, like an Accept header none offers, instead of a 404.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "plumbing.api_errors.api_exception_handler"
+REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] = (
+    "plumbing.negotiation.StrictContentNegotiation"
+)
+# The OpenAPI schema tells the truth (plumbing/api_schema.py): request and answer bodies are
+# described apart (a request's required text may not be blank; read-only fields are only
+# answered), closed request bodies and accepted codes are listed, and every operation documents
+# its 406 and 503.
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "plumbing.api_schema.AutoSchema"
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+SPECTACULAR_SETTINGS["DESCRIPTION"] += (
+    " Errors are JSON: {\"code\", \"detail\"}, with \"errors\" naming bad fields; 503 comes with"
+    " Retry-After. No text field takes the NUL character (U+0000)."
+)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "plumbing.api_schema.document_common_errors",
+]

@@ -1,6 +1,7 @@
 """How the public API says no: one envelope, codes from an enum, fields named like the request.
 
-Every error answer of the public endpoints has the shape
+Every error answer of the public endpoints has the shape every API shares
+(plumbing/api_errors.py)
 
     {"code": "<ErrorCode>", "detail": "<sentence for a person>", "errors": {...}}
 
@@ -15,22 +16,14 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import (
-    NON_FIELD_ERRORS,
-    RequestDataTooBig,
-    SuspiciousOperation,
-    TooManyFieldsSent,
-    TooManyFilesSent,
-)
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler
+
+from plumbing.api_errors import api_exception_handler, nested_field_errors
 
 
 class ErrorCode(models.TextChoices):
@@ -59,73 +52,10 @@ class FieldErrorCode(StrEnum):
     INVALID_JSON = "invalid_json"
 
 
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The request is too large.")
-    default_code = ErrorCode.REQUEST_TOO_LARGE
-
-
-_CODES_BY_EXCEPTION: list[tuple[type[exceptions.APIException], ErrorCode]] = [
-    (exceptions.ValidationError, ErrorCode.INVALID),
-    (exceptions.ParseError, ErrorCode.MALFORMED_REQUEST),
-    (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
-    (exceptions.NotAcceptable, ErrorCode.NOT_ACCEPTABLE),
-    (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
-    (exceptions.NotFound, ErrorCode.NOT_FOUND),
-    (exceptions.Throttled, ErrorCode.THROTTLED),
-    (RequestTooLarge, ErrorCode.REQUEST_TOO_LARGE),
-]
-
-
 def public_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django's refusals of oversized or hostile bodies, in our envelope.
-
-    Django raises these while the body is parsed; left alone they would become an HTML page.
-    """
-    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
-        exc = RequestTooLarge()
-    elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError(_("The request could not be read."))
-    response = exception_handler(exc, context)
-    if response is None or not isinstance(exc, exceptions.APIException):
-        return response
-    code = next(
-        (code for kind, code in _CODES_BY_EXCEPTION if isinstance(exc, kind)),
-        ErrorCode.INVALID if response.status_code == 400 else None,
-    )
-    if isinstance(exc, exceptions.ValidationError):
-        response.data = {
-            "code": ErrorCode.INVALID,
-            "detail": _("The request was not accepted. Correct the fields named in `errors`."),
-            "errors": _full_details(exc.detail),
-        }
-    else:
-        detail = exc.detail if isinstance(exc.detail, str) else _("The request was refused.")
-        response.data = {"code": code or str(exc.default_code), "detail": _writable(detail)}
-    return response
-
-
-def _writable(text: Any) -> str:
-    """Validation messages can quote what the client sent; a lone surrogate in it could not be
-    written as UTF-8, so it is shown escaped instead."""
-    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _full_details(detail: Any) -> Any:
-    """DRF's nested error detail with each message as {code, message}; lists become objects
-    keyed by index so that every item is addressed the same way."""
-    if isinstance(detail, dict):
-        return {_writable(key): _full_details(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        if all(isinstance(item, str) for item in detail):
-            return [_leaf(item) for item in detail]
-        return {str(index): _full_details(item) for index, item in enumerate(detail) if item}
-    return [_leaf(detail)]
-
-
-def _leaf(item: Any) -> dict[str, str]:
-    code = getattr(item, "code", None) or "invalid"
-    return {"code": _writable(code), "message": _writable(item)}
+    """The envelope every API shares (plumbing/api_errors.py), with `errors` mirroring the
+    request body and each message as {code, message}."""
+    return api_exception_handler(exc, context, field_errors=nested_field_errors)
 
 
 # The service names its own rules' errors only by path; these give them a code.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from intake.api.errors import RequestTooLarge
+from plumbing.api_errors import RequestTooLarge
 
 
 def _refuse_constant(name: str) -> Any:

@@ -32,6 +32,7 @@ from intake.inputs import (
     WitnessInput,
 )
 from intake.models import Agency, Complainant, Encounter, EncounterKind, PerceivedBasis
+from plumbing.api_input import json_type_errors
 
 NARRATIVE_MAX_LENGTH = 20_000
 LONG_TEXT_MAX_LENGTH = 10_000
@@ -70,6 +71,10 @@ class CodeListField(BoundedListField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("default", list)
         super().__init__(**kwargs)
+
+    def documented_codes(self) -> list[str]:
+        """Every code accepted, listed in the OpenAPI schema (plumbing/api_schema.py)."""
+        return list(self.queryset.values_list("code", flat=True))
 
     def to_internal_value(self, data: Any) -> list[str]:
         codes = list(dict.fromkeys(super().to_internal_value(data)))
@@ -129,6 +134,8 @@ class StrictFieldsMixin:
     should hear about, not a silently lost answer."""
 
     fields: Any
+    # Read by the OpenAPI schema (plumbing/api_schema.py): `additionalProperties: false`.
+    refuses_unknown_fields = True
 
     def to_internal_value(self, data: Any) -> Any:
         errors: dict[str, Any] = {}
@@ -139,6 +146,8 @@ class StrictFieldsMixin:
             if not isinstance(error.detail, dict):
                 raise
             errors.update(error.detail)
+        # A value of the wrong JSON type is refused even where DRF would have read it.
+        errors.update(json_type_errors(self, data))  # type: ignore[arg-type]
         if isinstance(data, Mapping):
             unknown = [key for key in data if key not in self.fields]
             for key in unknown[:_UNKNOWN_FIELDS_NAMED]:
@@ -191,7 +200,8 @@ class EncounterInputSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="When it happened (ISO 8601). Without an offset, Central Time is assumed.",
+        help_text="When it happened (ISO 8601), not in the future. Without an offset, Central "
+        "Time is assumed.",
     )
     occurred_at_is_approximate = _flag("True when the time is a guess ('about this time').")
     address = _text(300)
@@ -204,8 +214,8 @@ class EncounterInputSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=2,
         help_text="Two-letter state code.",
     )
-    latitude = CoordinateField(limit=90)
-    longitude = CoordinateField(limit=180)
+    latitude = CoordinateField(limit=90, help_text="With `longitude`, or neither.")
+    longitude = CoordinateField(limit=180, help_text="With `latitude`, or neither.")
     kinds = CodeListField(
         queryset=EncounterKind.objects.filter(is_active=True),
         help_text="Codes from `GET /api/v1/encounter-kinds/`.",
@@ -357,7 +367,8 @@ class ReportMultipartInputSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False,
         default=list,
         max_length=MAX_EVIDENCE_FILES,
-        help_text="Optional; the n-th description belongs to the n-th `evidence` file.",
+        help_text="Optional; the n-th description belongs to the n-th `evidence` file, so "
+        "there are no more descriptions than files.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

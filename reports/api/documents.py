@@ -31,8 +31,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.serializers import APIErrorCode, StrictInputSerializer
-from cases.api.views import REFERENCE, case_exception_handler
+from cases.api.views import REFERENCE
 from cases.models import Case
+from plumbing.api_errors import api_exception_handler, error_body
 from reports import services
 from reports.access import may_export
 from reports.models import Document
@@ -79,12 +80,14 @@ _STATUS_OF = {
 
 
 def document_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """A `DocumentError` from the services with its code; everything else in the envelope
+    every API shares (plumbing/api_errors.py)."""
     if isinstance(exc, DocumentError):
         return Response(
-            {"code": str(exc.code), "detail": exc.message},
+            error_body(exc.code, exc.message),
             status=_STATUS_OF.get(exc.code, status.HTTP_400_BAD_REQUEST),
         )
-    return case_exception_handler(exc, context)
+    return api_exception_handler(exc, context)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -94,8 +97,9 @@ def _error(description: str) -> OpenApiResponse:
 _401 = _error("`not_authenticated`: no valid session or token.")
 _404_DOCUMENT = _error("`not_found`: no document you may see has this id.")
 
+# Named as the schema's path names it (drf-spectacular writes `<pk>` as `{id}`).
 DOCUMENT_ID = OpenApiParameter(
-    "pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The document's id."
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The document's id."
 )
 
 

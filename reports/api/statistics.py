@@ -24,8 +24,9 @@ from rest_framework.views import APIView
 
 from cases.access import require_permission
 from cases.api.serializers import CaseAPIErrorSerializer, CodeListField, StrictInputSerializer
-from cases.api.views import InvalidParameters, _messages, case_exception_handler
+from cases.api.views import case_exception_handler
 from intake.models import Agency
+from plumbing.api_errors import InvalidParameters
 from reports.statistics import (
     COMPLEMENTARY,
     SMALL,
@@ -192,12 +193,7 @@ class StatisticsView(APIView):
     def get(self, request: Request) -> Response:
         query = StatisticsQuerySerializer(data=request.query_params)
         if not query.is_valid():
-            raise InvalidParameters(
-                {
-                    name: [text for texts in _messages(detail).values() for text in texts]
-                    for name, detail in query.errors.items()
-                }
-            )
+            raise InvalidParameters.from_serializer_errors(query.errors)
         params = query.validated_data
         filters = StatisticsFilters(
             occurred_from=params.get("occurred_from"),

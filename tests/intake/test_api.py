@@ -813,7 +813,8 @@ def test_openapi_schema_generates_and_validates_without_warnings(tmp_path):
         assert paths[url]["get"]["responses"]["200"]["content"]["application/json"]
     operation_ids = [op["operationId"] for ops in paths.values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))
-    evidence = schema["components"]["schemas"]["ReportMultipartInput"]["properties"]["evidence"]
+    components = schema["components"]["schemas"]
+    evidence = components["ReportMultipartInputRequest"]["properties"]["evidence"]
     assert evidence["items"]["format"] == "binary"
 
 

@@ -1,0 +1,68 @@
+"""JSON request bodies are read as the OpenAPI schema describes them, with JSON's own types.
+
+DRF's fields are lenient by design: a CharField takes the number 5 as "5", an IntegerField the
+string "5", a BooleanField 0, "yes" or "off". The schema says `string`, `integer`, `boolean`;
+a client that sends something else has made a mistake it should hear about (a consent sent as
+"no" read as a yes would be worse than a refusal). The strict input serializers of every API
+(`cases.api.serializers.StrictInputSerializer`, `intake.api.serializers.StrictFieldsMixin`)
+call `json_type_errors` before DRF reads the values.
+
+Only JSON bodies are checked: query parameters and form fields are text by nature.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+# (field class, the JSON types it takes). Subclasses first: BooleanField is not an int here.
+_JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...]]] = [
+    (serializers.BooleanField, (bool,)),
+    (serializers.IntegerField, (int,)),
+    (serializers.FloatField, (int, float)),
+    (serializers.CharField, (str,)),
+]
+
+
+def _accepts(field: serializers.Field, value: Any) -> bool:
+    if value is None:
+        return True  # DRF decides on null (allow_null) with its own message
+    if isinstance(field, serializers.DecimalField):
+        # Described as a number unless it is written as a string (coerce_to_string).
+        if field.coerce_to_string:
+            return True
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    for kind, types in _JSON_TYPES:
+        if isinstance(field, kind):
+            return isinstance(value, types) and (bool in types or not isinstance(value, bool))
+    return True
+
+
+def json_type_errors(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    """For each declared field of `serializer` whose value in the JSON object `data` is not of
+    the field's JSON type, the field's own `invalid` message (for a list, by the index of each
+    such item). Empty when `data` is not a JSON object (a query string, a form)."""
+    if not isinstance(data, Mapping) or hasattr(data, "getlist"):
+        return {}
+    errors: dict[str, Any] = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data:
+            continue
+        value = data[name]
+        if isinstance(field, serializers.ListField) and isinstance(value, list):
+            # By item, as DRF names the errors of a list's items.
+            wrong = {
+                index: [_invalid(field.child)]
+                for index, item in enumerate(value)
+                if not _accepts(field.child, item)
+            }
+            if wrong:
+                errors[name] = wrong
+        elif not _accepts(field, value):
+            errors[name] = [_invalid(field)]
+    return errors
+
+
+def _invalid(field: serializers.Field) -> ErrorDetail:
+    return ErrorDetail(str(field.error_messages["invalid"]), code="invalid")
