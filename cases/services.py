@@ -3,7 +3,6 @@ the case's history, and raises CaseError with a stable code when the change is n
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from cases.search import refresh_search_text
 from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
 from cases.tasks import notify_assignee
 from intake.models import EncounterKind, Evidence, Report
+from plumbing.outbox.services import publish
 from reports.tallies import count_case
 
 User = AbstractBaseUser
@@ -181,8 +181,9 @@ def assign_case(
     default = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
     _save(case, actor=actor, reason=reason.strip() or default, update_fields=["assignee"])
     if assignee is not None and assignee.pk not in (previous, actor.pk):
-        # After commit, so a rolled-back assignment (a refused bulk action) sends nothing.
-        transaction.on_commit(partial(notify_assignee.delay, case.pk, assignee.pk, actor.pk))
+        # Through the outbox: a rolled-back assignment (a refused bulk action) sends nothing,
+        # and a broker that is down delays the e-mail without failing the assignment.
+        publish(notify_assignee, case.pk, assignee.pk, actor.pk)
     return case
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -37,6 +39,10 @@ class ErrorCode(models.TextChoices):
     METHOD_NOT_ALLOWED = "method_not_allowed", "This operation does not take this method."
     NOT_FOUND = "not_found", "Nothing matches (for a status: wrong code or wrong secret)."
     THROTTLED = "throttled", "Too many requests; wait for the Retry-After header's seconds."
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency_key_reused",
+        "This Idempotency-Key was sent before with a different report; use a new key.",
+    )
 
 
 class FieldErrorCode(StrEnum):
@@ -50,6 +56,14 @@ class FieldErrorCode(StrEnum):
     FILE_REFUSED = "file_refused"  # empty, too large, or not a photo, video, audio or PDF
     TOO_LARGE = "too_large"
     INVALID_JSON = "invalid_json"
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy(
+        "This Idempotency-Key was already used for a different report. Nothing was saved."
+    )
+    default_code = ErrorCode.IDEMPOTENCY_KEY_REUSED
 
 
 def public_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -5,13 +5,16 @@ credentials sent (there is nothing a signed-in user may do here that anyone may 
 caller is answered and rate-limited alike, and a signed-in browser session needs no CSRF token.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.cache import add_never_cache_headers
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -24,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.api.errors import public_exception_handler, service_errors
+from intake.api.errors import IdempotencyKeyReused, public_exception_handler, service_errors
 from intake.api.parsers import BoundedJSONParser, SafeMultiPartParser
 from intake.api.serializers import (
     AgencySerializer,
@@ -40,12 +43,31 @@ from intake.api.serializers import (
     submission_from,
 )
 from intake.api.throttles import ReportStatusThrottle, ReportSubmitThrottle
-from intake.contact import acknowledge_report
 from intake.models import Agency, EncounterKind, PerceivedBasis, Report
 from intake.selectors import report_status
-from intake.services import submit_report
+from intake.services import SubmissionKeyReused, submit_report
 
 TAG = "Public reporting"
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEY_CHARACTERS = re.compile(r"[!-~]{16,255}")  # visible ASCII, no spaces
+
+
+def idempotency_key(request: Request) -> str:
+    """The client's Idempotency-Key, "" when it sent none. A key too short to be unguessable
+    is refused: whoever repeats a key and its report gets that report's secret back."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if key and not _KEY_CHARACTERS.fullmatch(key):
+        raise serializers.ValidationError(
+            {
+                IDEMPOTENCY_HEADER: [
+                    "Use 16 to 255 visible ASCII characters, for example a random UUID."
+                ]
+            }
+        )
+    return key
+
 
 _INVALID = OpenApiResponse(
     InvalidRequestSerializer,
@@ -125,6 +147,29 @@ class ReportCreateView(PublicAPIView):
             "shown only once: the person needs it, with the tracking code, to see the status. "
             "Rate-limited per client address, in one budget with the web form."
         ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                pattern=f"^{_KEY_CHARACTERS.pattern}$",
+                description="A random key (a UUID) of this report. Sending the same report "
+                "again with the same key, within a day, files nothing more and answers with "
+                "the first receipt (and an `Idempotent-Replayed: true` header): retry with the "
+                "same key whenever an answer was lost. The same key with a different report "
+                "is refused with 422 `idempotency_key_reused`.",
+            ),
+            OpenApiParameter(
+                REPLAYED_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                enum=["true"],
+                description="Present when this answer repeats an earlier send with the same "
+                "Idempotency-Key.",
+            ),
+        ],
         request={
             "application/json": ReportInputSerializer,
             "multipart/form-data": ReportMultipartInputSerializer,
@@ -132,6 +177,11 @@ class ReportCreateView(PublicAPIView):
         responses={
             201: ReceiptSerializer,
             400: _INVALID,
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`idempotency_key_reused`: the key was sent before with a "
+                "different report. Nothing was saved.",
+            ),
             413: _TOO_LARGE,
             415: _UNSUPPORTED,
             429: _THROTTLED,
@@ -182,7 +232,11 @@ class ReportCreateView(PublicAPIView):
             serializer.is_valid(raise_exception=True)
             submission = submission_from(serializer.validated_data)
         try:
-            receipt = submit_report(submission=submission, channel=Report.Channel.API)
+            receipt = submit_report(
+                submission=submission, channel=Report.Channel.API, key=idempotency_key(request)
+            )
+        except SubmissionKeyReused as error:
+            raise IdempotencyKeyReused from error
         except DjangoValidationError as error:
             raise serializers.ValidationError(
                 service_errors(
@@ -191,8 +245,9 @@ class ReportCreateView(PublicAPIView):
                     report_prefix=("report",) if is_multipart else (),
                 )
             ) from error
-        acknowledge_report(report=receipt.report)
         response = Response(ReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
+        if receipt.replayed:
+            response[REPLAYED_HEADER] = "true"
         add_never_cache_headers(response)
         return response
 
