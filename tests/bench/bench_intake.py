@@ -35,7 +35,13 @@ def payload(*, consent_to_contact: bool = True) -> bytes:
             "consent_to_contact": consent_to_contact,
             "consent_to_share_with_liaison": False,
             "complainants": [
-                {"role": "affected", "name": "Ana Example", "email": "ana@example.org"}
+                {
+                    "role": "affected",
+                    "name": "Ana Example",
+                    "email": "ana@example.org",
+                    # Consent alone is not enough to be written to (intake/contact.py).
+                    "safe_to_contact": consent_to_contact,
+                }
             ],
             "encounter": {
                 "occurred_at": "2026-01-12T08:15:00-06:00",
