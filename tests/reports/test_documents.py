@@ -914,7 +914,7 @@ def test_legal_staff_audit_documents_in_the_admin_read_only(client, legal, admin
     assert client.get("/admin/reports/document/").status_code == 403
 
 
-def test_celery_acknowledges_late_and_limits_time_and_memory():
+def test_celery_acknowledges_late_and_limits_time_and_memory(settings):
     conf = celery_app.conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
@@ -924,9 +924,13 @@ def test_celery_acknowledges_late_and_limits_time_and_memory():
     assert conf.worker_max_memory_per_child and conf.worker_max_tasks_per_child
     assert conf.broker_connection_retry_on_startup
     schedule = conf.beat_schedule
-    assert schedule["reports-sweep-stale-documents"]["task"] == (
-        "reports.tasks.sweep_stale_documents_task"
-    )
+    sweep = schedule["reports-sweep-stale-documents"]
+    assert sweep["task"] == "reports.tasks.sweep_stale_documents_task"
+    # A dead worker's document goes back to the queue within two minutes (issue #11), and
+    # sweeps that wait behind long renders are dropped rather than piled up.
+    assert settings.REPORTS_LEASE_SECONDS + sweep["schedule"] < 120
+    assert sweep["options"]["expires"] <= sweep["schedule"]
+    assert 2 * leases.heartbeat_seconds() < settings.REPORTS_LEASE_SECONDS
     assert "intake-purge-pending-uploads" in schedule
     assert set(celery_app.tasks) >= {
         "reports.tasks.render_document_task",
