@@ -62,6 +62,19 @@ def _malformed_body(client, legal):
     return client.post("/api/v1/reports/status/", "{", content_type="application/json")
 
 
+def _too_many_filter_values(client, legal):
+    # 41 values where 40 are allowed, even though they repeat one code.
+    return client.get("/api/v1/cases/", {"agency": ["ice"] * 41}, **_legal_token(legal))
+
+
+def _empty_idempotency_key(client, legal):
+    # A report that would be filed, with the header sent empty.
+    report = {"narrative": "Agents stopped me without saying why.", "encounter": {}}
+    return client.post(
+        "/api/v1/reports/", report, content_type="application/json", HTTP_IDEMPOTENCY_KEY=""
+    )
+
+
 def _no_credentials(client, legal):
     return client.get("/api/v1/cases/")
 
@@ -81,6 +94,8 @@ STATUSES = [
     (_unacceptable_answer_type, 406, "not_acceptable"),
     (_unacceptable_format, 406, "not_acceptable"),
     (_malformed_body, 400, "malformed_request"),
+    (_too_many_filter_values, 400, "invalid_parameter"),
+    (_empty_idempotency_key, 400, "invalid"),
     (_no_credentials, 401, "not_authenticated"),
     (_throttled, 429, "throttled"),
 ]

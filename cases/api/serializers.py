@@ -122,6 +122,10 @@ class CommaListField(serializers.ListField):
         if isinstance(data, str):
             data = [data]
         if isinstance(data, list | tuple):
+            # The limit counts the values as sent (the schema's `maxItems`), before repeats are
+            # dropped; the validators count the values that remain.
+            if self.max_length is not None and len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
             data = [part.strip() for item in data for part in str(item).split(",") if part.strip()]
         return list(dict.fromkeys(super().to_internal_value(data)))
 

@@ -57,8 +57,11 @@ _KEY_CHARACTERS = re.compile(r"[!-~]{16,255}")  # visible ASCII, no spaces
 def idempotency_key(request: Request) -> str:
     """The client's Idempotency-Key, "" when it sent none. A key too short to be unguessable
     is refused: whoever repeats a key and its report gets that report's secret back."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if key and not _KEY_CHARACTERS.fullmatch(key):
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return ""
+    # An empty header is a key the client meant to send and did not: refused like a short one.
+    if not _KEY_CHARACTERS.fullmatch(key):
         raise serializers.ValidationError(
             {
                 IDEMPOTENCY_HEADER: [
