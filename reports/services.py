@@ -470,6 +470,27 @@ def sweep_stale_documents() -> list[int]:
     return swept
 
 
+def reclaim_from_dead_processes() -> list[int]:
+    """Hand back at once every document a process of this host was rendering when it died.
+
+    A worker started on a host (by its supervisor, after the last one was killed whole) calls
+    this when it is ready (reports/tasks.py): the dead process's leases would otherwise run
+    their course, up to `REPORTS_LEASE_SECONDS`, before the sweep noticed. Holders on other
+    hosts, and live ones, are left to their leases. Returns the ids handed back.
+    """
+    host_prefix = leases.this_process().rpartition(":")[0] + ":"
+    held = Document.objects.filter(
+        status=Document.Status.RENDERING, lease_holder__startswith=host_prefix
+    ).values_list("pk", "lease_holder")
+    gone = [pk for pk, holder in held if leases.holder_is_gone(holder)]
+    if not gone:
+        return []
+    Document.objects.filter(pk__in=gone, status=Document.Status.RENDERING).update(
+        lease_expires_at=timezone.now()
+    )
+    return [pk for pk in sweep_stale_documents() if pk in gone]
+
+
 # --- Reading ---------------------------------------------------------------------------------
 
 

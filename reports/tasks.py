@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_ready
 
 from reports import services
 
@@ -46,3 +47,11 @@ def render_document_task(self: Task, document_id: int) -> None:
 def sweep_stale_documents_task() -> int:
     """Hand stale queued and abandoned rendering documents to the broker again (beat)."""
     return len(services.sweep_stale_documents())
+
+
+@worker_ready.connect
+def reclaim_documents_of_dead_processes(**_kwargs: Any) -> None:
+    """A worker that starts takes back at once the renders its host's dead processes held."""
+    reclaimed = services.reclaim_from_dead_processes()
+    if reclaimed:
+        logger.info("Took back %s documents whose worker died on this host.", len(reclaimed))

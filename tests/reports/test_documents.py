@@ -37,7 +37,7 @@ from plumbing.outbox.services import relay_message
 from reports import leases, services
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
-from reports.tasks import render_document_task
+from reports.tasks import reclaim_documents_of_dead_processes, render_document_task
 from tests.reports.conftest import COMPLAINANT, named_case
 
 pytestmark = pytest.mark.django_db
@@ -959,3 +959,30 @@ def test_in_process_render_failure_does_not_fail_the_request(
         )
     assert response.status_code == 202
     assert Document.objects.get().status in (Document.Status.QUEUED, Document.Status.FAILED)
+
+
+def test_a_worker_that_starts_takes_back_at_once_the_renders_of_its_hosts_dead_processes(
+    legal, case, fake_renderer, media, django_capture_on_commit_callbacks
+):
+    # The whole worker was killed and its supervisor started another: the dead process's lease
+    # has 30 seconds to run, but the new worker need not wait for it.
+    soon = timezone.now() + timedelta(seconds=30)
+    dead = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="f" * 32,
+        lease_holder=f"{socket.gethostname()}:{_dead_pid()}", lease_expires_at=soon,
+    )
+    alive = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="a" * 32,
+        lease_holder=f"{socket.gethostname()}:{os.getppid()}", lease_expires_at=soon,
+    )
+    elsewhere = _queued(
+        case, legal, status="rendering", attempts=1, lease_token="b" * 32,
+        lease_holder=f"another-host:{_dead_pid()}", lease_expires_at=soon,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reclaim_documents_of_dead_processes(sender=None)
+    for document in (dead, alive, elsewhere):
+        document.refresh_from_db()
+    assert (dead.status, dead.attempts, fake_renderer.calls) == ("ready", 2, 1)
+    assert (alive.status, alive.lease_token) == ("rendering", "a" * 32)
+    assert (elsewhere.status, elsewhere.lease_token) == ("rendering", "b" * 32)
