@@ -10,8 +10,9 @@ beat running as a process of its own and the production lease and sweep
 - B (subject): the same case file asked for; once the worker has claimed it and rendered for a
   while, its whole process group is killed with SIGKILL (the worker, its pool process and its
   heartbeat thread: a lost machine, the OOM killer), and a replacement worker is started at once,
-  as a supervisor would. B is the time from the kill to `ready`: the lease running out, the next
-  sweep, a new claim and a whole render again.
+  as a supervisor would. B is the time from the kill to `ready`: the replacement's start-up, at
+  the end of which it hands back the renders its host's dead processes held, a new claim and a
+  whole render again. (On a host that is gone for good, the lease and the sweep do it instead.)
 
 The kill falls at a different point of the heartbeat's cycle in each round (renewals come every
 third of a lease), so the rounds together cover a death just after a renewal and just before
@@ -23,7 +24,7 @@ config/settings/bench.py reads) so a worker can be killed in the middle of one:
 - "Recovery": a render of `LONG_RENDER` seconds, as long as a large case file takes; the target
   ≤ 3 is about renders like this one.
 - "Recovery (short render)": `SHORT_RENDER` seconds, killed one second in: how the ratio grows
-  when the render is short and the lease's wait dominates.
+  when the render is short and the start-up dominates.
 
     .venv/bin/python -m tests.bench.bench_recovery [--json PATH]
 """
