@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connections
+from django.db.utils import load_backend
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from kombu import Connection
@@ -26,21 +27,22 @@ UNOPENABLE_SQLITE = "/nonexistent-rights-desk-folder/db.sqlite3"
 
 @contextmanager
 def database_down() -> Iterator[None]:
-    """The default database refuses connections until the block ends. Needs a transactional
-    test (the connection is closed and opened again)."""
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    connection.close()
-    if connection.vendor == "postgresql":
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(CLOSED_PORT))
+    """Until the block ends, this thread's default database connection is one that cannot
+    connect (PostgreSQL at a closed port, SQLite in a folder that does not exist), so a request
+    made in the block meets a real connection failure. The test's own connection, and the
+    transaction it holds, are put aside and given back untouched."""
+    kept = connections["default"]
+    settings = dict(kept.settings_dict)
+    if kept.vendor == "postgresql":
+        settings.update(HOST="127.0.0.1", PORT=str(CLOSED_PORT))
     else:
-        connection.settings_dict["NAME"] = UNOPENABLE_SQLITE
+        settings["NAME"] = UNOPENABLE_SQLITE
+    connections["default"] = load_backend(settings["ENGINE"]).DatabaseWrapper(settings, "default")
     try:
         yield
     finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
+        connections["default"].close()
+        connections["default"] = kept
 
 
 def publish_to_a_broker_that_is_down(request: HttpRequest) -> HttpResponse:

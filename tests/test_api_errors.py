@@ -138,9 +138,7 @@ def test_a_bug_under_api_is_a_json_500_that_says_nothing_of_the_bug(settings):
     assert "bug" not in body["detail"] and "RuntimeError" not in response.content.decode()
 
 
-# Transactional (the connection is closed and opened again), and leaving the database as the
-# tests after it expect, as every transactional test here does.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db
 def test_a_database_outage_under_api_is_a_503_with_retry_after(settings):
     settings.SERVICE_UNAVAILABLE_RETRY_AFTER = 30
     with database_down():
@@ -158,7 +156,7 @@ def test_a_broker_outage_under_api_is_a_503_with_retry_after(settings):
     assert response["Retry-After"] == str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db
 def test_an_outage_is_logged_as_a_warning_with_its_class_and_never_the_body(caplog):
     report = '{"narrative": "Marisol Quintanilla-Ortega was boxed in.", "encounter": {}}'
     with caplog.at_level(logging.WARNING, logger="plumbing.outages"), database_down():
