@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from intake import ratelimit
 from intake.drafts import SESSION_KEY
 from intake.models import Report
 from plumbing.outbox.models import OutboxMessage
@@ -75,8 +76,10 @@ class RedisServer:
 
 
 @pytest.fixture
-def private_redis(tmp_path, settings):
+def private_redis(tmp_path, settings, monkeypatch):
     """A Redis the test may stop, holding this process's cache and broker."""
+    # The limiter warns once a minute per process; each test here is a fresh outage.
+    monkeypatch.setattr(ratelimit, "_last_warning", 0.0)
     need_service(
         "redis-server", shutil.which("redis-server") is not None, "install Redis (redis-server)"
     )

@@ -18,7 +18,9 @@ from intake.tasks import purge_pending_uploads
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import pending_count, publish, purge_published, relay_pending
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional, so that `publish` sees real commits; serialized rollback puts back the rows
+# the migrations made, which the flush at the end of each test removes.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TASK = purge_pending_uploads  # any registered task that takes no personal data
 DOWN = kombu.exceptions.OperationalError("connection refused")
