@@ -16,6 +16,7 @@ therefore tolerate running twice; the acknowledgement e-mail, for one, records t
 """
 
 import logging
+import threading
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -42,6 +43,7 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 _BACKOFF = timedelta(seconds=5)
 _BACKOFF_MAX = timedelta(minutes=5)
 _BATCH = 100
+_IMPORTING = threading.Lock()
 
 
 def publish(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
@@ -131,7 +133,10 @@ def _hand_over(message: OutboxMessage) -> bool:
 def _task(name: str) -> Task:
     """The registered task called `name`. A web process imports a task module only when some
     code of its own does; the first time a name is missing, every app's `tasks` module is
-    imported, as a worker does when it starts."""
+    imported, as a worker does when it starts. One thread at a time: Celery's autodiscovery
+    returns at once, importing nothing, to a thread that calls it while another is inside it."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        with _IMPORTING:
+            if name not in current_app.tasks:
+                current_app.loader.import_default_modules()
     return current_app.tasks[name]

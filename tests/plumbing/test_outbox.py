@@ -105,13 +105,22 @@ def test_the_outbox_command_shows_what_waits_and_relays_it():
     assert "Nothing is waiting." in out.getvalue()
 
 
-def test_a_task_whose_module_no_code_imported_yet_is_found_by_its_name():
+def test_a_task_whose_module_no_code_imported_yet_is_found_by_threads_asking_at_once():
     script = (
         "import django; django.setup()\n"
         "from plumbing.outbox.services import _task\n"
         "import sys\n"
         "assert 'intake.tasks' not in sys.modules\n"
-        "print(_task('intake.tasks.send_acknowledgement').name)\n"
+        "import threading\n"
+        "found, start = [], threading.Barrier(8)\n"
+        "def find():\n"
+        "    start.wait()\n"
+        "    found.append(_task('intake.tasks.send_acknowledgement').name)\n"
+        "threads = [threading.Thread(target=find) for _ in range(8)]\n"
+        "[thread.start() for thread in threads]\n"
+        "[thread.join() for thread in threads]\n"
+        "assert len(found) == 8, found\n"
+        "print(found[0])\n"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script],
