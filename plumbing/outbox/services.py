@@ -18,6 +18,7 @@ therefore tolerate running twice; the acknowledgement e-mail, for one, records t
 import logging
 import threading
 from datetime import timedelta
+from enum import Enum
 from functools import partial
 from typing import Any
 
@@ -68,7 +69,7 @@ def relay_message(message_id: int) -> bool:
             .filter(pk=message_id, published_at__isnull=True)
             .first()
         )
-        return message is not None and _hand_over(message)
+        return message is not None and _hand_over(message) is Outcome.PUBLISHED
 
 
 def relay_pending(*, limit: int = 10_000) -> int:
@@ -87,10 +88,11 @@ def relay_pending(*, limit: int = 10_000) -> int:
                 .order_by("available_at", "pk")[:_BATCH]
             )
             for message in batch:
-                if not _hand_over(message):
+                outcome = _hand_over(message)
+                if outcome is Outcome.REFUSED:
                     # The broker is down: the rest would be refused too.
                     return published
-                published += 1
+                published += outcome is Outcome.PUBLISHED
         if len(batch) < _BATCH:
             break
     return published
@@ -107,27 +109,54 @@ def pending_count() -> int:
     return OutboxMessage.objects.filter(published_at__isnull=True).count()
 
 
-def _hand_over(message: OutboxMessage) -> bool:
-    """Publish a locked message and record the outcome on its row."""
+class Outcome(Enum):
+    PUBLISHED = "published"
+    REFUSED = "refused"  # by the broker: it is down, and so for every message
+    FAILED = "failed"  # by this message alone (its task is unknown, its arguments unusable)
+
+
+def _hand_over(message: OutboxMessage) -> Outcome:
+    """Publish a locked message and record the outcome on its row.
+
+    Neither outcome but success escapes: the hand-over after a commit runs in the request that
+    made the change, whose person must get their answer, and one message that cannot be
+    published must not stop the relay for the others. (Run in-process, on the embedded default,
+    publishing is running the task, and its errors are its own: they go on up.)
+    """
     message.attempts += 1
     try:
         _task(message.task).apply_async(args=message.args, kwargs=message.kwargs)
     except BROKER_ERRORS as error:
-        delay = min(_BACKOFF * 2 ** min(message.attempts - 1, 16), _BACKOFF_MAX)
-        message.available_at = timezone.now() + delay
-        message.last_error = type(error).__name__
-        message.save(update_fields=["attempts", "available_at", "last_error"])
+        _defer(message, error)
         logger.warning(
             "Outbox message %s (%s) could not be published (%s); it stays pending.",
             message.pk,
             message.task,
             type(error).__name__,
         )
-        return False
+        return Outcome.REFUSED
+    except Exception as error:
+        if current_app.conf.task_always_eager:
+            raise
+        _defer(message, error)
+        logger.error(
+            "Outbox message %s (%s) failed to publish (%s); it stays pending.",
+            message.pk,
+            message.task,
+            type(error).__name__,
+        )
+        return Outcome.FAILED
     message.published_at = timezone.now()
     message.last_error = ""
     message.save(update_fields=["attempts", "published_at", "last_error"])
-    return True
+    return Outcome.PUBLISHED
+
+
+def _defer(message: OutboxMessage, error: BaseException) -> None:
+    delay = min(_BACKOFF * 2 ** min(message.attempts - 1, 16), _BACKOFF_MAX)
+    message.available_at = timezone.now() + delay
+    message.last_error = type(error).__name__
+    message.save(update_fields=["attempts", "available_at", "last_error"])
 
 
 def _task(name: str) -> Task:

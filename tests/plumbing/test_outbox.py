@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import app
 from intake.tasks import purge_pending_uploads
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import pending_count, publish, purge_published, relay_pending
@@ -131,3 +132,21 @@ def test_a_task_whose_module_no_code_imported_yet_is_found_by_threads_asking_at_
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("intake.tasks.send_acknowledgement")
+
+
+def test_a_message_that_cannot_be_published_is_set_aside_without_stopping_the_others():
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # as with a broker: publishing is not running the task
+    try:
+        with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+            publish("no.such.task", 1)  # its hand-over after the commit raises nothing
+            publish(TASK, 2)
+        OutboxMessage.objects.update(available_at=timezone.now() - timedelta(seconds=1))
+        with mock.patch.object(TASK, "apply_async") as apply_async:
+            assert relay_pending() == 1
+    finally:
+        app.conf.task_always_eager = saved
+    apply_async.assert_called_once_with(args=[2], kwargs={})
+    unknown = OutboxMessage.objects.get(task="no.such.task")
+    assert (unknown.published_at, unknown.last_error) == (None, "NotRegistered")
+    assert unknown.available_at > timezone.now()
