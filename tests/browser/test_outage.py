@@ -10,8 +10,7 @@ from intake.models import Report
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import relay_pending
 from tests.browser.conftest import Filing, ReportForm, expect
-from tests.intake.test_outage import private_redis  # noqa: F401 - a fixture
-from tests.reports.conftest import Worker, _database_url
+from tests.intake.test_outage import mailing_worker, private_redis  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -48,15 +47,7 @@ def test_a_report_filed_on_a_phone_while_redis_is_down_gets_its_receipt_and_late
 
     private_redis.start()
     mail = tmp_path / "mail"
-    worker = Worker(
-        redis_url=private_redis.url,
-        database_url=_database_url(),
-        log=tmp_path / "worker.log",
-        env={
-            "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "TEST_EMAIL_FILE_PATH": str(mail),
-        },
-    ).start()
+    worker = mailing_worker(private_redis, mail, tmp_path / "worker.log")
     try:
         OutboxMessage.objects.update(available_at=waiting.created_at)
         assert relay_pending() == 1

@@ -101,6 +101,19 @@ def private_redis(tmp_path, settings, monkeypatch):
     celery_app.conf.task_always_eager = saved[1]
 
 
+def mailing_worker(redis_server: RedisServer, mail: Path, log: Path) -> Worker:
+    """A real worker over `redis_server` that writes each e-mail it sends to a file in `mail`."""
+    return Worker(
+        redis_url=redis_server.url,
+        database_url=_database_url(),
+        log=log,
+        env={
+            "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "TEST_EMAIL_FILE_PATH": str(mail),
+        },
+    ).start()
+
+
 def _wait_until(check, what: str, worker: Worker) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
@@ -140,15 +153,7 @@ def test_people_file_and_get_receipts_while_redis_is_down_and_are_acknowledged_o
 
     private_redis.start()
     mail = tmp_path / "mail"
-    worker = Worker(
-        redis_url=private_redis.url,
-        database_url=_database_url(),
-        log=tmp_path / "worker.log",
-        env={
-            "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "TEST_EMAIL_FILE_PATH": str(mail),
-        },
-    ).start()
+    worker = mailing_worker(private_redis, mail, tmp_path / "worker.log")
     try:
         OutboxMessage.objects.update(available_at=timezone.now())  # due now, not after backoff
         assert relay_pending() == 2  # what beat's relay does once the broker is back
