@@ -3,7 +3,8 @@
 An outage is a fault of the machinery, not of the request: the database refusing connections or
 gone away (`django.db.OperationalError`, `InterfaceError`), the broker or the cache unreachable
 (kombu's `OperationalError`, redis' `ConnectionError` and `TimeoutError`), media storage that
-cannot be written (permission denied, read-only, full, I/O error). Wherever in a request one
+cannot be written (permission denied, read-only, full, I/O error) or an object store that
+cannot be reached or answers with a fault of its own. Wherever in a request one
 is raised, the answer is
 
 - under /api/: 503 `{"code": "service_unavailable", "detail": ...}`;
@@ -23,6 +24,7 @@ import errno
 import logging
 from typing import Any
 
+import botocore.exceptions
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
@@ -76,7 +78,26 @@ def _service_of(exc: BaseException) -> str | None:
         isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS
     ):
         return STORAGE
+    if _object_store_unreachable(exc):
+        return STORAGE
     return None
+
+
+# Status codes with which an S3-compatible store says that it, not the request, failed.
+_STORE_FAULTS = {500, 502, 503, 504}
+
+
+def _object_store_unreachable(exc: BaseException) -> bool:
+    """An object store (STORAGE_BACKEND=s3) that cannot be reached, timed out, dropped the
+    connection, or answered with a fault of its own (500, 503 SlowDown, ...)."""
+    if isinstance(
+        exc, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError
+    ):
+        return True
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status in _STORE_FAULTS
+    return False
 
 
 def retry_after() -> str:

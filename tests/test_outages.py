@@ -4,6 +4,7 @@ status 503 with Retry-After, never a server error; what counts as an outage."""
 import errno
 import re
 
+import botocore.exceptions
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import InterfaceError, OperationalError
@@ -85,6 +86,12 @@ def test_a_page_whose_broker_is_down_gets_the_calm_page(settings):
     )
 
 
+def _store_answer(status: int, code: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError(
+        {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject"
+    )
+
+
 @pytest.mark.parametrize(
     ("error", "service"),
     [
@@ -95,6 +102,13 @@ def test_a_page_whose_broker_is_down_gets_the_calm_page(settings):
         (OSError(errno.EROFS, "Read-only file system"), STORAGE),
         (FileNotFoundError(errno.ENOENT, "No such file"), None),
         (ValueError("a bug"), None),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="https://s3.invalid"), STORAGE),
+        (botocore.exceptions.ConnectTimeoutError(endpoint_url="https://s3.invalid"), STORAGE),
+        (botocore.exceptions.ReadTimeoutError(endpoint_url="https://s3.invalid"), STORAGE),
+        (_store_answer(503, "SlowDown"), STORAGE),
+        (_store_answer(500, "InternalError"), STORAGE),
+        (_store_answer(404, "NoSuchKey"), None),
+        (_store_answer(403, "AccessDenied"), None),
     ],
 )
 def test_what_counts_as_an_outage(error, service):
