@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from intake.drafts import SESSION_KEY
 from intake.models import Report, SentSubmission
 from intake.services import forget_sent_submissions
+from plumbing.outbox.models import OutboxMessage
 from tests.intake.test_api import REPORTS, full_report
 from tests.intake.test_web_form import receipt_values, url, walk_to_review
 
@@ -106,3 +107,34 @@ def test_keys_are_forgotten_after_a_day_and_a_later_send_is_a_new_report():
     assert again.status_code == 201
     assert "Idempotent-Replayed" not in again
     assert Report.objects.count() == 2
+
+
+def test_the_delivery_tables_hold_nothing_that_names_the_person(django_capture_on_commit_callbacks):
+    # Sending once and the outbox keep rows of their own beside the report, outside the reader
+    # projection (nothing shows them): they must hold hashes, sealed values and ids only.
+    canaries = ["Quillon Vasquez-Ardent", "quillon.canary@example.org", "+1 612 555 0147"]
+    body = full_report(
+        narrative=f"{canaries[0]} was stopped outside the library.",
+        complainants=[
+            {
+                "role": "affected",
+                "name": canaries[0],
+                "email": canaries[1],
+                "phone": canaries[2],
+                "safe_to_contact": True,
+            }
+        ],
+    )
+    key = str(uuid.uuid4())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = APIClient().post(REPORTS, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 201
+    secret = response.json()["secret"]
+    rows = [
+        *SentSubmission.objects.values(),
+        *OutboxMessage.objects.values(),
+    ]
+    assert len(rows) == 2  # the key, and the acknowledgement waiting or published
+    stored = repr(rows).casefold()
+    for value in [*canaries, "quillon", secret, key]:
+        assert value.casefold() not in stored, value
