@@ -51,7 +51,8 @@ def stale_message(case: Case, seen: int) -> str:
         listed = "; ".join(named)
         if earlier:
             listed = f"{earlier} earlier change{'s' if earlier > 1 else ''}; then {listed}"
-        what = f"{case.reference} was changed after you opened it: {listed}."
+        # A time can end with a period of its own ("10:52 a.m."): never two in a row.
+        what = f"{case.reference} was changed after you opened it: {listed}".rstrip(".") + "."
     else:
         what = (
             f"{case.reference} is at version {case.version}, not the version {seen} your "
