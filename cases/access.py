@@ -141,3 +141,10 @@ def downloadable_evidence(user: User | None) -> QuerySet[Evidence]:
     if not is_legal(user):
         evidence = evidence.filter(report__consent_to_share_with_liaison=True)
     return evidence
+
+
+def can_be_asked(report: Report) -> bool:
+    """Whether someone can read a question posted on `report`: only a person who filed it
+    through the public form or API holds a tracking code and secret to sign in with. A press
+    report's source and a report staff entered have nobody behind them who could."""
+    return report.channel in (Report.Channel.WEB, Report.Channel.API) and bool(report.secret_hash)

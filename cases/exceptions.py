@@ -15,6 +15,10 @@ class ErrorCode(StrEnum):
     INVALID_VISIBILITY = "invalid_visibility"
     EMPTY_NOTE = "empty_note"
     INVALID_TAGS = "invalid_tags"
+    # A question for the person who filed a report that they could not read: a press report,
+    # a report staff entered, or one of another case.
+    REPORTER_UNREACHABLE = "reporter_unreachable"
+    INVALID_QUESTION = "invalid_question"
     # The change was made on a view of the case that is out of date: someone changed it since.
     STALE_CASE = "stale_case"
 

@@ -300,6 +300,26 @@ class NoteForm(forms.Form):
         return self.cleaned_data["visibility"] or CaseNote.Visibility.STAFF
 
 
+class AskReporterForm(forms.Form):
+    """A question to the person who filed one report of the case. One per report on the page,
+    told apart by their prefix."""
+
+    body = forms.CharField(
+        label=_("Question"),
+        max_length=5000,
+        help_text=_(
+            "They read it when they next sign in with their tracking code and secret, and may "
+            "never do so. Ask one clear thing, in plain words, in their language. Do not name "
+            "other people in the case."
+        ),
+        widget=_textarea(3),
+    )
+
+    def __init__(self, *args: Any, report_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"ask-{report_id}")
+        super().__init__(*args, **kwargs)
+
+
 class TagsForm(CaseChangeForm):
     tags = forms.CharField(
         label=_("Tags"),

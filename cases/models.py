@@ -170,6 +170,7 @@ class Case(models.Model):
             ("export_full_case_file", "Can export the full case file"),
             ("export_redacted_case_file", "Can export the redacted case file"),
             ("view_statistics", "Can view and export statistics"),
+            ("ask_reporter", "Can post questions to the person who filed a report"),
         ]
 
     def __str__(self) -> str:

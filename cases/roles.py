@@ -23,6 +23,7 @@ _CASE_WORK = [
     "cases.merge_case",
     "cases.add_casenote",
     "cases.view_casenote",
+    "cases.ask_reporter",
     "cases.export_redacted_case_file",
 ]
 # Reference data: lists that name no one.

@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from cases.models import Case
 from cases.privacy import FieldClass, Projection, field_class, search_projections
-from intake.models import Encounter, Report
+from intake.models import Encounter, Report, ReportAddition, ReportMessage
 
 # The generated column of migration 0004 (to_tsvector('english', search_text)), GIN-indexed.
 _MATCH = (
@@ -78,10 +78,28 @@ def refresh_search_text(case_ids: Iterable[int]) -> None:
             "report_id", *ENCOUNTER_FIELDS
         )
     }
+    # What the person who filed added later, and their answers to our questions, are searched
+    # as part of their account (one query for both).
+    later: dict[int, list[str]] = {}
+    added = (
+        ReportAddition.objects.filter(report__case_id__in=ids)
+        .order_by()
+        .values_list("report_id", "body")
+    )
+    answered = (
+        ReportMessage.objects.filter(
+            report__case_id__in=ids, direction=ReportMessage.Direction.FROM_REPORTER
+        )
+        .order_by()
+        .values_list("report_id", "body")
+    )
+    for report_id, body in added.union(answered, all=True):
+        later.setdefault(report_id, []).append(body)
     for pk, case_id, narrative in Report.objects.filter(case_id__in=ids).values_list(
         "pk", "case_id", "narrative"
     ):
-        reports[case_id].append((pk, narrative, encounters.get(pk)))
+        account = "\n".join([narrative, *later.get(pk, [])])
+        reports[case_id].append((pk, account, encounters.get(pk)))
     for pk in ids:
         text = search_text_for(
             title=titles.get(pk, ""),

@@ -16,7 +16,7 @@ from cases.encounter_codes import has_code
 from cases.models import Case, CaseNote
 from cases.pagination import capped_counts
 from cases.search import search
-from intake.models import Encounter, Evidence, Report
+from intake.models import Encounter, Evidence, Report, ReportMessage
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -162,6 +162,8 @@ def case_contents(*, user: User, case: Case) -> CaseDetail:
             "witnesses",
             "evidence",
             "facts",
+            "additions",
+            Prefetch("messages", queryset=ReportMessage.objects.select_related("author")),
             "encounter__kinds",
             "encounter__agencies",
             "encounter__perceived_basis",
@@ -171,6 +173,11 @@ def case_contents(*, user: User, case: Case) -> CaseDetail:
     notes = list(visible_notes(user, case).select_related("author").order_by("created_at", "pk"))
     merged = list(Case.objects.filter(merged_into=case).only("pk", "reference", "title"))
     return CaseDetail(case=case, reports=reports, notes=notes, merged_cases=merged)
+
+
+def report_of_case(*, case: Case, tracking_code: str) -> Report | None:
+    """The report of `case` with this tracking code (a case the caller may see), or None."""
+    return Report.objects.filter(case=case, tracking_code=tracking_code).first()
 
 
 def evidence_for_download(*, user: User, evidence_id: int) -> Evidence | None:

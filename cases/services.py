@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import workflow
-from cases.access import can_download_evidence, require_permission
+from cases.access import can_be_asked, can_download_evidence, require_permission
 from cases.concurrency import require_version
 from cases.encounter_codes import refresh_encounter_codes
 from cases.exceptions import CaseError, ErrorCode
@@ -21,7 +21,8 @@ from cases.roles import role_of
 from cases.search import refresh_search_text
 from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
 from cases.tasks import notify_assignee
-from intake.models import EncounterKind, Evidence, Report
+from intake.contact import announce_question
+from intake.models import EncounterKind, Evidence, Report, ReportMessage
 from plumbing.outbox.services import publish
 from reports.tallies import count_case
 
@@ -29,7 +30,7 @@ User = AbstractBaseUser
 
 
 def _save(
-    instance: Case | CaseNote | Evidence | Report | Tag,
+    instance: Case | CaseNote | Evidence | Report | ReportMessage | Tag,
     *,
     actor: User | None,
     reason: str,
@@ -316,6 +317,44 @@ def add_note(*, case: Case, author: User, body: str, visibility: str = "staff") 
     note = CaseNote(case=case, author=author, body=body.strip(), visibility=visibility)
     _save(note, actor=author, reason="Note added")
     return note
+
+
+# Questions are read on a phone: long enough for a careful question, short enough to read.
+MAX_QUESTION_LENGTH = 5000
+
+
+@transaction.atomic
+def ask_reporter(*, case: Case, report: Report, author: User, body: str) -> ReportMessage:
+    """Post a question to the person who filed `report` (a report of `case`). They read it the
+    next time they sign in to their report with its tracking code and secret, and answer it
+    there (intake/follow_up.py); the only e-mail is a notice that there is a message, sent where
+    they agreed to be contacted and said it is safe (intake/contact.py).
+
+    Only reports the public filed can be asked about: a press report's or a report staff entered
+    has nobody who could sign in. Like a note, a question states no version of the case."""
+    require_permission(author, "cases.ask_reporter", "post questions to the people who reported")
+    if report.case_id != case.pk or not can_be_asked(report):
+        raise CaseError(
+            ErrorCode.REPORTER_UNREACHABLE,
+            "Only the person who filed a report through the public form or API can be asked.",
+        )
+    body = body.strip()
+    if not body:
+        raise CaseError(ErrorCode.INVALID_QUESTION, "A question cannot be empty.")
+    if len(body) > MAX_QUESTION_LENGTH:
+        raise CaseError(
+            ErrorCode.INVALID_QUESTION,
+            f"A question can be at most {MAX_QUESTION_LENGTH} characters.",
+        )
+    question = ReportMessage(
+        report=report,
+        direction=ReportMessage.Direction.TO_REPORTER,
+        author=author,
+        body=body,
+    )
+    _save(question, actor=author, reason="Question to the person who reported")
+    announce_question(report=report)
+    return question
 
 
 def _final_survivor_id(case_id: int) -> int:

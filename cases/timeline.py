@@ -1,6 +1,7 @@
 """One chronological list of who changed what, when and why on a case: the simple-history rows
-of the case, its reports, their evidence files (added, downloaded) and the notes the reader may
-see, with each change's before and after.
+of the case, its reports, their evidence files (added, downloaded), the notes the reader may
+see, and what the person who filed a report added later, the questions posted to them and
+their answers, with each change's before and after.
 
 Runs a fixed number of queries: one per history table (the case's tags have one of their own;
 the case's rows bring the assignees they name), plus one to name the cases that changed fields
@@ -23,7 +24,7 @@ from django.db.models import Model
 from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
 from cases.privacy import Projection, project_cases
-from intake.models import Evidence, Report
+from intake.models import Evidence, Report, ReportAddition, ReportMessage, Witness
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -44,6 +45,10 @@ CASE_FIELDS = {
 REPORT_FIELDS = {"case_id": "Case"}
 NOTE_FIELDS = {"body": "Note", "visibility": "Visibility"}
 EVIDENCE_FIELDS = {"download_count": "Downloads"}
+# What the person who filed added later, and the questions and answers exchanged with them.
+ADDITION_FIELDS = {"kind": "Kind", "body": "Added"}
+MESSAGE_FIELDS = {"body": "Message"}
+WITNESS_FIELDS = {"statement": "Statement"}
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -91,6 +96,8 @@ def _display(field_name: str, value: Any, users: dict[int, str], refs: dict[int,
         return str(Case.Priority(value).label)
     if field_name == "visibility":
         return str(CaseNote.Visibility(value).label)
+    if field_name == "kind":
+        return str(ReportAddition.Kind(value).label)
     return str(value)
 
 
@@ -174,6 +181,12 @@ def case_timeline(
         note_filter["visibility"] = CaseNote.Visibility.STAFF
     note_rows = _rows(CaseNote, **note_filter)
     evidence_rows = _rows(Evidence, report_id__in=report_ids)
+    addition_rows = _rows(ReportAddition, report_id__in=report_ids)
+    message_rows = _rows(ReportMessage, report_id__in=report_ids)
+    # The witnesses filed with a report are part of its first history row; those added later
+    # are changes of their own.
+    witness_rows = _rows(Witness, report_id__in=report_ids, addition__isnull=False)
+    codes = {row.id: row.tracking_code for row in report_rows}
 
     users = {r.assignee_id: r.assignee.get_username() for r in case_rows if r.assignee}
     case_ids = {r.merged_into_id for r in case_rows if r.merged_into_id}
@@ -186,6 +199,12 @@ def case_timeline(
                                 report_id=row.report_id)
         return f"Evidence {name}" if name == row.original_name else f"Evidence file #{row.id}"
 
+    def message_subject(row: Any) -> str:
+        code = codes.get(row.report_id, "")
+        if row.direction == ReportMessage.Direction.TO_REPORTER:
+            return f"Question to the person who filed report {code}"
+        return f"Answer from the person who filed report {code}"
+
     entries = [
         *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs,
                   projection),
@@ -193,6 +212,13 @@ def case_timeline(
                   refs, projection),
         *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs, projection),
         *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs, projection),
+        *_entries(addition_rows, ADDITION_FIELDS,
+                  lambda r: f"Addition to report {codes.get(r.report_id, '')}", users, refs,
+                  projection),
+        *_entries(message_rows, MESSAGE_FIELDS, message_subject, users, refs, projection),
+        *_entries(witness_rows, WITNESS_FIELDS,
+                  lambda r: f"Witness added to report {codes.get(r.report_id, '')}", users, refs,
+                  projection),
     ]
     entries.sort(key=lambda e: (e.when, e.history_id))
     return entries

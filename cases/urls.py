@@ -29,6 +29,11 @@ urlpatterns = [
     path("cases/<str:reference>/notes/", views.add_note, name="add-note"),
     path("cases/<str:reference>/merge/", views.merge, name="merge"),
     path(
+        "cases/<str:reference>/reports/<str:tracking_code>/questions/",
+        views.ask_reporter,
+        name="ask-reporter",
+    ),
+    path(
         "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
     ),
 ]

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
-from cases.access import can_download_evidence
+from cases.access import can_be_asked, can_download_evidence
 from cases.conflicts import case_conflicts
 from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
+    AskReporterForm,
     AssignForm,
     BulkForm,
     DueDateForm,
@@ -47,6 +48,7 @@ from cases.selectors import (
     case_detail,
     case_queue,
     evidence_for_download,
+    report_of_case,
     status_counts,
 )
 from cases.timeline import case_timeline
@@ -227,6 +229,11 @@ class ReportView:
     witnesses: list[Projected] = field(default_factory=list)
     facts: list[FactRow] = field(default_factory=list)
     evidence: list[EvidenceRow] = field(default_factory=list)
+    # What the person who filed added later, and the questions and answers exchanged with them.
+    additions: list[Projected] = field(default_factory=list)
+    messages: list[Projected] = field(default_factory=list)
+    # The form to ask them a question, where they can be asked and the reader may ask.
+    ask_form: AskReporterForm | None = None
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
@@ -270,9 +277,16 @@ def _render_case(
     projection = project_case(reader=user, reports=contents.reports)
     conflicts = case_conflicts(case)
     disputed = {conflict.topic for conflict in conflicts}
+    may_ask = user.has_perm("cases.ask_reporter")
     reports = []
     for report in contents.reports:
         shown = projection.record(report)
+        ask_form = None
+        if may_ask and can_be_asked(report):
+            if isinstance(bound, AskReporterForm) and bound.prefix == f"ask-{report.pk}":
+                ask_form = bound
+            else:
+                ask_form = AskReporterForm(report_id=report.pk)
         reports.append(
             ReportView(
                 report=shown,
@@ -284,10 +298,13 @@ def _render_case(
                     EvidenceRow(file, can_download_evidence(user, raw))
                     for file, raw in zip(shown.evidence, report.evidence.all(), strict=True)
                 ],
+                additions=shown.additions,
+                messages=shown.messages,
+                ask_form=ask_form,
             )
         )
     action_forms = _action_forms(request, case)
-    if bound is not None:
+    if bound is not None and not isinstance(bound, AskReporterForm):
         action_forms[bound.prefix or ""] = bound
     context = {
         "case": projection.record(case),
@@ -467,6 +484,29 @@ def add_note(request: HttpRequest, reference: str) -> HttpResponse:
         ),
         perform,
     )
+
+
+@login_required
+@require_POST
+def ask_reporter(request: HttpRequest, reference: str, tracking_code: str) -> HttpResponse:
+    """Post a question to the person who filed one report of the case."""
+
+    def form_for(data: QueryDict, case: Case) -> forms.Form:
+        report = report_of_case(case=case, tracking_code=tracking_code)
+        if report is None:
+            raise Http404(_("No such report."))
+        return AskReporterForm(data, report_id=report.pk)
+
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        report = report_of_case(case=case, tracking_code=tracking_code)
+        if report is None:
+            raise Http404(_("No such report."))
+        services.ask_reporter(case=case, report=report, author=request.user, body=data["body"])
+        return _(
+            "Question posted. The person will see it when they next sign in to their report."
+        )
+
+    return _act(request, reference, form_for, perform)
 
 
 @login_required

@@ -83,3 +83,34 @@ def deliver_acknowledgement(*, report: Report) -> int:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         Report.objects.filter(pk=report.pk).update(acknowledged_at=timezone.now())
     return len(recipients)
+
+
+def announce_question(*, report: Report) -> bool:
+    """Queue a notice that staff posted a question on `report`, when someone who filed it may be
+    written to (`may_contact`). Call it in the transaction that posts the question. Returns
+    whether it was queued.
+
+    The notice says only that there is a message and where to read it: never the question,
+    never the tracking code. The person reads it signed in with the code and secret they kept.
+    """
+    if not contactable_complainants(report):
+        return False
+    publish("intake.tasks.send_question_notice", report.pk)
+    return True
+
+
+def deliver_question_notice(*, report: Report) -> int:
+    """Tell each person who filed `report`, and may be written to now, that a message waits for
+    them, in the language they used. Returns how many messages were sent.
+
+    One notice per question posted: two questions posted before the person signs in send two
+    notices, which says no more than one would."""
+    recipients = [person.email for person in contactable_complainants(report)]
+    if not recipients:
+        return 0
+    with translation.override(report.language):
+        subject = render_to_string("emails/question_notice_subject.txt", {}).strip()
+        body = render_to_string("emails/question_notice.txt", {"site_url": settings.SITE_URL})
+    for address in recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    return len(recipients)

@@ -277,8 +277,12 @@ class Witness(models.Model):
     contact = models.CharField(max_length=200, blank=True)
     statement = models.TextField(blank=True)
     willing_to_be_contacted = models.BooleanField(default=False)
+    # Set when the person who filed the report added this witness later (ReportAddition).
+    addition = models.ForeignKey(
+        "ReportAddition", null=True, blank=True, on_delete=models.PROTECT, related_name="witnesses"
+    )
 
-    history = HistoricalRecords(no_db_index=["report"])
+    history = HistoricalRecords(no_db_index=["report", "addition"])
 
     class Meta:
         ordering = ["pk"]
@@ -302,8 +306,12 @@ class Evidence(models.Model):
     # Raised by cases.services.record_evidence_download; each download is a history row with
     # the user who downloaded the file.
     download_count = models.PositiveIntegerField(default=0, editable=False)
+    # Set when the person who filed the report added this file later (ReportAddition).
+    addition = models.ForeignKey(
+        "ReportAddition", null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["addition"])
 
     class Meta:
         ordering = ["pk"]
@@ -316,6 +324,73 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReportAddition(models.Model):
+    """Something the person who filed a report added to it later, signed in with its tracking
+    code and secret (intake/follow_up.py): more of their account, a correction, more evidence
+    files, a witness. A new, dated part of the same report with its own history: what was sent
+    first is never changed."""
+
+    class Kind(models.TextChoices):
+        INFORMATION = "information", _("More information")
+        CORRECTION = "correction", _("A correction")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="additions")
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.INFORMATION)
+    # May be empty when the addition is only files or a witness.
+    body = models.TextField(blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(no_db_index=["report"])
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Addition {self.pk} to report {self.report_id}"
+
+
+class ReportMessage(models.Model):
+    """One message between case workers and the person who filed a report: a question staff
+    post from the case page or the API, or the person's answer, written while signed in to the
+    report. The person needs no account or address: they read it on their next visit."""
+
+    class Direction(models.TextChoices):
+        TO_REPORTER = "to_reporter", _("Question to the person who reported")
+        FROM_REPORTER = "from_reporter", _("Answer from the person who reported")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=14, choices=Direction)
+    # The case worker who asked; nobody for the person's answers.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    # The question an answer answers.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    # When the person first opened their report after the question was posted. Delivery
+    # bookkeeping, written without a history row, like Report.acknowledged_at.
+    read_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["read_at"], no_db_index=["report", "author"])
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="report_message_has_body"),
+            models.CheckConstraint(
+                condition=Q(direction="to_reporter", author__isnull=False)
+                | Q(direction="from_reporter", author__isnull=True),
+                name="report_message_author_matches_direction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on report {self.report_id}"
 
 
 class SentSubmission(models.Model):

@@ -17,6 +17,15 @@ def send_acknowledgement(report_id: int) -> None:
         contact.deliver_acknowledgement(report=report)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def send_question_notice(report_id: int) -> None:
+    """Tell the person who filed a report that staff posted a question on it (published through
+    the outbox by `cases.services.ask_reporter`); whom to write to is decided when sending."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is not None:
+        contact.deliver_question_notice(report=report)
+
+
 @shared_task(ignore_result=True)
 def purge_pending_uploads() -> int:
     """Delete evidence uploaded on forms that were never sent (run hourly by Celery beat)."""

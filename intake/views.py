@@ -1,4 +1,5 @@
-"""Public pages: the report form, its receipt and the status lookup.
+"""Public pages: the report form and its receipt (a sent report's own pages are in
+follow_up_views.py).
 
 Views translate between HTTP and the forms, the draft in the session and the services; the
 rules live in forms.py, wizard.py and services.py. Every page of the form is sent with
@@ -30,14 +31,12 @@ from intake.forms import (
     STEPS_BY_SLUG,
     EvidenceForm,
     ReviewForm,
-    StatusForm,
     Step,
     StepForm,
     WitnessForm,
 )
 from intake.inputs import EvidenceInput
 from intake.models import Report
-from intake.selectors import report_status
 from intake.services import Receipt, SubmissionKeyReused, sent_receipt, submit_report
 
 logger = logging.getLogger(__name__)
@@ -333,44 +332,6 @@ def review(request: HttpRequest) -> HttpResponse:
         "intake/review.html",
         {"sections": _review_sections(draft, checked), "errors": errors, "draft_id": draft.id},
         status=400 if errors else 200,
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def status(request: HttpRequest) -> HttpResponse:
-    """The status of a report, for whoever holds its tracking code and secret.
-
-    A wrong code and a wrong secret get the same page, and what was typed is never shown back,
-    so the answer does not tell whether a code exists. Every attempt counts against a
-    per-address limit, checked before anything is looked up.
-    """
-    form = StatusForm()
-    result = None
-    not_found = False
-    if request.method == "POST":
-        rate = ratelimit.parse_rate(settings.INTAKE_STATUS_LOOKUP_RATE)
-        if not ratelimit.hit("intake-status", request, rate):
-            return _refused(
-                request, 429, _("Too many attempts from your network. Please try again later.")
-            )
-        form = StatusForm(data=request.POST)
-        if form.is_valid():
-            result = report_status(
-                tracking_code=form.cleaned_data["tracking_code"],
-                secret=form.cleaned_data["secret"],
-            )
-            not_found = result is None
-            form = StatusForm()
-    return render(
-        request,
-        "intake/status.html",
-        {
-            "form": form,
-            "errors": form.error_summary() if form.is_bound else [],
-            "result": result,
-            "not_found": not_found,
-        },
     )
 
 

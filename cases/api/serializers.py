@@ -27,7 +27,17 @@ from cases.models import Case, CaseNote
 from cases.pagination import COUNT_CAP
 from cases.privacy import Projected
 from cases.selectors import SORTS
-from intake.models import Agency, Complainant, Encounter, EncounterKind, Evidence, Report, Witness
+from intake.models import (
+    Agency,
+    Complainant,
+    Encounter,
+    EncounterKind,
+    Evidence,
+    Report,
+    ReportAddition,
+    ReportMessage,
+    Witness,
+)
 from plumbing.api_input import json_type_errors
 
 # -- Errors ---------------------------------------------------------------------------------
@@ -47,6 +57,11 @@ class APIErrorCode(models.TextChoices):
     INVALID_VISIBILITY = ErrorCode.INVALID_VISIBILITY, "Not a note visibility."
     EMPTY_NOTE = ErrorCode.EMPTY_NOTE, "A note cannot be empty."
     INVALID_TAGS = ErrorCode.INVALID_TAGS, "Too many tags for one case."
+    REPORTER_UNREACHABLE = (
+        ErrorCode.REPORTER_UNREACHABLE,
+        "Only a report filed through the public form or API has a person who can be asked.",
+    )
+    INVALID_QUESTION = ErrorCode.INVALID_QUESTION, "A question must have 1 to 5000 characters."
     STALE_CASE = (
         ErrorCode.STALE_CASE,
         "The case changed since the version in `If-Match`; `case` is the case as it is now.",
@@ -263,6 +278,17 @@ class NoteInputSerializer(StrictInputSerializer):
     )
 
 
+class QuestionInputSerializer(StrictInputSerializer):
+    report = serializers.CharField(
+        max_length=20,
+        help_text="The tracking code of the report of this case whose person is asked: one filed "
+        "through the public form or API (`reporter_unreachable` otherwise).",
+    )
+    body = WordsField(
+        max_length=5000, help_text="The question. Not empty, not only spaces (`invalid_question`)."
+    )
+
+
 class MergeInputSerializer(StrictInputSerializer):
     duplicates = serializers.ListField(
         child=serializers.CharField(max_length=20),
@@ -450,14 +476,25 @@ class ComplainantSerializer(_IdentityMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+_ADDITION = serializers.IntegerField(
+    source="addition_id",
+    read_only=True,
+    allow_null=True,
+    help_text="The id of the report's `additions` entry this came with; null when it was sent "
+    "with the report.",
+)
+
+
 class WitnessSerializer(_IdentityMixin, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, allow_null=True)
     contact = serializers.CharField(read_only=True, allow_null=True)
+    addition = _ADDITION
 
     class Meta:
         model = Witness
         fields = [
             "id", "name", "contact", "statement", "willing_to_be_contacted", "identity_withheld",
+            "addition",
         ]
         read_only_fields = fields
 
@@ -498,12 +535,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
     original_name = serializers.CharField(
         read_only=True, allow_null=True, help_text="Null where your role may not download the file."
     )
+    addition = _ADDITION
 
     class Meta:
         model = Evidence
         fields = [
             "id", "original_name", "content_type", "size", "sha256", "description",
-            "uploaded_at", "download_count", "download_url",
+            "uploaded_at", "download_count", "download_url", "addition",
         ]
         read_only_fields = fields
 
@@ -515,6 +553,28 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(
             reverse("cases_api:evidence-download", kwargs={"evidence_id": evidence.pk})
         )
+
+
+class AdditionSerializer(serializers.ModelSerializer):
+    """Something the person who filed the report added later. Its files and witnesses are in
+    the report's `evidence` and `witnesses`, with `addition` set to this id."""
+
+    class Meta:
+        model = ReportAddition
+        fields = ["id", "kind", "body", "added_at"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A question posted to the person who filed the report, or their answer (`reply_to`)."""
+
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+    reply_to = serializers.IntegerField(source="reply_to_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReportMessage
+        fields = ["id", "direction", "author", "body", "reply_to", "sent_at", "read_at"]
+        read_only_fields = fields
 
 
 class FactSerializer(serializers.Serializer):
@@ -536,13 +596,15 @@ class ReportSerializer(serializers.ModelSerializer):
     witnesses = WitnessSerializer(many=True, read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     facts = FactSerializer(many=True, read_only=True)
+    additions = AdditionSerializer(many=True, read_only=True)
+    messages = MessageSerializer(many=True, read_only=True)
 
     class Meta:
         model = Report
         fields = [
             "tracking_code", "channel", "language", "narrative", "consent_to_contact",
             "consent_to_share_with_liaison", "submitted_at", "source", "complainants",
-            "encounter", "witnesses", "evidence", "facts",
+            "encounter", "witnesses", "evidence", "facts", "additions", "messages",
         ]
         read_only_fields = fields
 

@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/notes/", views.CaseNoteCreateView.as_view(), name="case-notes"),
     path("cases/<str:reference>/merge/", views.CaseMergeView.as_view(), name="case-merge"),
+    path(
+        "cases/<str:reference>/questions/",
+        views.CaseQuestionCreateView.as_view(),
+        name="case-questions",
+    ),
     path("cases/<str:reference>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path("cases/<str:reference>/tags/", views.CaseTagsView.as_view(), name="case-tags"),
     path("cases/<str:reference>/history/", views.CaseHistoryView.as_view(), name="case-history"),

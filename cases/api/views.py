@@ -55,8 +55,10 @@ from cases.api.serializers import (
     CaseRowSerializer,
     CaseSummarySerializer,
     MergeInputSerializer,
+    MessageSerializer,
     NoteInputSerializer,
     NoteSerializer,
+    QuestionInputSerializer,
     StaleCaseErrorSerializer,
     TagsInputSerializer,
     TimelineEntrySerializer,
@@ -75,10 +77,12 @@ from cases.selectors import (
     case_queue,
     cases_by_reference,
     evidence_for_download,
+    report_of_case,
     status_counts,
 )
 from cases.services import (
     add_note,
+    ask_reporter,
     assign_case,
     merge_cases,
     record_evidence_download,
@@ -466,6 +470,43 @@ class CaseNoteCreateView(CaseAPIView):
         projection = project_cases(reader=request.user, cases=[case])[case.pk]
         return Response(
             NoteSerializer(projection.record(note)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CaseQuestionCreateView(CaseAPIView):
+    @extend_schema(
+        operation_id="ask_reporter",
+        tags=[TAG],
+        summary="Post a question to the person who filed a report of the case",
+        description="They read it when they next sign in to their report with its tracking code "
+        "and secret, and their answer appears in the report's `messages` and the history. Where "
+        "they agreed to be contacted and said it is safe, an e-mail tells them only that a "
+        "message is waiting. Like a note, a question takes no `If-Match`.",
+        parameters=[REFERENCE],
+        request=QuestionInputSerializer,
+        responses={
+            201: MessageSerializer,
+            400: _body_errors("`invalid_question`, `reporter_unreachable`"),
+            401: _401,
+            403: _error("`role_not_permitted`"),
+            404: _404,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference)
+        body = QuestionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = report_of_case(case=case, tracking_code=body.validated_data["report"])
+        if report is None:
+            raise exceptions.ValidationError(
+                {"report": [_("No report of this case has this tracking code.")]}
+            )
+        question = ask_reporter(
+            case=case, report=report, author=request.user, body=body.validated_data["body"]
+        )
+        projection = project_cases(reader=request.user, cases=[case])[case.pk]
+        return Response(
+            MessageSerializer(projection.record(question)).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -9,7 +9,16 @@ field cannot leak by being forgotten.
 from enum import StrEnum
 
 from cases.models import Case, CaseNote
-from intake.models import Complainant, Encounter, Evidence, Report, ReportFact, Witness
+from intake.models import (
+    Complainant,
+    Encounter,
+    Evidence,
+    Report,
+    ReportAddition,
+    ReportFact,
+    ReportMessage,
+    Witness,
+)
 
 
 class FieldClass(StrEnum):
@@ -97,6 +106,8 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "witnesses": RELATED,
         "evidence": RELATED,
         "facts": RELATED,
+        "additions": RELATED,
+        "messages": RELATED,
     },
     Complainant: {
         "id": SHOWN,
@@ -143,6 +154,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "contact": IDENTITY,
         "statement": SCRUBBED,
         "willing_to_be_contacted": SHOWN,
+        "addition": SHOWN,
     },
     Evidence: {
         "id": SHOWN,
@@ -157,6 +169,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "description": SCRUBBED,
         "uploaded_at": SHOWN,
         "download_count": SHOWN,
+        "addition": SHOWN,
     },
     ReportFact: {
         "id": SHOWN,
@@ -165,6 +178,30 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "label": SCRUBBED,
         "value": SCRUBBED,
     },
+}
+
+# What the person who filed added later, and the questions and answers exchanged with them
+# (intake/follow_up.py). The person writes as freely as in the narrative, and staff questions
+# are written like notes: both scrubbed.
+FIELD_CLASSES[ReportAddition] = {
+    "id": SHOWN,
+    "report": SHOWN,
+    "kind": SHOWN,
+    "body": SCRUBBED,
+    "added_at": SHOWN,
+    "evidence": RELATED,
+    "witnesses": RELATED,
+}
+FIELD_CLASSES[ReportMessage] = {
+    "id": SHOWN,
+    "report": SHOWN,
+    "direction": SHOWN,
+    "author": SHOWN,
+    "body": SCRUBBED,
+    "reply_to": SHOWN,
+    "replies": RELATED,
+    "sent_at": SHOWN,
+    "read_at": SHOWN,
 }
 
 # The columns simple-history adds to every history table. The reason is written by whoever

@@ -237,6 +237,13 @@ CSRF_FAILURE_VIEW = "intake.views.csrf_failure"
 # several people.
 INTAKE_SUBMISSION_RATE = env.str("INTAKE_SUBMISSION_RATE", default="20/hour")
 INTAKE_STATUS_LOOKUP_RATE = env.str("INTAKE_STATUS_LOOKUP_RATE", default="30/hour")
+# Signing in to a report with its tracking code and secret (intake/reporter_session.py) counts
+# against INTAKE_STATUS_LOOKUP_RATE; the session ends after this long without a page, or this
+# long after signing in, whichever comes first.
+REPORTER_SESSION_IDLE_MINUTES = env.int("REPORTER_SESSION_IDLE_MINUTES", default=15)
+REPORTER_SESSION_MAX_MINUTES = env.int("REPORTER_SESSION_MAX_MINUTES", default=60)
+# What a person signed in to their report may send, per address.
+INTAKE_FOLLOW_UP_RATE = env.str("INTAKE_FOLLOW_UP_RATE", default="30/hour")
 # How many reverse proxies in front of Django append to X-Forwarded-For. 0 trusts none and
 # counts REMOTE_ADDR, so a client cannot dodge a limit by sending the header itself.
 RATE_LIMIT_TRUSTED_PROXY_COUNT = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)

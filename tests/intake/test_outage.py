@@ -138,7 +138,7 @@ def test_people_file_and_get_receipts_while_redis_is_down_and_are_acknowledged_o
     api = APIClient().post(REPORTS, full_report(), format="json")
     assert api.status_code == 201, api.content
     status = Client().post(
-        "/report/status/", {"tracking_code": code, "secret": secret}
+        "/report/status/", {"tracking_code": code, "secret": secret}, follow=True
     )
     assert status.status_code == 200
     assert 'id="status-value"' in status.content.decode()

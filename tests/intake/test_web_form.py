@@ -508,9 +508,10 @@ def _filed(client: Client) -> tuple[str, str]:
 def test_status_lookup_with_the_right_code_and_secret_shows_only_status(client):
     code, secret = _filed(client)
     response = client.post(
-        reverse("intake:status"), {"tracking_code": code.lower(), "secret": secret}
+        reverse("intake:status"), {"tracking_code": code.lower(), "secret": secret}, follow=True
     )
     page = response.content.decode()
+    assert response.redirect_chain == [(reverse("intake:your-report"), 302)]
     assert response.status_code == 200
     assert 'id="status-value">New<' in page
     for private in ("Ana Example", "ana@example.org", "Brooklyn", "Bea Neighbour", "RD-20"):

@@ -1,0 +1,102 @@
+"""The forms of a person signed in to their report: adding to it, and answering a question.
+
+They only validate; intake/follow_up.py decides and writes. File checks (type from the bytes,
+sizes) are the service's, so one file refused is named in an error and nothing is written.
+"""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from intake.forms import MultipleFileField, StepForm
+from intake.inputs import WitnessInput
+from intake.models import ReportAddition
+
+
+class AddToReportForm(StepForm):
+    kind = forms.ChoiceField(
+        label=_("What are you adding?"),
+        choices=[
+            (ReportAddition.Kind.INFORMATION, _("More about what happened")),
+            (ReportAddition.Kind.CORRECTION, _("A correction to what I sent")),
+        ],
+        initial=ReportAddition.Kind.INFORMATION,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you are adding.")},
+    )
+    body = forms.CharField(
+        label=_("What do you want to add?"),
+        help_text=_(
+            "It is added to your report with today's date. What you sent before stays as it was."
+        ),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    files = MultipleFileField(label=_("Add photos, videos, audio recordings or PDF documents"),
+                              required=False)
+    description = forms.CharField(
+        label=_("What do these files show?"), max_length=500, required=False
+    )
+    witness_name = forms.CharField(label=_("Witness's name"), max_length=200, required=False)
+    witness_contact = forms.CharField(
+        label=_("How to reach them"),
+        help_text=_("A phone number, e-mail address or other way."),
+        max_length=200,
+        required=False,
+    )
+    witness_statement = forms.CharField(
+        label=_("What did they see?"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    witness_willing = forms.BooleanField(
+        label=_("They are willing to be contacted by Rights Desk"), required=False
+    )
+
+    groups = (
+        (
+            _("A witness (if you want to add one)"),
+            ("witness_name", "witness_contact", "witness_statement", "witness_willing"),
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "You can choose several files at once. Each file can be up to %(file)d MB, and all "
+            "files together up to %(total)d MB."
+        ) % {
+            "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
+            "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
+        }
+
+    def witness(self) -> WitnessInput | None:
+        data = self.cleaned_data
+        if not any(data.get(name) for name in ("witness_name", "witness_contact",
+                                                "witness_statement")):
+            return None
+        return WitnessInput(
+            name=data["witness_name"],
+            contact=data["witness_contact"],
+            statement=data["witness_statement"],
+            willing_to_be_contacted=bool(data["witness_willing"]),
+        )
+
+
+class AnswerForm(StepForm):
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write your answer.")},
+    )
+
+    def __init__(self, *args: Any, question_id: int, **kwargs: Any) -> None:
+        # One form per question on the page, each posted to its own address: the same field
+        # names, ids kept apart.
+        kwargs.setdefault("auto_id", f"answer-{question_id}-%s")
+        super().__init__(*args, **kwargs)
