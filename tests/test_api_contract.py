@@ -48,9 +48,12 @@ SETTINGS = {
         {
             # These name records and states no schema can list: the user to assign (a case
             # worker), the cases to merge (that exist and are not merged), the next status (one
-            # the workflow allows from the case's status now). Their refusals are 400 with the
-            # codes each operation documents.
-            "include-operation-id": ["assign_case", "merge_cases", "transition_case"],
+            # the workflow allows from the case's status now), the report whose person is asked
+            # (one of the case's, filed by the public). Their refusals are 400 with the codes
+            # each operation documents.
+            "include-operation-id": [
+                "assign_case", "merge_cases", "transition_case", "ask_reporter",
+            ],
             "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}},
         }
     ],

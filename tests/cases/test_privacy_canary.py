@@ -23,7 +23,15 @@ from rest_framework.test import APIClient
 from cases.models import Case
 from cases.privacy import FIELD_CLASSES, FieldClass
 from intake.api.serializers import ReportInputSerializer
-from intake.models import Complainant, Encounter, Evidence, Report, Witness
+from intake.models import (
+    Complainant,
+    Encounter,
+    Evidence,
+    Report,
+    ReportAddition,
+    ReportMessage,
+    Witness,
+)
 from tests.intake.test_api import tiny_png
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +53,9 @@ NOT_PUBLIC = {
     (Encounter, "latitude"),
     (Encounter, "longitude"),
 }
-PUBLIC_MODELS = (Report, Complainant, Encounter, Witness, Evidence)
+PUBLIC_MODELS = (
+    Report, Complainant, Encounter, Witness, Evidence, ReportAddition, ReportMessage,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +98,12 @@ def canary_report() -> dict[str, object]:
 
 
 def _file(client: APIClient, body: dict[str, object], *files: tuple[str, bytes]) -> Case:
+    return _filed(client, body, *files)[0]
+
+
+def _filed(
+    client: APIClient, body: dict[str, object], *files: tuple[str, bytes]
+) -> tuple[Case, dict[str, str]]:
     if files:
         response = client.post(
             "/api/v1/reports/",
@@ -101,13 +117,14 @@ def _file(client: APIClient, body: dict[str, object], *files: tuple[str, bytes])
     else:
         response = client.post("/api/v1/reports/", body, format="json")
     assert response.status_code == 201, response.content
-    return Report.objects.get(tracking_code=response.json()["tracking_code"]).case
+    receipt = response.json()
+    return Report.objects.get(tracking_code=receipt["tracking_code"]).case, receipt
 
 
 @pytest.fixture
 def canary_case(legal, liaison) -> Case:
     public = APIClient()
-    case = _file(public, canary_report(), (FILE_NAME, tiny_png()))
+    case, receipt = _filed(public, canary_report(), (FILE_NAME, tiny_png()))
     bystander = _file(
         public,
         {
@@ -139,6 +156,36 @@ def canary_case(legal, liaison) -> Case:
         },
     )
     assert response.status_code == 302, response.content
+    # Staff ask the person a question; they come back, answer it and add to their report.
+    asked = staff.post(
+        base + "/questions/",
+        {"report": receipt["tracking_code"], "body": f"Is {NAME} the person they stopped?"},
+        format="json",
+    )
+    assert asked.status_code == 201, asked.content
+    reporter = APIClient()
+    signed_in = reporter.post(
+        "/report/status/",
+        {"tracking_code": receipt["tracking_code"], "secret": receipt["secret"]},
+    )
+    assert signed_in.status_code == 302
+    answered = reporter.post(
+        f"/report/your-report/questions/{asked.json()['id']}/answer/", {"body": CANARY}
+    )
+    assert answered.status_code == 302, answered.content
+    added = reporter.post(
+        "/report/your-report/add/",
+        {
+            "kind": "correction",
+            "body": CANARY,
+            "files": [SimpleUploadedFile(FILE_NAME, tiny_png())],
+            "description": CANARY,
+            "witness_name": NAME,
+            "witness_contact": PHONE,
+            "witness_statement": CANARY,
+        },
+    )
+    assert added.status_code == 302, added.content
     case.refresh_from_db()
     assert case.priority_override_reason.startswith(NAME)
     return case
@@ -252,6 +299,9 @@ def test_legal_staff_see_the_canary_where_they_should(
     for text in (page, detail):
         assert NAME in text and EMAIL in text and FILE_NAME in text
     assert f"Called {NAME}" in history and f"{NAME} fears retaliation" in history
+    # What the person wrote back, and staff's question, reach legal staff whole.
+    assert f"Is {NAME} the person they stopped?" in page and CANARY in page
+    assert CANARY in history and CANARY in detail
     # The redacted file is for sharing: it names nobody, whoever asks for it.
     assert not any(token.lower() in seen["redacted case file"].lower() for token in TOKENS)
     # Staff e-mail never carries identities, for any reader.
