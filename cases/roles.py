@@ -44,6 +44,8 @@ _READ_FILED_DATA = [
     "intake.view_encounter",
     "intake.view_witness",
     "intake.view_evidence",
+    "intake.view_reportaddition",
+    "intake.view_reportmessage",
 ]
 # The record of roles granted and removed (cases.models.RoleChange), read in the admin.
 _READ_ROLE_CHANGES = ["cases.view_rolechange"]

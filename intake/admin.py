@@ -9,7 +9,9 @@ from intake.models import (
     Evidence,
     PerceivedBasis,
     Report,
+    ReportAddition,
     ReportFact,
+    ReportMessage,
     Witness,
 )
 
@@ -87,6 +89,22 @@ class ReportFactInline(ReadOnlyMixin, admin.TabularInline):
     verbose_name_plural = "facts as this source states them"
 
 
+class ReportAdditionInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReportAddition
+    extra = 0
+    fields = ["kind", "body", "added_at"]
+    verbose_name = "addition by the person who reported"
+    verbose_name_plural = "additions by the person who reported"
+
+
+class ReportMessageInline(ReadOnlyMixin, admin.TabularInline):
+    model = ReportMessage
+    fk_name = "report"
+    extra = 0
+    fields = ["direction", "author", "body", "reply_to", "sent_at", "read_at"]
+    readonly_fields = ["read_at"]
+
+
 @admin.register(Report)
 class ReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["tracking_code", "case", "channel", "language", "source_outlet", "submitted_at"]
@@ -102,7 +120,15 @@ class ReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_select_related = ["case"]
     date_hierarchy = "submitted_at"
     exclude = ["secret_hash"]
-    inlines = [EncounterInline, ComplainantInline, WitnessInline, EvidenceInline, ReportFactInline]
+    inlines = [
+        EncounterInline,
+        ComplainantInline,
+        WitnessInline,
+        EvidenceInline,
+        ReportFactInline,
+        ReportAdditionInline,
+        ReportMessageInline,
+    ]
 
 
 @admin.register(Complainant)
@@ -142,3 +168,19 @@ class ReportFactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["label", "value", "report"]
     search_fields = ["label", "value", "report__tracking_code"]
     list_select_related = ["report"]
+
+
+@admin.register(ReportAddition)
+class ReportAdditionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "report", "kind", "added_at"]
+    list_filter = ["kind"]
+    search_fields = ["body", "report__tracking_code"]
+    list_select_related = ["report"]
+
+
+@admin.register(ReportMessage)
+class ReportMessageAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "report", "direction", "author", "sent_at", "read_at"]
+    list_filter = ["direction"]
+    search_fields = ["body", "report__tracking_code"]
+    list_select_related = ["report", "author"]
