@@ -406,3 +406,46 @@ def test_asking_needs_the_permission(no_role_user):
     with pytest.raises(CaseError) as refused:
         ask_reporter(case=report.case, report=report, author=no_role_user, body="When?")
     assert refused.value.code == "role_not_permitted"
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def _queries(action) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return len(queries.captured_queries)
+
+
+def _converse(report: Report, author, times: int) -> None:
+    for number in range(times):
+        question = ask_reporter(case=report.case, report=report, author=author, body=f"Q{number}")
+        follow_up.answer_question(report=report, question_id=question.pk, body=f"A{number}")
+        follow_up.add_to_report(
+            report=report,
+            body=f"More {number}",
+            evidence=[EvidenceInput(file=SimpleUploadedFile(f"{number}.png", png_bytes()))],
+            witness=WitnessInput(name=f"Witness {number}"),
+        )
+
+
+def test_case_page_api_and_reporter_page_run_the_same_queries_for_1_and_4_exchanges(legal):
+    counts = []
+    for times in (1, 4):
+        report, secret = _file()
+        _converse(report, legal, times)
+        staff = _staff(legal)
+        api = APIClient()
+        api.force_authenticate(legal)
+        reporter = _signed_in(report, secret)
+        counts.append(
+            (
+                _queries(lambda r=report: staff.get(f"/staff/cases/{r.case.reference}/")),
+                _queries(lambda r=report: api.get(f"/api/v1/cases/{r.case.reference}/")),
+                _queries(lambda: reporter.get(YOUR_REPORT)),
+            )
+        )
+    assert counts[0] == counts[1]
