@@ -76,10 +76,14 @@ may_see_identity = is_case_worker & (is_legal | report_shared_with_liaisons)
 may_read_note = is_case_worker & (is_staff_note | reads_legal_notes)
 # The evidence files themselves; their metadata (type, size, SHA-256) is case data.
 may_download_evidence = is_case_worker & (is_legal | evidence_shared_with_liaisons)
+# A file as it was received, with the location, camera and owner data every other copy leaves
+# out (intake/metadata): legal staff only.
+may_download_original_evidence = may_download_evidence & is_legal
 
 rules.add_perm("intake.see_identity", may_see_identity)
 rules.add_perm("cases.read_note", may_read_note)
 rules.add_perm("intake.download_evidence", may_download_evidence)
+rules.add_perm("intake.download_original_evidence", may_download_original_evidence)
 
 
 def require_permission(actor: User | None, permission: str, action: str) -> None:
@@ -111,6 +115,13 @@ def can_download_evidence(user: User | None, evidence: Evidence) -> bool:
     """Whether `user` may download the file of `evidence`: legal staff always; police liaisons
     only where the report's complainant consented to sharing with liaisons."""
     return bool(may_download_evidence.test(user, evidence))
+
+
+def can_download_original_evidence(user: User | None, evidence: Evidence) -> bool:
+    """Whether `user` may download the file of `evidence` as it was received, with the
+    location and camera data that the copies everyone else downloads leave out: legal staff
+    only. Anyone else is answered as for a file that does not exist."""
+    return bool(may_download_original_evidence.test(user, evidence))
 
 
 # --- Querysets: the same rules for lists -------------------------------------------------------

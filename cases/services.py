@@ -10,7 +10,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import workflow
-from cases.access import can_be_asked, can_download_evidence, require_permission
+from cases.access import (
+    can_be_asked,
+    can_download_evidence,
+    can_download_original_evidence,
+    require_permission,
+)
 from cases.concurrency import require_version
 from cases.encounter_codes import refresh_encounter_codes
 from cases.exceptions import CaseError, ErrorCode
@@ -485,15 +490,22 @@ def merge_cases(
 
 
 @transaction.atomic
-def record_evidence_download(*, evidence: Evidence, actor: User) -> Evidence:
+def record_evidence_download(
+    *, evidence: Evidence, actor: User, original: bool = False
+) -> Evidence:
     """Count one download of `evidence`'s file by `actor`, as a history row naming them.
 
-    Called by the views that serve the file, before they send it. Refuses (role_not_permitted)
-    anyone `cases.access.can_download_evidence` does not allow.
+    `original` is the file as it was received, with its location and camera data; otherwise
+    the copy without them (intake/metadata). The history row's reason says which. Called by the
+    views that serve the file, before they send it. Refuses (role_not_permitted) anyone
+    `cases.access.can_download_evidence` does not allow, and for the original anyone
+    `can_download_original_evidence` does not.
     """
-    if not can_download_evidence(actor, evidence):
+    allowed = can_download_original_evidence if original else can_download_evidence
+    if not allowed(actor, evidence):
         raise CaseError(ErrorCode.ROLE_NOT_PERMITTED, "Your role may not download this file.")
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     locked.download_count += 1
-    _save(locked, actor=actor, reason="Downloaded", update_fields=["download_count"])
+    reason = "Downloaded the original as received" if original else "Downloaded"
+    _save(locked, actor=actor, reason=reason, update_fields=["download_count"])
     return locked

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services
-from cases.access import can_be_asked, can_download_evidence
+from cases.access import can_be_asked, can_download_evidence, can_download_original_evidence
 from cases.conflicts import case_conflicts
 from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
@@ -54,6 +54,7 @@ from cases.selectors import (
 from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
 from intake import evidence as evidence_files
+from intake.metadata import NoSharedCopy, has_cleaner
 from intake.models import Agency, Encounter, EncounterKind, Report
 
 PAGE_SIZE = 25
@@ -217,6 +218,10 @@ class FactRow:
 class EvidenceRow:
     file: Projected
     may_download: bool
+    # Legal staff may also download the file as received, with its location data.
+    may_download_original: bool = False
+    # Whether a copy without the data inside the file can be made of its type (intake/metadata).
+    has_shared_copy: bool = True
 
 
 @dataclass
@@ -295,7 +300,12 @@ def _render_case(
                 witnesses=shown.witnesses,
                 facts=[FactRow(fact, fact.topic in disputed) for fact in shown.facts],
                 evidence=[
-                    EvidenceRow(file, can_download_evidence(user, raw))
+                    EvidenceRow(
+                        file,
+                        can_download_evidence(user, raw),
+                        can_download_original_evidence(user, raw),
+                        has_cleaner(raw.content_type),
+                    )
                     for file, raw in zip(shown.evidence, report.evidence.all(), strict=True)
                 ],
                 additions=shown.additions,
@@ -535,16 +545,34 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def download_evidence(request: HttpRequest, evidence_id: int) -> FileResponse:
+def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | FileResponse:
     """An evidence file, for the roles cases/access.py allows; 404 for everyone else, exactly as
-    for a file that does not exist. Each download is recorded in the file's history."""
+    for a file that does not exist. Each download is recorded in the file's history.
+
+    The copy served leaves out the location, camera and other data stored inside the file
+    (intake/metadata); where none can be made, a page says so (409) and nothing is served.
+    `?original=1` is the file as received, for legal staff only (404 for anyone else), and its
+    history row says it was the original."""
     evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
-    if evidence is None:
+    original = request.GET.get("original") == "1"
+    if evidence is None or (
+        original and not can_download_original_evidence(request.user, evidence)
+    ):
         raise Http404(_("No such file."))
-    # Opened first, so a file that cannot be read is not counted as downloaded.
-    response = evidence_files.file_response(evidence)
+    # Made first, so a file that cannot be read or cleaned is not counted as downloaded.
     try:
-        services.record_evidence_download(evidence=evidence, actor=request.user)
+        response = evidence_files.file_response(evidence, original=original)
+    except NoSharedCopy:
+        context = {
+            "case_reference": evidence.report.case.reference,  # type: ignore[union-attr]
+            "evidence_id": evidence.pk,
+            "may_download_original": can_download_original_evidence(request.user, evidence),
+        }
+        return render(request, "cases/no_shared_copy.html", context, status=409)
+    try:
+        services.record_evidence_download(
+            evidence=evidence, actor=request.user, original=original
+        )
     except BaseException:
         response.close()
         raise

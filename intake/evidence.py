@@ -6,6 +6,7 @@ gave is kept as data only.
 """
 
 import hashlib
+import logging
 import re
 import secrets
 import unicodedata
@@ -22,6 +23,8 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake.metadata import NoSharedCopy, Refusal, shared_copy
+
 if TYPE_CHECKING:
     from intake.models import Evidence
 
@@ -30,6 +33,8 @@ ALLOWED_MIME_TYPES = {"application/pdf"}
 # Image types a browser could execute script in are refused even though they are images.
 REFUSED_MIME_TYPES = {"image/svg+xml"}
 _SNIFF_BYTES = 8192
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,16 +114,41 @@ def download_name(original_name: str, stored_name: str) -> str:
     return f"{stem or 'evidence'}{extension}"
 
 
-def file_response(evidence: "Evidence") -> FileResponse:
-    """The stored file as a download: never shown inline, never cached, never sniffed as
-    another type. The caller decides who may have it and records that they did."""
+def file_response(evidence: "Evidence", *, original: bool = False) -> FileResponse:
+    """The file as a download: never shown inline, never cached, never sniffed as another type.
+
+    By default the shared copy, without location, camera and other embedded data
+    (intake/metadata); `original` is the stored file as it was received. Either way
+    `X-Original-SHA256` carries the recorded SHA-256 of the original, so whoever receives a copy
+    can tie it to the evidence record, and `X-Evidence-Copy` says which of the two this is.
+
+    Raises NoSharedCopy (after logging why) when no clean copy can be made: nothing is served in
+    its place. The caller decides who may have the file and records that they did.
+    """
+    filename = download_name(evidence.original_name, evidence.file.name)
+    if original:
+        body = evidence.file.open("rb")
+        named = PurePosixPath(filename)
+        filename = f"{named.stem}_original{named.suffix}"
+    else:
+        with evidence.file.open("rb") as stored:
+            try:
+                body = shared_copy(stored, evidence.content_type)
+            except NoSharedCopy as refused:
+                logger.warning(
+                    "No shared copy of evidence %s (%s): %s",
+                    evidence.pk,
+                    evidence.content_type,
+                    refused.detail,
+                    exc_info=refused.refusal == Refusal.UNREADABLE,
+                )
+                raise
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=download_name(evidence.original_name, evidence.file.name),
-        content_type=evidence.content_type,
+        body, as_attachment=True, filename=filename, content_type=evidence.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Original-SHA256"] = evidence.sha256
+    response["X-Evidence-Copy"] = "original" if original else "metadata-removed"
     return response

@@ -66,6 +66,11 @@ class APIErrorCode(models.TextChoices):
         ErrorCode.STALE_CASE,
         "The case changed since the version in `If-Match`; `case` is the case as it is now.",
     )
+    NO_SHARED_COPY = (
+        "no_shared_copy",
+        "No copy of this evidence file without the data stored inside it can be made (its type "
+        "has no cleaner, or the file is damaged); nothing was downloaded.",
+    )
     PRECONDITION_REQUIRED = (
         "precondition_required",
         "Send `If-Match` with the case's ETag (its `version` in quotes) to change it.",
@@ -173,6 +178,18 @@ _assignee_value = RegexValidator(
     r"^(mine|unassigned|[1-9][0-9]{0,17})$",
     message=gettext_lazy("Use “mine”, “unassigned” or a user id."),
 )
+
+
+class EvidenceDownloadQuerySerializer(StrictInputSerializer):
+    """The query of `GET /api/v1/evidence/{id}/download/`."""
+
+    original = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The file as it was received, with the location, camera and other data stored "
+        "inside it: legal staff only (404 for anyone else). Without it, a copy that leaves "
+        "that data out.",
+    )
 
 
 class CaseQueueQuerySerializer(StrictInputSerializer):

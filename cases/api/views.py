@@ -30,6 +30,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -44,7 +45,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import workflow
-from cases.access import require_permission
+from cases.access import can_download_original_evidence, require_permission
 from cases.api.serializers import (
     APIErrorCode,
     AssignInputSerializer,
@@ -54,6 +55,7 @@ from cases.api.serializers import (
     CaseQueueQuerySerializer,
     CaseRowSerializer,
     CaseSummarySerializer,
+    EvidenceDownloadQuerySerializer,
     MergeInputSerializer,
     MessageSerializer,
     NoteInputSerializer,
@@ -92,6 +94,7 @@ from cases.services import (
 from cases.tagging import tag_slugs
 from cases.timeline import case_timeline
 from intake import evidence as evidence_files
+from intake.metadata import NoSharedCopy
 from plumbing.api_errors import InvalidParameters, api_exception_handler, error_body
 
 TAG = "Cases"
@@ -646,6 +649,15 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class _NoSharedCopyError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = APIErrorCode.NO_SHARED_COPY
+    default_detail = gettext_lazy(
+        "No copy of this file without the location, camera and other data stored inside it "
+        "can be made, so nothing was downloaded."
+    )
+
+
 class EvidenceDownloadView(CaseAPIView):
     content_negotiation_class = _AnyAccept
 
@@ -653,16 +665,23 @@ class EvidenceDownloadView(CaseAPIView):
         operation_id="download_evidence",
         tags=[TAG],
         summary="Download an evidence file",
-        description="The file as an attachment, with its stored content type; compare it with "
-        "the evidence's `sha256`. Legal staff may download every file, police liaisons only "
-        "those of reports whose complainant consented to sharing with liaisons; for anyone "
-        "else the file answers 404 like one that does not exist. Each download is recorded in "
-        "the evidence's history with the user.",
+        description="The file as an attachment, with its stored content type. By default a "
+        "copy without the location, camera and other data stored inside the file (GPS, serial "
+        "numbers, owner, XMP, tags), made losslessly where the type allows; `X-Original-SHA256` "
+        "is the evidence's `sha256`, the hash of the original, and `X-Evidence-Copy` says "
+        "`metadata-removed` or `original`. Where no such copy can be made (a type without a "
+        "cleaner, such as PDF, or a damaged file) the answer is 409 `no_shared_copy` and "
+        "nothing is downloaded. `original=true` is the file as received, for legal staff only. "
+        "Legal staff may download every file, police liaisons only those of reports whose "
+        "complainant consented to sharing with liaisons; for anyone else the file answers 404 "
+        "like one that does not exist. Each download is recorded in the evidence's history "
+        "with the user, and whether it was the original.",
         parameters=[
             OpenApiParameter(
                 "evidence_id", OpenApiTypes.INT, OpenApiParameter.PATH,
                 description="The evidence's `id` in a case's reports.",
-            )
+            ),
+            EvidenceDownloadQuerySerializer,
         ],
         responses={
             # The types intake accepts (intake/evidence.py), read from the file's bytes.
@@ -670,18 +689,29 @@ class EvidenceDownloadView(CaseAPIView):
                 (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
                 for media_type in ("image/*", "video/*", "audio/*", "application/pdf")
             },
+            400: _error("`invalid_parameter`: `errors` names each bad parameter."),
             401: _401,
             403: _403,
             404: _error("`not_found`: no file you may download has this id."),
+            409: _error("`no_shared_copy`: no copy without the data inside the file can be made."),
         },
     )
     def get(self, request: Request, evidence_id: int) -> FileResponse:
+        query = EvidenceDownloadQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise InvalidParameters.from_serializer_errors(query.errors)
+        original = query.validated_data["original"]
         evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
-        if evidence is None:
+        if evidence is None or (
+            original and not can_download_original_evidence(request.user, evidence)
+        ):
             raise exceptions.NotFound(_("No file you may download has this id."))
-        response = evidence_files.file_response(evidence)
         try:
-            record_evidence_download(evidence=evidence, actor=request.user)
+            response = evidence_files.file_response(evidence, original=original)
+        except NoSharedCopy as refused:
+            raise _NoSharedCopyError from refused
+        try:
+            record_evidence_download(evidence=evidence, actor=request.user, original=original)
         except BaseException:
             response.close()
             raise

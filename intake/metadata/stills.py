@@ -255,7 +255,10 @@ def reencode(data: bytes, expected_format: str) -> bytes:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != expected_format:
                 raise Malformed(f"Pillow reads a {image.format}, not a {expected_format}")
-            frames = [_bare(frame) for frame in ImageSequence.Iterator(image)]
+            frames = []
+            for frame in ImageSequence.Iterator(image):
+                _check_complete(frame, len(data))
+                frames.append(_bare(frame))
     except Malformed:
         raise
     except Exception as error:
@@ -273,6 +276,28 @@ def reencode(data: bytes, expected_format: str) -> bytes:
     copy = out.getvalue()
     _check_reencoded(copy, frames)
     return copy
+
+
+def _check_complete(frame: Image.Image, size: int) -> None:
+    """Refuse a frame whose pixel data runs past the end of the file. Pillow would refuse it
+    too, unless something in the process has set `ImageFile.LOAD_TRUNCATED_IMAGES` (WeasyPrint
+    does, on import), when it fills in what is missing: we never make a copy of a damaged file."""
+    tags = getattr(frame, "tag_v2", None)
+    if tags is not None:  # TIFF: strips or tiles, with their offsets and lengths
+        offsets = tags.get(273) or tags.get(324) or ()
+        lengths = tags.get(279) or tags.get(325) or ()
+        if not offsets or len(offsets) != len(lengths):
+            raise Malformed("TIFF strips or tiles without lengths")
+        if any(start + length > size for start, length in zip(offsets, lengths, strict=True)):
+            raise Malformed("a TIFF strip or tile runs past the end of the file")
+        return
+    for _, box, offset, args in frame.tile:  # BMP: rows from an offset
+        if frame.tile[0][0] != "raw":
+            raise Malformed("a compressed BMP")
+        stride = abs(args[1]) if isinstance(args, tuple) and len(args) > 1 else 0
+        height = box[3] - box[1]
+        if not stride or offset + stride * height > size:
+            raise Malformed("BMP rows run past the end of the file")
 
 
 def _bare(frame: Image.Image) -> Image.Image:

@@ -10,7 +10,7 @@ import wave
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageSequence
+from PIL import Image, ImageFile, ImageSequence
 
 from intake.metadata import NoSharedCopy, Refusal, has_cleaner, shared_copy
 from intake.metadata.parsing import Malformed
@@ -393,3 +393,23 @@ def test_beside_quicktime_uncompressed_sound_unread_bytes_are_left_as_they_are()
     copy = _copy(original, "video/mp4")
     assert b"not read by any track" in copy
     assert samples.planted_in(copy) == []
+
+
+def test_a_bmp_copy_has_the_same_pixels_and_a_cut_one_is_refused():
+    out = io.BytesIO()
+    samples.picture().save(out, "BMP")
+    original = out.getvalue()
+    assert _frames(_copy(original, "image/bmp")) == _frames(original)
+    assert _refused(original[:-100], "image/bmp") == Refusal.UNREADABLE
+
+
+@pytest.mark.parametrize("content_type", ["image/tiff", "image/bmp"])
+def test_a_cut_file_is_refused_even_where_pillow_was_told_to_accept_truncated_images(
+    monkeypatch, content_type
+):
+    # WeasyPrint sets this for the whole process when it is imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    out = io.BytesIO()
+    samples.picture().save(out, content_type.split("/")[1].upper())
+    original = out.getvalue()
+    assert _refused(original[: len(original) - 200], content_type) == Refusal.UNREADABLE
