@@ -13,6 +13,8 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         # Backups, restores and verify_evidence cover these files (plumbing/stored_files.py).
         declare_stored_files("intake.Evidence")
+        # Registers the checks of the help lines and legal help (`check --deploy` warns).
+        from intake import checks  # noqa: F401
         # Read here, after every settings module has had its say, so production (DEBUG off)
         # never prints it and the embedded default always does.
         if settings.DEBUG and getattr(settings, "WARN_WHEN_DEBUG", True):

@@ -9,6 +9,9 @@ app_name = "intake"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("your-rights/", views.rights, name="rights"),
+    path("leave/", views.leave, name="leave"),
     path("start-over/", views.start_over, name="start-over"),
     path("review/", views.review, name="review"),
     # Signing in to a sent report with its tracking code and secret (the status lookup).

@@ -4,18 +4,23 @@ Unknown addresses under /api/ are answered by `api_not_found`, mounted last unde
 config/urls.py, so that they are JSON even with DEBUG on and are never redirected to a slashed
 address (a POST would be lost). `server_error` answers an outage raised outside a view (a
 session saved after the view, with the database down) with the outage's 503, and anything else
-under /api/ with a JSON 500.
+under /api/ with a JSON 500. The pages (404.html, 500.html) carry the help lines and the quick
+exit of every public page.
 """
 
+import logging
 import sys
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
 from plumbing.api_errors import ErrorCode, error_response, is_api_request
 from plumbing.outages import outage_response, unavailable_service
+
+logger = logging.getLogger(__name__)
 
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -43,4 +48,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
             ErrorCode.SERVER_ERROR,
             _("Something went wrong on our side. It has been logged; try again later."),
         )
-    return defaults.server_error(request)
+    try:
+        # `messages` is given so that the page never reads the session, which may be what
+        # failed; the help lines and the quick exit read only settings.
+        return render(request, "500.html", {"messages": ()}, status=500)
+    except Exception:
+        # The page itself failed: Django's plain one, which needs nothing.
+        logger.exception("The 500 page could not be rendered.")
+        return HttpResponseServerError(
+            defaults.ERROR_PAGE_TEMPLATE % {"title": "Server Error (500)", "details": ""}
+        )

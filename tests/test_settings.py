@@ -47,7 +47,10 @@ def test_production_refuses_to_start_without_allowed_hosts():
 def test_production_passes_the_deployment_checks():
     result = _run_with(
         {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "rightsdesk.example.org",
-         "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+         "DJANGO_SETTINGS_MODULE": "config.settings.production",
+         # A deployment names the lines its community calls (intake.W001, intake.W002).
+         "URGENT_HELP_LINES": '[{"name": "Example line", "phone": "612-555-0100"}]',
+         "LEGAL_HELP": '{"name": "Example legal aid", "phone": "612-555-0101"}'},
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )
