@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from intake import language
 from plumbing import error_pages
 
 # JSON under /api/, pages elsewhere; an outage is a 503 (plumbing/outages.py).
@@ -19,9 +20,10 @@ urlpatterns = [
     # Any other address under /api/ is a JSON 404, never a page or a redirect to a slashed
     # address (plumbing/error_pages.py).
     re_path(r"^api/", error_pages.api_not_found),
-    # Public intake form and status lookup; the language switcher posts to i18n/setlang/.
+    # Public intake form and status lookup.
     path("report/", include("intake.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The header's language switcher: keeps the choice in the session, not in a cookie.
+    path("i18n/setlang/", language.switch_language, name="set_language"),
     path("staff/statistics/", include("reports.urls")),
     path("staff/documents/", include("reports.document_urls")),
     path("staff/", include("cases.urls")),

@@ -3,8 +3,10 @@ and the evidence they uploaded kept in private storage until they send the repor
 
 Nothing here writes a report; `intake.services.submit_report` does that, once, at the end.
 The session holds only the raw answers of steps that passed validation (so every page can be
-shown again exactly as it was left, and everything is validated again before submitting) and
-descriptions of pending files; file bytes never go into the session.
+shown again exactly as it was left, and everything is validated again before submitting),
+what was typed on a page the person left without saving it (Back, another language: not an
+answer, only shown again on that page until it is saved) and descriptions of pending files;
+file bytes never go into the session.
 """
 
 import logging
@@ -54,23 +56,48 @@ class Draft:
 
     @property
     def is_empty(self) -> bool:
-        return not (self._data["answers"] or self.witnesses or self.evidence)
+        return not (
+            self._data["answers"] or self._data.get("typed") or self.witnesses or self.evidence
+        )
 
     def answers(self, step: str) -> dict[str, Any] | None:
         return self._data["answers"].get(step)
 
     def set_answers(self, step: str, values: dict[str, Any]) -> None:
+        """Keep a step's answers; what was typed there before is now answered."""
         self._data["answers"][step] = values
+        self._data.get("typed", {}).pop(step, None)
         self._save()
+
+    def typed(self, step: str) -> dict[str, Any] | None:
+        """What was typed on a step and left unsaved, if anything."""
+        return self._data.get("typed", {}).get(step)
+
+    def keep_typed(self, step: str, values: dict[str, Any]) -> None:
+        """Keep what is typed on a page the person leaves without saving (Back, another
+        language). It is not an answer: nothing checks it or sends it, and the page shows it
+        again until the step is saved."""
+        self._data.setdefault("typed", {})[step] = values
+        self._save()
+
+    def forget_typed(self, step: str) -> None:
+        if self._data.get("typed", {}).pop(step, None) is not None:
+            self._save()
+
+    @property
+    def role(self) -> str:
+        return str((self.answers("about") or {}).get("role") or "")
 
     @property
     def is_anonymous(self) -> bool:
         return (self.answers("about") or {}).get("anonymous") == "yes"
 
     def forget_identity(self) -> None:
-        """Drop every identifying answer, so an anonymous report keeps none even in the session."""
+        """Drop every identifying answer, and anything typed on those steps, so an anonymous
+        report keeps none even in the session."""
         for step in IDENTITY_STEPS:
             self._data["answers"].pop(step, None)
+            self._data.get("typed", {}).pop(step, None)
         self._save()
 
     @property

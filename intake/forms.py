@@ -6,11 +6,12 @@ limit here is also a limit of the model, so a valid form never fails in the serv
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+import filetype
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,16 +24,29 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake import evidence as evidence_files
+from intake.memorable_date import (
+    DateProblem,
+    MemorableDateField,
+    parse_memorable_date,
+)
 from intake.models import Agency, Complainant, Encounter, EncounterKind, PerceivedBasis
 from intake.public_labels import (
     PREFERRED_LANGUAGES,
     US_STATES,
+    Voice,
+    Voiced,
     agency_label,
     encounter_kind_label,
+    in_voice,
     perceived_basis_label,
 )
 
 HONEYPOT_FIELD = "website"
+# What is typed on a page left without saving it (Back, another language) is kept unchecked; a
+# value is cut at one more character than the longest answer takes (so a too-long answer is
+# still refused when it is saved) and a list at more items than any list of choices has.
+TYPED_MAX_CHARS = 20001
+TYPED_MAX_ITEMS = 50
 # The earliest date the form accepts: older dates are typing mistakes, and very old ones
 # cannot be converted between time zones.
 EARLIEST_DATE = date(2000, 1, 1)
@@ -73,6 +87,8 @@ class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def __init__(self, queryset: QuerySet[Any], label_for: Any, **kwargs: Any) -> None:
         self._label_for = label_for
+        # Set by the form: the labels of encounter kinds depend on who is speaking.
+        self.voice = Voice.FIRST
         kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         kwargs.setdefault("required", False)
         kwargs.setdefault(
@@ -85,7 +101,7 @@ class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
         super().__init__(queryset, to_field_name="code", **kwargs)
 
     def label_from_instance(self, obj: Model) -> str:
-        return self._label_for(obj)
+        return self._label_for(obj, self.voice)
 
 
 class StepForm(forms.Form):
@@ -103,38 +119,75 @@ class StepForm(forms.Form):
     )
     # Related choices grouped under a legend: (legend, field names). Fields in no group are
     # shown on their own; radio buttons and checkbox lists get a fieldset of their own.
-    groups: Sequence[tuple[Promise, Sequence[str]]] = ()
+    groups: Sequence[tuple[Promise | Voiced, Sequence[str]]] = ()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        voice: Voice = Voice.FIRST,
+        kept: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`voice`: whose encounter the questions ask about (intake/public_labels.py).
+        `kept`: values kept in the session (answers, or what was typed), shown on the page."""
         super().__init__(*args, **kwargs)
+        self.voice = voice
         for name, field in self.fields.items():
             if name == HONEYPOT_FIELD:
                 continue
-            kind = self[name].widget_type
-            css = _WIDGET_CLASSES.get(kind, "usa-input")
+            field.label = in_voice(field.label, voice)
+            field.help_text = in_voice(field.help_text, voice)
+            if isinstance(field, CodeMultipleChoiceField):
+                field.voice = voice
+            css = _WIDGET_CLASSES.get(_widget_type(field), "usa-input")
             existing = field.widget.attrs.get("class", "")
             field.widget.attrs["class"] = f"{css} {existing}".strip()
+        if kept is not None:
+            self.initial = {
+                name: field.widget.value_from_datadict(kept, {}, self.add_prefix(name))
+                for name, field in self._kept_fields()
+            }
+
+    def _kept_fields(self) -> list[tuple[str, forms.Field]]:
+        return [
+            (name, field)
+            for name, field in self.fields.items()
+            if name != HONEYPOT_FIELD and not isinstance(field, forms.FileField)
+        ]
 
     @property
     def honeypot_filled(self) -> bool:
         return bool(str(self.data.get(HONEYPOT_FIELD, "")).strip())
 
+    def _values(self) -> dict[str, Any]:
+        """The sent values under the names they were sent with (a date's three boxes each
+        under its own), so they can be sent to the form again as its data."""
+        values: dict[str, Any] = {}
+        for name, field in self._kept_fields():
+            key = self.add_prefix(name)
+            widget = field.widget
+            if isinstance(widget, forms.MultiWidget):
+                parts = widget.value_from_datadict(self.data, self.files, key)
+                for suffix, value in zip(widget.widgets_names, parts, strict=True):
+                    values[key + suffix] = value
+            else:
+                values[key] = widget.value_from_datadict(self.data, self.files, key)
+        return values
+
     def answers(self) -> dict[str, Any]:
         """The submitted values of a valid form, as they were typed: kept in the session, they
         show the page again as it was left and are validated again before submitting."""
-        values: dict[str, Any] = {}
-        for name, field in self.fields.items():
-            if name == HONEYPOT_FIELD or isinstance(field, forms.FileField):
-                continue
-            values[name] = field.widget.value_from_datadict(
-                self.data, self.files, self.add_prefix(name)
-            )
-        return values
+        return self._values()
 
-    def field_groups(self) -> list[tuple[Promise | None, list[forms.BoundField]]]:
+    def typed(self) -> dict[str, Any]:
+        """What was typed on the page, valid or not, with no error found: kept when the person
+        leaves the page without saving it, to show it again when they come back."""
+        return {key: _bounded(value) for key, value in self._values().items()}
+
+    def field_groups(self) -> list[tuple[Promise | str | None, list[forms.BoundField]]]:
         """The visible fields in display order, grouped under their legends."""
         grouped = {name for _legend, names in self.groups for name in names}
-        result: list[tuple[Promise | None, list[forms.BoundField]]] = []
+        result: list[tuple[Promise | str | None, list[forms.BoundField]]] = []
         emitted: set[str] = set()
         for name in self.fields:
             if name == HONEYPOT_FIELD or name in emitted:
@@ -142,7 +195,7 @@ class StepForm(forms.Form):
             if name in grouped:
                 for legend, names in self.groups:
                     if name in names:
-                        result.append((legend, [self[n] for n in names]))
+                        result.append((in_voice(legend, self.voice), [self[n] for n in names]))
                         emitted.update(names)
             else:
                 result.append((None, [self[name]]))
@@ -163,8 +216,27 @@ class StepForm(forms.Form):
         return rows
 
 
+def _widget_type(field: forms.Field) -> str:
+    """BoundField.widget_type, without making the bound field: it copies the field's label and
+    help text when it is made, and a form may still change them."""
+    return re.sub(r"widget$|input$", "", type(field.widget).__name__.lower())
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:TYPED_MAX_CHARS]
+    if isinstance(value, list | tuple):
+        return [_bounded(item) for item in value[:TYPED_MAX_ITEMS]]
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value)[:TYPED_MAX_CHARS]
+
+
 def field_anchor(bound: forms.BoundField) -> str:
-    """The id an error summary link points at: the first option of a group of choices."""
+    """The id an error summary link points at: the first option of a group of choices, the
+    first box of a date with the problem."""
+    if isinstance(bound.field, MemorableDateField):
+        return bound.field.error_anchor(str(bound.auto_id))
     if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
         return f"{bound.auto_id}_0"
     return str(bound.auto_id)
@@ -272,7 +344,10 @@ class WhatForm(StepForm):
     )
     outcome = forms.CharField(
         label=_("How did it end?"),
-        help_text=_("For example: they let you go, they took someone away, or they left."),
+        help_text=Voiced(
+            _("For example: they let you go, they took someone away, or they left."),
+            _("For example: they let the person go, they took someone away, or they left."),
+        ),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -280,14 +355,17 @@ class WhatForm(StepForm):
 
 
 class WhenForm(StepForm):
-    occurred_date = forms.DateField(
+    # False when the person, not sure of the date, gave only its month and year.
+    day_given = True
+    occurred_date = MemorableDateField(
         label=_("Date"),
-        help_text=_("If you are not sure, give your best guess and tick the box below."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("Enter the date it happened."),
-            "invalid": _("Enter a real date, for example 2026-01-17."),
-        },
+        help_text=_("For example: 17 1 2026"),
+        required=False,  # WhenForm.clean says what is missing, box by box
+    )
+    approximate = forms.BooleanField(
+        label=_("I am not sure of the exact date or time"),
+        help_text=_("You can then leave the day empty, but give the month and year."),
+        required=False,
     )
     occurred_time = forms.TimeField(
         label=_("Time"),
@@ -295,9 +373,6 @@ class WhenForm(StepForm):
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"invalid": _("Enter a real time, for example 14:30.")},
-    )
-    approximate = forms.BooleanField(
-        label=_("This is about the time, not the exact time"), required=False
     )
     address = forms.CharField(
         label=_("Where did it happen?"),
@@ -312,19 +387,29 @@ class WhenForm(StepForm):
     )
     state = forms.ChoiceField(label=_("State"), choices=US_STATES, initial="MN")
 
-    groups = ((_("When did it happen?"), ("occurred_date", "occurred_time", "approximate")),)
+    groups = ((_("When did it happen?"), ("occurred_date", "approximate", "occurred_time")),)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        day, at = cleaned.get("occurred_date"), cleaned.get("occurred_time")
-        if day is None:
+        parts = cleaned.get("occurred_date")
+        if parts is None:
             return cleaned
         now = timezone.localtime()
-        if day < EARLIEST_DATE:
-            self.add_error("occurred_date", _("Enter a date after 1 January 2000."))
-        elif day > now.date():
-            self.add_error("occurred_date", _("The date cannot be in the future."))
-        elif at is not None and day == now.date() and at > now.time():
+        try:
+            day = parse_memorable_date(
+                *parts,
+                day_optional=bool(cleaned.get("approximate")),
+                earliest=EARLIEST_DATE,
+                today=now.date(),
+            )
+        except DateProblem as problem:
+            self.fields["occurred_date"].widget.error_parts = problem.parts
+            self.add_error("occurred_date", str(problem.message))
+            return cleaned
+        cleaned["occurred_date"] = day
+        self.day_given = bool(parts[0])
+        at = cleaned.get("occurred_time")
+        if at is not None and day == now.date() and at > now.time():
             self.add_error("occurred_time", _("The time cannot be in the future."))
         return cleaned
 
@@ -333,29 +418,50 @@ class WhenForm(StepForm):
         at = self.cleaned_data.get("occurred_time") or time(12, 0)
         return timezone.make_aware(datetime.combine(self.cleaned_data["occurred_date"], at))
 
+    def summary(self) -> list[tuple[str, str]]:
+        """The date as the person gave it: a month alone when they left out the day."""
+        rows = super().summary()
+        if not self.day_given:
+            label = str(self.fields["occurred_date"].label)
+            shown = date_format(self.cleaned_data["occurred_date"], "YEAR_MONTH_FORMAT")
+            rows = [(question, shown if question == label else answer) for question, answer in rows]
+        return rows
+
 
 class WhoForm(StepForm):
     agencies = CodeMultipleChoiceField(
         Agency.objects.filter(is_active=True),
         agency_label,
         label=_("Which agencies were they from?"),
-        help_text=_(
-            "Tick any you saw on uniforms, vehicles or badges, or that they named. "
-            "Leave them all empty if you do not know."
+        help_text=Voiced(
+            _(
+                "Tick any you saw on uniforms, vehicles or badges, or that they named. "
+                "Leave them all empty if you do not know."
+            ),
+            _(
+                "Tick any that were seen on uniforms, vehicles or badges, or that they named. "
+                "Leave them all empty if you do not know."
+            ),
         ),
     )
     agent_count = _count_field(_("About how many agents were there?"))
     vehicle_count = _count_field(_("About how many vehicles did they have?"))
     vehicle_description = forms.CharField(
         label=_("What did their vehicles look like?"),
-        help_text=_("Colour, make, model, markings or anything else you noticed."),
+        help_text=Voiced(
+            _("Colour, make, model, markings or anything else you noticed."),
+            _("Colour, make, model, markings or anything else that was noticed."),
+        ),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     plates = forms.CharField(
         label=_("License plates"),
-        help_text=_("Any plate numbers you saw, even partly."),
+        help_text=Voiced(
+            _("Any plate numbers you saw, even partly."),
+            _("Any plate numbers that were seen, even partly."),
+        ),
         max_length=200,
         required=False,
     )
@@ -372,15 +478,23 @@ class WhyForm(StepForm):
     perceived_basis = CodeMultipleChoiceField(
         PerceivedBasis.objects.all(),
         perceived_basis_label,
-        label=_("Why do you think you were stopped?"),
+        label=Voiced(
+            _("Why do you think you were stopped?"), _("Why do you think they were stopped?")
+        ),
         help_text=_("Tick anything you think played a part, or nothing."),
     )
     perceived_basis_other = forms.CharField(
         label=_("Anything else, in your own words"), max_length=200, required=False
     )
     race_ethnicity = forms.CharField(
-        label=_("How would you describe your race or ethnicity?"),
-        help_text=_("In your own words. We use this only to find patterns."),
+        label=Voiced(
+            _("How would you describe your race or ethnicity?"),
+            _("How would the person affected describe their race or ethnicity, if you know?"),
+        ),
+        help_text=Voiced(
+            _("In your own words. We use this only to find patterns."),
+            _("In their words, or yours. We use this only to find patterns."),
+        ),
         max_length=200,
         required=False,
     )
@@ -421,6 +535,43 @@ class WitnessForm(StepForm):
         return cleaned
 
 
+def accepted_by_evidence_rules(mime: str) -> bool:
+    """The rule intake/evidence.py applies to the type it reads from a file's bytes."""
+    allowed = mime in evidence_files.ALLOWED_MIME_TYPES or mime.startswith(
+        evidence_files.ALLOWED_MIME_PREFIXES
+    )
+    return allowed and mime not in evidence_files.REFUSED_MIME_TYPES
+
+
+# What the file chooser offers: the kinds the checks accept, and the extensions of every type
+# they recognise (some phones and systems know a HEIC photo only by its name). Each file's
+# bytes are still checked when it arrives.
+EVIDENCE_ACCEPT = ",".join(
+    [f"{prefix}*" for prefix in evidence_files.ALLOWED_MIME_PREFIXES]
+    + sorted(evidence_files.ALLOWED_MIME_TYPES)
+    + sorted(
+        {f".{kind.extension}" for kind in filetype.types if accepted_by_evidence_rules(kind.mime)}
+    )
+)
+# The common formats named on the page, as people know them.
+_FORMAT_NAMES = {
+    "jpg": "JPEG", "png": "PNG", "heic": "HEIC",
+    "mp4": "MP4", "mov": "MOV",
+    "mp3": "MP3", "m4a": "M4A",
+}  # fmt: skip
+
+
+def _format_names(prefix: str) -> str:
+    names = [
+        _FORMAT_NAMES[kind.extension]
+        for kind in filetype.types
+        if kind.extension in _FORMAT_NAMES
+        and kind.mime.startswith(prefix)
+        and accepted_by_evidence_rules(kind.mime)
+    ]
+    return ", ".join(sorted(names, key=list(_FORMAT_NAMES.values()).index))
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -443,7 +594,11 @@ class EvidenceForm(StepForm):
     files are in `accepted` even when others were refused."""
 
     files = MultipleFileField(
-        label=_("Add photos, videos, audio recordings or PDF documents"), required=False
+        label=_("Add photos, videos, audio recordings or PDF documents"),
+        required=False,
+        # usa-file-input: the USWDS JavaScript draws it as a drop zone; without it, it is a
+        # plain file input that works the same.
+        widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
     )
     description = forms.CharField(
         label=_("What do these files show?"), max_length=500, required=False
@@ -454,13 +609,19 @@ class EvidenceForm(StepForm):
         self._kept_count = kept_count
         self._kept_bytes = kept_bytes
         self.accepted: list[tuple[UploadedFile, evidence_files.InspectedFile]] = []
-        self.fields["files"].help_text = _(
+        kinds = _("Photos (%(photos)s…), videos (%(videos)s…), audio (%(audio)s…) and PDF.") % {
+            "photos": _format_names("image/"),
+            "videos": _format_names("video/"),
+            "audio": _format_names("audio/"),
+        }
+        sizes = _(
             "You can choose several files at once. Each file can be up to %(file)d MB, and all "
             "files together up to %(total)d MB."
         ) % {
             "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
             "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
         }
+        self.fields["files"].help_text = f"{kinds} {sizes}"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -535,7 +696,11 @@ class ContactForm(StepForm):
     )
     consent_to_share_with_liaison = forms.BooleanField(
         label=_("Yes, police liaisons working on my report may see my name and contact details"),
-        help_text=_("If you leave this unticked, only our legal staff will know who you are."),
+        help_text=_(
+            "Police liaisons are staff of local police departments who work with Rights Desk "
+            "to look into encounters with federal agents. If you leave this unticked, they "
+            "still read what happened, but not who you are: only our legal staff will know."
+        ),
         required=False,
     )
 
@@ -563,24 +728,37 @@ class ReviewForm(StepForm):
 @dataclass(frozen=True)
 class Step:
     slug: str
-    title: Promise
+    title: Promise | Voiced
     form_class: type[StepForm]
     # Steps that ask who the person is are skipped for an anonymous report.
     identifying: bool = False
+    # Steps counted as "Step 2 of 9". The first step is not: its answers decide how many steps
+    # follow, so the count starts after it and never changes on the way. Checking the answers
+    # is not a step either (GOV.UK does not number it).
+    numbered: bool = True
+    # A line above the title of a step that is not numbered.
+    caption: Promise | None = None
+
+    def title_in(self, voice: Voice) -> str:
+        return str(in_voice(self.title, voice))
 
 
 STEPS: tuple[Step, ...] = (
-    Step("about", _("About you"), AboutForm),
+    Step("about", _("About you"), AboutForm, numbered=False, caption=_("Before we begin")),
     Step("identity", _("Your details"), IdentityForm, identifying=True),
     Step("what", _("What happened"), WhatForm),
     Step("when", _("When and where"), WhenForm),
     Step("who", _("Who they were"), WhoForm),
-    Step("why", _("Why you think you were stopped"), WhyForm),
+    Step(
+        "why",
+        Voiced(_("Why you think you were stopped"), _("Why you think they were stopped")),
+        WhyForm,
+    ),
     Step("witnesses", _("Witnesses"), WitnessForm),
     Step("evidence", _("Photos, videos and documents"), EvidenceForm),
     Step("account", _("In your own words"), AccountForm),
     Step("contact", _("Contact and consent"), ContactForm, identifying=True),
-    Step("review", _("Check your answers"), ReviewForm),
+    Step("review", _("Check your answers"), ReviewForm, numbered=False),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
 

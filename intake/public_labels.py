@@ -1,36 +1,99 @@
-"""Translatable public labels for the reference tables.
+"""Translatable public labels for the reference tables, and the two voices of the form.
 
 The rows of EncounterKind, PerceivedBasis and Agency are written in English in the database
 (and editable in the admin); the public form shows them in the reader's language. The
 translations are keyed by each row's stable code, and a row added later in the admin falls back
 to its English text until a translation is added here.
+
+The form speaks to the person who was stopped in the first person ("They handcuffed me") and,
+to everyone else (a witness, someone reporting for another person or for an organisation),
+about the person affected ("They handcuffed the person"). A text that differs is a `Voiced`
+pair; the form picks one half from the role chosen on its first step.
 """
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import Agency, EncounterKind, PerceivedBasis
+from intake.models import Agency, Complainant, EncounterKind, PerceivedBasis
 
-ENCOUNTER_KIND_LABELS: dict[str, Promise] = {
-    "stopped-without-cause": _("They stopped me without saying why"),
-    "boxed-in": _("They surrounded or blocked my vehicle"),
+
+class Voice(StrEnum):
+    FIRST = "first"  # the person filling in the form is the person it happened to
+    THIRD = "third"  # they are reporting what happened to someone else
+
+
+def voice_for_role(role: str | None) -> Voice:
+    """Until a role is chosen the form speaks to the person affected, as most people are."""
+    if role in (None, "", Complainant.Role.AFFECTED):
+        return Voice.FIRST
+    return Voice.THIRD
+
+
+@dataclass(frozen=True)
+class Voiced:
+    """One text in both voices."""
+
+    first: Promise
+    third: Promise
+
+    def for_voice(self, voice: Voice) -> Promise:
+        return self.third if voice == Voice.THIRD else self.first
+
+
+def in_voice(text: Promise | Voiced | str, voice: Voice) -> Promise | str:
+    """`text` as `voice` says it; a text that is the same in both voices is returned as is."""
+    return text.for_voice(voice) if isinstance(text, Voiced) else text
+
+
+ENCOUNTER_KIND_LABELS: dict[str, Promise | Voiced] = {
+    "stopped-without-cause": Voiced(
+        _("They stopped me without saying why"),
+        _("They stopped the person without saying why"),
+    ),
+    "boxed-in": Voiced(
+        _("They surrounded or blocked my vehicle"),
+        _("They surrounded or blocked the person's vehicle"),
+    ),
     "weapons-drawn": _("They pointed or drew guns"),
-    "recording-interfered": _("They knocked my phone away or stopped me recording"),
+    "recording-interfered": Voiced(
+        _("They knocked my phone away or stopped me recording"),
+        _("They knocked a phone away or stopped someone recording"),
+    ),
     "papers-demanded": _("They demanded papers or proof of citizenship"),
-    "questioned-status": _("They asked about my immigration status"),
-    "detained": _("They held me and I was not free to leave"),
-    "handcuffed": _("They handcuffed me"),
-    "searched": _("They searched me, my bag or my vehicle"),
-    "physical-force": _("They grabbed, pushed or hit me"),
-    "arrested": _("They arrested me or took me away"),
-    "property-damaged": _("They damaged my property"),
+    "questioned-status": Voiced(
+        _("They asked about my immigration status"),
+        _("They asked about the person's immigration status"),
+    ),
+    "detained": Voiced(
+        _("They held me and I was not free to leave"),
+        _("They held the person, who was not free to leave"),
+    ),
+    "handcuffed": Voiced(_("They handcuffed me"), _("They handcuffed the person")),
+    "searched": Voiced(
+        _("They searched me, my bag or my vehicle"),
+        _("They searched the person, their bag or their vehicle"),
+    ),
+    "physical-force": Voiced(
+        _("They grabbed, pushed or hit me"), _("They grabbed, pushed or hit the person")
+    ),
+    "arrested": Voiced(
+        _("They arrested me or took me away"), _("They arrested the person or took them away")
+    ),
+    "property-damaged": Voiced(
+        _("They damaged my property"), _("They damaged the person's property")
+    ),
     "shots-fired": _("They fired a gun"),
     "injury": _("Someone was hurt"),
     "agents-unidentified": _("They did not say who they were"),
-    "threats-verbal-abuse": _("They threatened or insulted me"),
+    "threats-verbal-abuse": Voiced(
+        _("They threatened or insulted me"), _("They threatened or insulted the person")
+    ),
 }
 
-PERCEIVED_BASIS_LABELS: dict[str, Promise] = {
+PERCEIVED_BASIS_LABELS: dict[str, Promise | Voiced] = {
     "race": _("Race"),
     "skin-colour": _("Skin colour"),
     "language": _("Language spoken"),
@@ -41,7 +104,7 @@ PERCEIVED_BASIS_LABELS: dict[str, Promise] = {
 }
 
 # Names of agencies are proper names; these are the forms Spanish-language services use.
-AGENCY_LABELS: dict[str, Promise] = {
+AGENCY_LABELS: dict[str, Promise | Voiced] = {
     "dhs": _("U.S. Department of Homeland Security (DHS)"),
     "ice": _("U.S. Immigration and Customs Enforcement (ICE)"),
     "ice-ero": _("ICE Enforcement and Removal Operations (ERO)"),
@@ -56,16 +119,21 @@ AGENCY_LABELS: dict[str, Promise] = {
 }
 
 
-def encounter_kind_label(kind: EncounterKind) -> str:
-    return str(ENCOUNTER_KIND_LABELS.get(kind.code, kind.public_label))
+def _label(labels: dict[str, Promise | Voiced], code: str, voice: Voice, fallback: str) -> str:
+    label = labels.get(code)
+    return str(in_voice(label, voice)) if label is not None else fallback
 
 
-def perceived_basis_label(basis: PerceivedBasis) -> str:
-    return str(PERCEIVED_BASIS_LABELS.get(basis.code, basis.label))
+def encounter_kind_label(kind: EncounterKind, voice: Voice = Voice.FIRST) -> str:
+    return _label(ENCOUNTER_KIND_LABELS, kind.code, voice, kind.public_label)
 
 
-def agency_label(agency: Agency) -> str:
-    return str(AGENCY_LABELS.get(agency.code, str(agency)))
+def perceived_basis_label(basis: PerceivedBasis, voice: Voice = Voice.FIRST) -> str:
+    return _label(PERCEIVED_BASIS_LABELS, basis.code, voice, basis.label)
+
+
+def agency_label(agency: Agency, voice: Voice = Voice.FIRST) -> str:
+    return _label(AGENCY_LABELS, agency.code, voice, str(agency))
 
 
 US_STATES = [

@@ -21,10 +21,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from intake import ratelimit, wizard
+from intake import language, ratelimit, wizard
 from intake.drafts import Draft, keep_pending, open_pending, pending_exists, sent_draft_id
 from intake.forms import (
     MAX_WITNESSES,
@@ -61,6 +60,40 @@ def _go_on(request: HttpRequest, draft: Draft, slug: str) -> HttpResponseRedirec
     return redirect(_step_url(after) if after else reverse("intake:review"))
 
 
+def _back_url(request: HttpRequest, draft: Draft, slug: str) -> str:
+    """Where Back goes: the review page for a step changed from it, else the step before, or
+    the start page before the first step."""
+    if request.GET.get("from") == "review":
+        return reverse("intake:review")
+    before, _after = wizard.neighbours(draft, slug)
+    return _step_url(before) if before else reverse("intake:start")
+
+
+def _leave_unsaved(
+    request: HttpRequest, draft: Draft, step: Step, form: StepForm
+) -> HttpResponse | None:
+    """A step left without saving it, by its Back link or the header's language switcher (both
+    buttons of the step's form): what was typed is kept as it is, unchecked, and shown again
+    on the way back. None when the person is saving the step."""
+    if "switch_language" in request.POST:
+        code = request.POST["switch_language"]
+        if not language.is_available(code):
+            return _refused(request, 400, _("This language is not available."))
+        draft.keep_typed(step.slug, form.typed())
+        language.choose_language(request, code)
+        return redirect(request.get_full_path())
+    if request.POST.get("action") == "back":
+        draft.keep_typed(step.slug, form.typed())
+        return redirect(_back_url(request, draft, step.slug))
+    return None
+
+
+def _kept(draft: Draft, slug: str) -> dict[str, Any] | None:
+    """What a step's page shows: what was typed and left there, else its saved answers."""
+    typed = draft.typed(slug)
+    return typed if typed is not None else draft.answers(slug)
+
+
 def _render_step(
     request: HttpRequest,
     draft: Draft,
@@ -70,13 +103,17 @@ def _render_step(
     extra: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    before, _after = wizard.neighbours(draft, step.slug)
     context = {
         "step": step,
         "form": form,
         "errors": form.error_summary() if form.is_bound else [],
         "progress": wizard.progress(draft, step.slug),
-        "back_url": _step_url(before) if before else reverse("intake:start"),
+        "back_url": _back_url(request, draft, step.slug),
+        # On a step, Back and the header's language buttons send the step's form, to keep what
+        # was typed (includes/back_link.html, language_switcher.html); `default_action` is the
+        # button that Enter in a field presses.
+        "leave_by_form": step.slug != "review",
+        "default_action": "continue",
         **(extra or {}),
     }
     return render(request, template, context, status=status)
@@ -113,32 +150,40 @@ def step(request: HttpRequest, slug: str) -> HttpResponse:
         return _witnesses(request, draft, current)
     if slug == "evidence":
         return _evidence(request, draft, current)
+    voice = wizard.voice_for(draft)
     if request.method == "POST":
-        form = current.form_class(data=request.POST)
+        form = current.form_class(data=request.POST, voice=voice)
         if form.honeypot_filled:
             return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        left = _leave_unsaved(request, draft, current, form)
+        if left is not None:
+            return left
         if form.is_valid():
             draft.set_answers(slug, form.answers())
             if slug == "about" and draft.is_anonymous:
                 draft.forget_identity()
             return _go_on(request, draft, slug)
     else:
-        form = current.form_class(initial=draft.answers(slug))
+        form = current.form_class(kept=_kept(draft, slug), voice=voice)
     return _render_step(request, draft, current, form)
 
 
 def _witnesses(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse:
     """Witnesses are added one at a time ("add", "remove" and "continue" are plain buttons),
     so any number can be added without JavaScript."""
-    form = WitnessForm()
+    voice = wizard.voice_for(draft)
+    form = WitnessForm(kept=draft.typed(current.slug), voice=voice)
     if request.method == "POST":
         if "remove" in request.POST:
             with contextlib.suppress(ValueError):
                 draft.remove_witness(int(request.POST["remove"]))
             return redirect(request.get_full_path())
-        form = WitnessForm(data=request.POST)
+        form = WitnessForm(data=request.POST, voice=voice)
         if form.honeypot_filled:
             return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        left = _leave_unsaved(request, draft, current, form)
+        if left is not None:
+            return left
         adding = request.POST.get("action") == "add"
         if not adding and form.is_blank():
             draft.set_answers(current.slug, {})
@@ -150,20 +195,28 @@ def _witnesses(request: HttpRequest, draft: Draft, current: Step) -> HttpRespons
                 )
             else:
                 draft.add_witness(form.answers())
+                draft.forget_typed(current.slug)
                 messages.success(request, _("Witness added."))
                 if adding:
                     return redirect(request.get_full_path())
                 draft.set_answers(current.slug, {})
                 return _go_on(request, draft, current.slug)
     return _render_step(
-        request, draft, current, form, "intake/witnesses.html", {"witnesses": draft.witnesses}
+        request,
+        draft,
+        current,
+        form,
+        "intake/witnesses.html",
+        {"witnesses": draft.witnesses, "default_action": "add"},
     )
 
 
 def _evidence(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse:
     """Files are checked one by one as they arrive and kept in private storage until the report
-    is sent; a refused file is named in an error and the accepted ones are kept."""
-    form = EvidenceForm()
+    is sent; a refused file is named in an error and the accepted ones are kept. Leaving the
+    page by Back or another language keeps the description typed, not the files chosen."""
+    voice = wizard.voice_for(draft)
+    form = EvidenceForm(kept=draft.typed(current.slug), voice=voice)
     if request.method == "POST":
         if "remove" in request.POST:
             draft.remove_evidence(str(request.POST["remove"]))
@@ -173,14 +226,19 @@ def _evidence(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse
             files=request.FILES,
             kept_count=len(draft.evidence),
             kept_bytes=draft.evidence_bytes,
+            voice=voice,
         )
         if form.honeypot_filled:
             return _refused(request, 400, _("This page could not be accepted. Please try again."))
+        left = _leave_unsaved(request, draft, current, form)
+        if left is not None:
+            return left
         valid = form.is_valid()
         description = form.cleaned_data.get("description", "")
         for upload, inspected in form.accepted:
             draft.add_evidence(keep_pending(upload, inspected, description))
         if form.accepted:
+            draft.forget_typed(current.slug)
             messages.success(request, _("Files added: %(count)d.") % {"count": len(form.accepted)})
         if valid:
             if request.POST.get("action") == "upload":
@@ -188,7 +246,12 @@ def _evidence(request: HttpRequest, draft: Draft, current: Step) -> HttpResponse
             draft.set_answers(current.slug, {})
             return _go_on(request, draft, current.slug)
     return _render_step(
-        request, draft, current, form, "intake/evidence.html", {"files": draft.evidence}
+        request,
+        draft,
+        current,
+        form,
+        "intake/evidence.html",
+        {"files": draft.evidence, "default_action": "upload"},
     )
 
 
@@ -201,6 +264,7 @@ class ReviewSection:
 
 def _review_sections(draft: Draft, checked: wizard.CheckedDraft) -> list[ReviewSection]:
     sections = []
+    voice = wizard.voice_for(draft)
     for current in wizard.steps_for(draft):
         url = f"{_step_url(current)}?from=review"
         if current.slug == "review":
@@ -221,7 +285,7 @@ def _review_sections(draft: Draft, checked: wizard.CheckedDraft) -> list[ReviewS
             blocks = [("", rows)]
         else:
             blocks = [("", checked.forms[current.slug].summary())]
-        sections.append(ReviewSection(title=str(current.title), url=url, blocks=blocks))
+        sections.append(ReviewSection(title=current.title_in(voice), url=url, blocks=blocks))
     return sections
 
 
@@ -340,29 +404,3 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Shown when a form is sent without a valid CSRF token (usually an expired page)."""
     return render(request, "intake/csrf_failure.html", status=403)
 
-
-@require_http_methods(["GET", "HEAD"])
-def privacy(request: HttpRequest) -> HttpResponse:
-    """Who reads a report, what is done with it, how it is protected and for how long."""
-    return render(request, "intake/privacy.html")
-
-
-@require_http_methods(["GET", "HEAD"])
-def rights(request: HttpRequest) -> HttpResponse:
-    """General information on what to do when stopped by immigration agents."""
-    return render(request, "intake/rights.html")
-
-
-@csrf_exempt
-@require_POST
-def leave(request: HttpRequest) -> HttpResponse:
-    """Forget the report in progress and any report signed in to: "Leave this site quickly"
-    sends this as the page goes, so that Back shows none of it.
-
-    Exempt from CSRF: it must work from a page whose token has expired, its only effect is to
-    forget the caller's own session, and the session cookie (SameSite=Lax) is not sent with
-    another site's POST.
-    """
-    Draft(request.session).clear()
-    request.session.flush()
-    return HttpResponse(status=204)

@@ -13,6 +13,7 @@ from intake.inputs import (
     ReportSubmission,
     WitnessInput,
 )
+from intake.public_labels import Voice, voice_for_role
 
 # Steps with no answers of their own: they count as done once the person moved past them.
 LIST_STEPS = ("witnesses", "evidence")
@@ -21,6 +22,11 @@ LIST_STEPS = ("witnesses", "evidence")
 def steps_for(draft: Draft) -> list[Step]:
     """The steps this person sees: an anonymous report skips every identifying step."""
     return [step for step in STEPS if not (draft.is_anonymous and step.identifying)]
+
+
+def voice_for(draft: Draft) -> Voice:
+    """Whose encounter the questions ask about, from the role chosen on the first step."""
+    return voice_for_role(draft.role)
 
 
 def neighbours(draft: Draft, slug: str) -> tuple[Step | None, Step | None]:
@@ -43,25 +49,36 @@ class ProgressStep:
 
 @dataclass(frozen=True)
 class Progress:
-    steps: list[ProgressStep]
-    number: int
-    total: int
     title: str
+    # For a numbered step: its number among the numbered steps this person sees, their
+    # count, and a segment of the step indicator for each. None, 0 and [] for the others.
+    number: int | None
+    total: int
+    steps: list[ProgressStep]
+    caption: str = ""
 
 
 def progress(draft: Draft, current: str) -> Progress:
-    steps = steps_for(draft)
+    """Where `current` is among the steps this person sees. The count leaves out the first
+    step, whose answers (anonymous or not) decide how many steps follow, so from the first
+    numbered step on it stays the same, unless they go back and change those answers."""
+    step = STEPS_BY_SLUG[current]
+    voice = voice_for(draft)
+    title = step.title_in(voice)
+    if not step.numbered:
+        return Progress(
+            title=title, number=None, total=0, steps=[], caption=str(step.caption or "")
+        )
+    numbered = [each for each in steps_for(draft) if each.numbered]
     entries = []
-    number = 1
-    for index, step in enumerate(steps, start=1):
-        if step.slug == current:
+    number = None
+    for index, each in enumerate(numbered, start=1):
+        if each.slug == current:
             state, number = "current", index
         else:
-            state = "complete" if draft.answers(step.slug) is not None else ""
-        entries.append(ProgressStep(title=str(step.title), state=state))
-    return Progress(
-        steps=entries, number=number, total=len(steps), title=str(STEPS_BY_SLUG[current].title)
-    )
+            state = "complete" if draft.answers(each.slug) is not None else ""
+        entries.append(ProgressStep(title=each.title_in(voice), state=state))
+    return Progress(title=title, number=number, total=len(numbered), steps=entries)
 
 
 @dataclass
@@ -87,6 +104,7 @@ def check_draft(draft: Draft) -> CheckedDraft:
     """Validate every answer again, as if it had just been sent: the answers may have been
     given hours ago (a date can have become invalid, an agency deactivated)."""
     checked = CheckedDraft()
+    voice = voice_for(draft)
     for step in steps_for(draft):
         if step.slug == "review":
             break
@@ -96,13 +114,13 @@ def check_draft(draft: Draft) -> CheckedDraft:
             continue
         if step.slug in LIST_STEPS:
             continue
-        form = step.form_class(data=answers)
+        form = step.form_class(data=answers, voice=voice)
         if form.is_valid():
             checked.forms[step.slug] = form
         else:
             checked.first_incomplete = checked.first_incomplete or step
     for values in draft.witnesses:
-        witness = WitnessForm(data=values)
+        witness = WitnessForm(data=values, voice=voice)
         if not witness.is_valid():
             checked.first_incomplete = checked.first_incomplete or STEPS_BY_SLUG["witnesses"]
         checked.witnesses.append(witness)

@@ -399,8 +399,22 @@ class ReportForm:
         self.page.wait_for_load_state()
 
     def back(self) -> None:
+        """The Back link at the top of the page (on a step, a button of its form)."""
         self.page.locator("#back-link").click()
         self.page.wait_for_load_state()
+
+    def switch_language(self, code: str) -> None:
+        self.page.locator(f"#language-{code}").click()
+        self.page.wait_for_load_state()
+
+    def fill_date(self, iso: str) -> None:
+        """Type a date into the day, month and year boxes, as a person writes it."""
+        year, month, day = iso.split("-")
+        self.fill(
+            occurred_date_day=str(int(day)),
+            occurred_date_month=str(int(month)),
+            occurred_date_year=year,
+        )
 
     # The steps, in order. Each leaves the browser on the next page.
 
@@ -424,12 +438,8 @@ class ReportForm:
         self.save_and_continue()
 
     def when(self, filing: Filing) -> None:
-        self.fill(
-            occurred_date=filing.occurred_date,
-            occurred_time=filing.occurred_time,
-            address=filing.address,
-            city=filing.city,
-        )
+        self.fill_date(filing.occurred_date)
+        self.fill(occurred_time=filing.occurred_time, address=filing.address, city=filing.city)
         self.tick("approximate")
         self.field("state").select_option("MN")
         self.save_and_continue()

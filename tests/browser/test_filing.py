@@ -9,7 +9,7 @@ from django.utils import translation
 
 from intake.forms import STEPS
 from intake.models import Report
-from intake.public_labels import ENCOUNTER_KIND_LABELS
+from intake.public_labels import ENCOUNTER_KIND_LABELS, Voice, in_voice
 from tests.browser.conftest import Filing, ReportForm, Witness, expect, tiny_png
 
 pytestmark = pytest.mark.browser
@@ -125,7 +125,7 @@ def test_report_filed_in_spanish_through_the_language_switcher_is_spanish_throug
     }
     for step in STEPS:
         expect(html).to_have_attribute("lang", "es")
-        expect(form.heading()).to_contain_text(spanish(step.title))
+        expect(form.heading()).to_contain_text(spanish(in_voice(step.title, Voice.FIRST)))
         expect(page.locator("#language-en")).to_have_text("English")
         if step.slug == "review":
             break
@@ -133,7 +133,7 @@ def test_report_filed_in_spanish_through_the_language_switcher_is_spanish_throug
         steps[step.slug](filing)
 
     expect(page.locator("#main-content")).to_contain_text(
-        spanish(ENCOUNTER_KIND_LABELS["boxed-in"])
+        spanish(in_voice(ENCOUNTER_KIND_LABELS["boxed-in"], Voice.FIRST))
     )
     expect(page.locator("#submit-button")).to_have_text("Enviar informe")
     tracking_code, secret = form.send()

@@ -72,6 +72,16 @@ def days_ago(days: int) -> str:
     return (timezone.localdate() - timedelta(days=days)).isoformat()
 
 
+def date_boxes(iso: str) -> dict[str, str]:
+    """A date as typed into the day, month and year boxes of the "when" step."""
+    year, month, day = iso.split("-")
+    return {
+        "occurred_date_day": str(int(day)),
+        "occurred_date_month": str(int(month)),
+        "occurred_date_year": year,
+    }
+
+
 ANSWERS = {
     "about": {"role": "affected", "anonymous": "no"},
     "identity": {"name": "Ana Example", "occupation": "nurse", "preferred_language": "es"},
@@ -81,7 +91,7 @@ ANSWERS = {
         "outcome": "They left when I said I was a nurse.",
     },
     "when": {
-        "occurred_date": days_ago(2),
+        **date_boxes(days_ago(2)),
         "occurred_time": "14:30",
         "address": "Brooklyn Blvd and Zane Ave N",
         "city": "Brooklyn Park",
@@ -304,11 +314,13 @@ def test_back_and_forward_keep_every_answer(client):
     assert 'value="Ana Example"' in page
     # ...and going forward again too.
     page = client.get(url("when")).content.decode()
-    assert f'value="{days_ago(2)}"' in page
+    for box, value in date_boxes(days_ago(2)).items():
+        assert re.search(rf'name="{box}" value="{value}"', page), box
     assert 'value="14:30"' in page
     assert 'value="Brooklyn Park"' in page
-    # The back link of each step points at the step before it.
-    assert f'href="{url("identity")}" id="back-link"' in client.get(url("what")).content.decode()
+    # The Back link of each step leads to the step before it.
+    response = post_step(client, "what", {"action": "back"})
+    assert response["Location"] == url("identity")
 
 
 def test_leaving_and_coming_back_in_the_same_session_finds_the_answers(client):
@@ -383,18 +395,18 @@ def test_anonymous_report_asks_no_identity_and_stores_none(client):
 
 
 def test_future_date_is_refused_with_a_message(client):
-    response = post_step(client, "when", {**ANSWERS["when"], "occurred_date": days_ago(-1)})
+    response = post_step(client, "when", {**ANSWERS["when"], **date_boxes(days_ago(-1))})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The date cannot be in the future." in page
-    assert 'href="#id_occurred_date"' in page  # the error summary links to the field
+    assert "The date must be in the past or today." in page
+    assert 'href="#id_occurred_date_day"' in page  # the error summary links to the first box
     assert 'aria-invalid="true"' in page
     assert client.session.get(drafts.SESSION_KEY, {}).get("answers", {}).get("when") is None
 
 
 def test_later_today_is_refused_but_approximate_time_is_kept(client):
     response = post_step(
-        client, "when", {**ANSWERS["when"], "occurred_date": days_ago(0), "occurred_time": "23:59"}
+        client, "when", {**ANSWERS["when"], **date_boxes(days_ago(0)), "occurred_time": "23:59"}
     )
     if timezone.localtime().strftime("%H:%M") < "23:59":
         assert "The time cannot be in the future." in response.content.decode()
@@ -573,7 +585,7 @@ def test_pages_load_nothing_from_another_origin_and_have_no_inline_script(client
 
 
 def test_spanish_page_renders_in_spanish(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    client.post(reverse("set_language"), {"language": "es", "next": url("about")})
     page = client.get(url("about")).content.decode()
     assert '<html lang="es">' in page
     assert "¿Quién es usted en este informe?" in page
@@ -582,8 +594,8 @@ def test_spanish_page_renders_in_spanish(client):
     assert 'id="language-en"' in page
     page = client.get(url("what")).content.decode()
     assert "Apuntaron o sacaron armas" in page
-    errors = post_step(client, "when", {**ANSWERS["when"], "occurred_date": days_ago(-3)})
-    assert "La fecha no puede estar en el futuro." in errors.content.decode()
+    errors = post_step(client, "when", {**ANSWERS["when"], **date_boxes(days_ago(-3))})
+    assert "La fecha debe ser hoy o una fecha pasada." in errors.content.decode()
 
 
 def test_every_page_has_a_language_switcher_and_labelled_controls(client):
@@ -692,7 +704,18 @@ _STEP_FIELDS = {
     "about": ["role", "anonymous"],
     "identity": ["name", "occupation", "preferred_language"],
     "what": ["kinds", "injuries", "outcome"],
-    "when": ["occurred_date", "occurred_time", "approximate", "address", "city", "state"],
+    "when": [
+        "occurred_date_day",
+        "occurred_date_month",
+        "occurred_date_year",
+        "occurred_time",
+        "approximate",
+        "address",
+        "city",
+        "state",
+        "action",
+        "switch_language",
+    ],
     "who": [
         "agencies",
         "agent_count",
