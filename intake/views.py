@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from intake import language, ratelimit, wizard
@@ -404,3 +405,29 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Shown when a form is sent without a valid CSRF token (usually an expired page)."""
     return render(request, "intake/csrf_failure.html", status=403)
 
+
+@require_http_methods(["GET", "HEAD"])
+def privacy(request: HttpRequest) -> HttpResponse:
+    """Who reads a report, what is done with it, how it is protected and for how long."""
+    return render(request, "intake/privacy.html")
+
+
+@require_http_methods(["GET", "HEAD"])
+def rights(request: HttpRequest) -> HttpResponse:
+    """General information on what to do when stopped by immigration agents."""
+    return render(request, "intake/rights.html")
+
+
+@csrf_exempt
+@require_POST
+def leave(request: HttpRequest) -> HttpResponse:
+    """Forget the report in progress and any report signed in to: "Leave this site quickly"
+    sends this as the page goes, so that Back shows none of it.
+
+    Exempt from CSRF: it must work from a page whose token has expired, its only effect is to
+    forget the caller's own session, and the session cookie (SameSite=Lax) is not sent with
+    another site's POST.
+    """
+    Draft(request.session).clear()
+    request.session.flush()
+    return HttpResponse(status=204)

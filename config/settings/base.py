@@ -500,3 +500,25 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "plumbing.api_schema.document_common_errors",
 ]
+
+# --- Help and safety on the public pages (intake/safety.py) ------------------------------------
+# Every public page tells someone in danger or detained right now to call 911, then lists these
+# lines: a JSON list of {"name", "phone", "hours"}, each text either a string or an object by
+# language ({"en": "...", "es": "..."}). List only lines someone answers at the hours given.
+# Unset, development shows a made-up example and production shows 911 alone, which
+# `check --deploy` warns about.
+URGENT_HELP_LINES = env.json("URGENT_HELP_LINES", default=[])
+# The legal aid or immigrant-rights organisation the rights page sends people to: a JSON object
+# {"name", "phone", "url", "hours"}, texts as above. Unset: the page names no one.
+LEGAL_HELP = env.json("LEGAL_HELP", default={})
+# Where "Leave this site quickly" goes: an ordinary site that says nothing about the person
+# (and, without JavaScript, the plain link's target).
+QUICK_EXIT_URL = env.str("QUICK_EXIT_URL", default="https://www.weather.gov/")
+# What the public pages promise: how soon a new report is first read, and how long reports are
+# kept.
+INTAKE_TYPICAL_FIRST_LOOK_DAYS = env.int("INTAKE_TYPICAL_FIRST_LOOK_DAYS", default=2)
+REPORT_RETENTION_YEARS = env.int("REPORT_RETENTION_YEARS", default=7)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("intake.context_processors.safety_context")
+# The CSRF token lives in the session, so the form leaves nothing in the browser but the
+# session cookie, which ends when the browser closes.
+CSRF_USE_SESSIONS = True
