@@ -381,7 +381,7 @@ def test_staff_sign_in_and_session_api_writes_check_the_csrf_token_kept_in_the_s
     ).status_code == 403
 
 
-def test_a_step_after_the_start_page_still_answers_with_no_store(client):
-    response = client.get(url("about"))
-    assert "no-store" in response["Cache-Control"]
+def test_the_steps_are_still_never_kept_by_the_browser_cache(client):
     assert post_step(client, "about", ANSWERS["about"]).status_code == 302
+    for slug in ("about", "identity", "review"):
+        assert "no-store" in client.get(url(slug))["Cache-Control"], slug
