@@ -366,7 +366,7 @@ def test_a_press_report_has_nobody_to_ask(legal):
 
 
 def test_staff_ask_through_the_api_and_read_answers_and_additions_in_the_case(legal, liaison):
-    report, secret = _file(consent_to_share_with_liaison=False)
+    report, _secret = _file(consent_to_share_with_liaison=False)
     api = APIClient()
     api.force_authenticate(liaison)
     base = f"/api/v1/cases/{report.case.reference}"
@@ -433,19 +433,17 @@ def _converse(report: Report, author, times: int) -> None:
 
 
 def test_case_page_api_and_reporter_page_run_the_same_queries_for_1_and_4_exchanges(legal):
-    counts = []
-    for times in (1, 4):
+    def counts(times: int) -> tuple[int, int, int]:
         report, secret = _file()
         _converse(report, legal, times)
         staff = _staff(legal)
         api = APIClient()
         api.force_authenticate(legal)
         reporter = _signed_in(report, secret)
-        counts.append(
-            (
-                _queries(lambda r=report: staff.get(f"/staff/cases/{r.case.reference}/")),
-                _queries(lambda r=report: api.get(f"/api/v1/cases/{r.case.reference}/")),
-                _queries(lambda: reporter.get(YOUR_REPORT)),
-            )
+        return (
+            _queries(lambda: staff.get(f"/staff/cases/{report.case.reference}/")),
+            _queries(lambda: api.get(f"/api/v1/cases/{report.case.reference}/")),
+            _queries(lambda: reporter.get(YOUR_REPORT)),
         )
-    assert counts[0] == counts[1]
+
+    assert counts(1) == counts(4)
