@@ -7,10 +7,15 @@ sizes) are the service's, so one file refused is named in an error and nothing i
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from intake.forms import MultipleFileField, StepForm
+from intake.forms import (
+    EVIDENCE_ACCEPT,
+    MultipleFileField,
+    MultipleFileInput,
+    StepForm,
+    evidence_files_help,
+)
 from intake.inputs import WitnessInput
 from intake.models import ReportAddition
 
@@ -35,8 +40,11 @@ class AddToReportForm(StepForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    files = MultipleFileField(label=_("Add photos, videos, audio recordings or PDF documents"),
-                              required=False)
+    files = MultipleFileField(
+        label=_("Add photos, videos, audio recordings or PDF documents"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
     description = forms.CharField(
         label=_("What do these files show?"), max_length=500, required=False
     )
@@ -66,13 +74,7 @@ class AddToReportForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _(
-            "You can choose several files at once. Each file can be up to %(file)d MB, and all "
-            "files together up to %(total)d MB."
-        ) % {
-            "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
-            "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
-        }
+        self.fields["files"].help_text = evidence_files_help()
 
     def witness(self) -> WitnessInput | None:
         data = self.cleaned_data

@@ -589,6 +589,24 @@ class MultipleFileField(forms.FileField):
         return [item for item in items if isinstance(item, UploadedFile)]
 
 
+def evidence_files_help() -> str:
+    """The types and sizes of files accepted as evidence, in the reader's language: the hint
+    of every evidence file input (the form's step, and adding to a sent report)."""
+    kinds = _("Photos (%(photos)s…), videos (%(videos)s…), audio (%(audio)s…) and PDF.") % {
+        "photos": _format_names("image/"),
+        "videos": _format_names("video/"),
+        "audio": _format_names("audio/"),
+    }
+    sizes = _(
+        "You can choose several files at once. Each file can be up to %(file)d MB, and all "
+        "files together up to %(total)d MB."
+    ) % {
+        "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
+        "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
+    }
+    return f"{kinds} {sizes}"
+
+
 class EvidenceForm(StepForm):
     """Files to add. Each file's type is read from its bytes (intake/evidence.py); accepted
     files are in `accepted` even when others were refused."""
@@ -609,19 +627,7 @@ class EvidenceForm(StepForm):
         self._kept_count = kept_count
         self._kept_bytes = kept_bytes
         self.accepted: list[tuple[UploadedFile, evidence_files.InspectedFile]] = []
-        kinds = _("Photos (%(photos)s…), videos (%(videos)s…), audio (%(audio)s…) and PDF.") % {
-            "photos": _format_names("image/"),
-            "videos": _format_names("video/"),
-            "audio": _format_names("audio/"),
-        }
-        sizes = _(
-            "You can choose several files at once. Each file can be up to %(file)d MB, and all "
-            "files together up to %(total)d MB."
-        ) % {
-            "file": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
-            "total": settings.EVIDENCE_MAX_REPORT_BYTES // (1024 * 1024),
-        }
-        self.fields["files"].help_text = f"{kinds} {sizes}"
+        self.fields["files"].help_text = evidence_files_help()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -1,9 +1,10 @@
 /*
- * The USWDS file input of the evidence step, in the page's language.
+ * The USWDS file input of the evidence step (and of adding to a sent report), in the page's
+ * language.
  *
  * uswds.min.js, loaded just before this file, turns the file input into a drop zone with its
  * words in English, and previews chosen files as data: URLs, which our Content Security Policy
- * refuses. This file puts the words of the page's language (data-file-* on the step form) in
+ * refuses. This file puts the words of the page's language (data-file-* on the form holding the input) in
  * the drop zone, and shows the chosen files by name and kind instead of USWDS: it handles the
  * input's "change" on the way down, before USWDS's own handler would. Without JavaScript
  * neither file runs and the input is a plain file input, which works the same.
@@ -12,8 +13,8 @@
   "use strict";
 
   var PREFIX = "usa-file-input";
-  var form = document.getElementById("step-form");
-  if (!form || !form.dataset.fileChoose) {
+  var form = document.querySelector("form[data-file-choose]");
+  if (!form) {
     return;
   }
   var words = form.dataset;
