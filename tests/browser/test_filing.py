@@ -142,7 +142,7 @@ def test_report_filed_in_spanish_through_the_language_switcher_is_spanish_throug
     expect(page.locator("#main-content")).to_contain_text("Código de seguimiento")
 
     form.check_status(tracking_code, secret)
-    expect(form.heading()).to_have_text("Consultar el estado de un informe")
+    expect(form.heading()).to_have_text(f"Su informe {tracking_code}")
     expect(page.locator("#status-value")).to_have_text("Nuevo")
 
     report = Report.objects.get(tracking_code=tracking_code)
