@@ -10,10 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from intake.forms import (
-    EVIDENCE_ACCEPT,
-    MultipleFileField,
-    MultipleFileInput,
+    EvidenceForm,
     StepForm,
+    WitnessForm,
     evidence_files_help,
 )
 from intake.inputs import WitnessInput
@@ -40,30 +39,13 @@ class AddToReportForm(StepForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    files = MultipleFileField(
-        label=_("Add photos, videos, audio recordings or PDF documents"),
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
-    )
-    description = forms.CharField(
-        label=_("What do these files show?"), max_length=500, required=False
-    )
-    witness_name = forms.CharField(label=_("Witness's name"), max_length=200, required=False)
-    witness_contact = forms.CharField(
-        label=_("How to reach them"),
-        help_text=_("A phone number, e-mail address or other way."),
-        max_length=200,
-        required=False,
-    )
-    witness_statement = forms.CharField(
-        label=_("What did they see?"),
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    witness_willing = forms.BooleanField(
-        label=_("They are willing to be contacted by Rights Desk"), required=False
-    )
+    # The same questions as the form's evidence and witnesses steps.
+    files = EvidenceForm.base_fields["files"]
+    description = EvidenceForm.base_fields["description"]
+    witness_name = WitnessForm.base_fields["name"]
+    witness_contact = WitnessForm.base_fields["contact"]
+    witness_statement = WitnessForm.base_fields["statement"]
+    witness_willing = WitnessForm.base_fields["willing_to_be_contacted"]
 
     groups = (
         (
