@@ -26,7 +26,7 @@ def safety_context(request: HttpRequest) -> dict[str, Any]:
             "public": _is_public(request),
             "help_lines": safety.help_lines(),
             "legal_help": safety.legal_help(),
-            "quick_exit_url": settings.QUICK_EXIT_URL,
+            "quick_exit_url": safety.quick_exit_url(),
             "first_look_days": settings.INTAKE_TYPICAL_FIRST_LOOK_DAYS,
             "retention_years": settings.REPORT_RETENTION_YEARS,
             "statuses": safety.PUBLIC_STATUSES,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -80,6 +81,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
             if report is not None:
                 reporter_session.sign_in(request.session, report)
+                # A new CSRF secret too (it lives in the session): a token read before signing
+                # in, by whoever planted the session, no longer sends anything.
+                rotate_token(request)
                 return redirect("intake:your-report")
             not_found = True
             form = StatusForm()

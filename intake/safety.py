@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
+# Where the quick exit goes when QUICK_EXIT_URL is not set, or not an address it may use.
+DEFAULT_QUICK_EXIT_URL = "https://www.weather.gov/"
+
 # Numbers in 555-0100 to 555-0199 are set aside for fiction: no one can be called on them.
 EXAMPLE_HELP_LINES: tuple[dict[str, Any], ...] = (
     {
@@ -61,12 +64,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def is_outside_address(value: object) -> bool:
+    """Whether `value` is an absolute http(s) address, the only kind the quick exit and the
+    legal help may link to: a `javascript:` or relative value would run script in our pages or
+    keep a person who is leaving on this site."""
+    if not isinstance(value, str):
+        return False
+    return re.fullmatch(r"https?://[^/\\\s]+(/\S*)?", value) is not None
+
+
+def quick_exit_url() -> str:
+    """QUICK_EXIT_URL, or the neutral default when it is not an outside address (the system
+    check says so)."""
+    configured = settings.QUICK_EXIT_URL
+    return configured if is_outside_address(configured) else DEFAULT_QUICK_EXIT_URL
+
+
 def _line(entry: dict[str, Any]) -> HelpLine:
+    url = _text(entry.get("url"))
     return HelpLine(
         name=_text(entry.get("name")),
         phone=_text(entry.get("phone")),
         hours=_text(entry.get("hours")),
-        url=_text(entry.get("url")),
+        url=url if is_outside_address(url) else "",
     )
 
 
@@ -84,6 +104,12 @@ def configuration_problems() -> list[str]:
         problems.append("LEGAL_HELP must be a JSON object.")
     elif legal and not legal.get("name"):
         problems.append("LEGAL_HELP needs a name.")
+    elif legal.get("url") and not is_outside_address(legal["url"]):
+        problems.append("LEGAL_HELP's url must be an absolute http:// or https:// address.")
+    if not is_outside_address(settings.QUICK_EXIT_URL):
+        problems.append(
+            "QUICK_EXIT_URL must be an absolute http:// or https:// address of another site."
+        )
     return problems
 
 

@@ -3,6 +3,7 @@ account, no e-mail), read its status and staff's questions, answer them and add 
 files and a witness; staff post the questions from the case page and the API and read what came
 back on the case page, its API and its timeline."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -100,6 +101,30 @@ def test_a_wrong_secret_signs_nobody_in_and_says_no_more_than_a_wrong_code():
     assert report.tracking_code not in wrong.content.decode()
     assert SESSION_KEY not in client.session
     assert client.get(YOUR_REPORT)["Location"] == SIGN_IN
+
+
+def test_signing_in_gives_a_new_csrf_secret_so_a_token_read_before_is_refused():
+    report, secret = _file()
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(SIGN_IN).content.decode()
+    before = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    signed_in = client.post(
+        SIGN_IN,
+        {"tracking_code": report.tracking_code, "secret": secret, "csrfmiddlewaretoken": before},
+    )
+    assert signed_in.status_code == 302
+    stale = client.post(
+        ADD, {"kind": "information", "body": "From a planted page", "csrfmiddlewaretoken": before}
+    )
+    assert stale.status_code == 403
+    assert not ReportAddition.objects.exists()
+    page = client.get(ADD).content.decode()
+    fresh = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    added = client.post(
+        ADD, {"kind": "information", "body": "From my own page", "csrfmiddlewaretoken": fresh}
+    )
+    assert added.status_code == 302
+    assert ReportAddition.objects.get().body == "From my own page"
 
 
 def test_signing_in_counts_against_the_status_lookup_limit(settings):
@@ -273,9 +298,12 @@ def test_staff_question_reaches_the_reporter_and_their_answer_reaches_the_case(l
     reply = ReportMessage.objects.get(direction="from_reporter")
     assert (reply.reply_to, reply.author) == (question, None)
 
+    # The person agreed to share with liaisons: no warnings either side.
+    assert "answers-warning" not in reporter.get(YOUR_REPORT).content.decode()
     for user in (liaison, legal):
         case_page = _staff(user).get(reverse("cases:case", args=[case.reference]))
         text = case_page.content.decode()
+        assert "ask-warning" not in text
         assert "On Zane Avenue, by the school." in text
         assert "Answer from the person who reported" in text
     entries = case_timeline(user=legal, case=case)
@@ -366,7 +394,7 @@ def test_a_press_report_has_nobody_to_ask(legal):
 
 
 def test_staff_ask_through_the_api_and_read_answers_and_additions_in_the_case(legal, liaison):
-    report, _secret = _file(consent_to_share_with_liaison=False)
+    report, secret = _file(consent_to_share_with_liaison=False)
     api = APIClient()
     api.force_authenticate(liaison)
     base = f"/api/v1/cases/{report.case.reference}"
@@ -383,6 +411,11 @@ def test_staff_ask_through_the_api_and_read_answers_and_additions_in_the_case(le
         evidence=[EvidenceInput(file=SimpleUploadedFile("more.png", png_bytes()))],
         witness=WitnessInput(name="Ola Witness", statement="Saw it"),
     )
+    # Asking someone who keeps their identity from liaisons, the liaison is told not to ask
+    # who they are, and the person is told the liaison reads their answers.
+    page = _staff(liaison).get(f"/staff/cases/{report.case.reference}/").content.decode()
+    assert f'id="ask-warning-{report.tracking_code}"' in page
+    assert 'id="answers-warning"' in _signed_in(report, secret).get(YOUR_REPORT).content.decode()
     detail = api.get(base + "/").json()
     shown = detail["reports"][0]
     assert [m["body"] for m in shown["messages"]] == ["When?", "At noon."]
@@ -412,11 +445,13 @@ def test_asking_needs_the_permission(no_role_user):
 
 
 def _queries(action) -> int:
+    """The queries of one page, which must answer 200."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        action()
+        response = action()
+    assert response.status_code == 200
     return len(queries.captured_queries)
 
 
@@ -433,7 +468,7 @@ def _converse(report: Report, author, times: int) -> None:
 
 
 def test_case_page_api_and_reporter_page_run_the_same_queries_for_1_and_4_exchanges(legal):
-    def counts(times: int) -> tuple[int, int, int]:
+    def counts(times: int) -> tuple[int, ...]:
         report, secret = _file()
         _converse(report, legal, times)
         staff = _staff(legal)
@@ -443,7 +478,9 @@ def test_case_page_api_and_reporter_page_run_the_same_queries_for_1_and_4_exchan
         return (
             _queries(lambda: staff.get(f"/staff/cases/{report.case.reference}/")),
             _queries(lambda: api.get(f"/api/v1/cases/{report.case.reference}/")),
+            _queries(lambda: api.get(f"/api/v1/cases/{report.case.reference}/history/")),
             _queries(lambda: reporter.get(YOUR_REPORT)),
+            _queries(lambda: reporter.get(ADD)),
         )
 
     assert counts(1) == counts(4)

@@ -116,6 +116,25 @@ def test_a_line_without_a_phone_is_left_out_and_named_by_the_system_check(client
     assert [m.msg for m in errors] == ["URGENT_HELP_LINES entry 1 needs a name and a phone."]
 
 
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(1)", "/a-page-of-this-site/", "//elsewhere.example"]
+)
+def test_an_exit_or_legal_help_address_that_is_not_another_site_is_never_linked(
+    client, settings, address
+):
+    settings.QUICK_EXIT_URL = address
+    settings.LEGAL_HELP = {"name": "Test Legal Aid", "phone": "612-555-0142", "url": address}
+    html = page(client, "/report/your-rights/")
+    assert f'href="{address}"' not in html
+    assert 'href="https://www.weather.gov/"' in html
+    assert "Test Legal Aid" in html
+    errors = [m.msg for m in checks.run_checks() if m.id == "intake.E001"]
+    assert errors == [
+        "LEGAL_HELP's url must be an absolute http:// or https:// address.",
+        "QUICK_EXIT_URL must be an absolute http:// or https:// address of another site.",
+    ]
+
+
 SAFETY_SOURCES = [
     BASE_DIR / "intake" / "safety.py",
     *(BASE_DIR / "templates" / "includes").glob("*.html"),
