@@ -7,7 +7,9 @@ elsewhere.
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models.signals import m2m_changed
 
 
 class Role(StrEnum):
@@ -49,6 +51,8 @@ _READ_FILED_DATA = [
 ]
 # The record of roles granted and removed (cases.models.RoleChange), read in the admin.
 _READ_ROLE_CHANGES = ["cases.view_rolechange"]
+# Who looked at which case, document and file, and who signed in (accesslog).
+_READ_ACCESS_LOG = ["accesslog.view_accesslogentry"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.LIAISON: _CASE_WORK + _REFERENCE_DATA,
@@ -56,6 +60,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     + _REFERENCE_DATA
     + _READ_FILED_DATA
     + _READ_ROLE_CHANGES
+    + _READ_ACCESS_LOG
     + [
         "cases.view_all_identities",
         "cases.view_legal_notes",
@@ -104,11 +109,32 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     """
     if not user.is_authenticated or not user.is_active:
         return None
+    # Kept on the user object like Django's permission cache, so a request that asks more than
+    # once (a page and its access log row) reads the groups once. `user.groups.add/set/...`
+    # forgets it (forget_role, below).
+    if _ROLE_CACHE in user.__dict__:
+        return user.__dict__[_ROLE_CACHE]
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-    for role in (Role.LEGAL, Role.LIAISON, Role.ADMINISTRATOR):
-        if role.value in names:
-            return role
-    return None
+    found = next(
+        (role for role in (Role.LEGAL, Role.LIAISON, Role.ADMINISTRATOR) if role.value in names),
+        None,
+    )
+    user.__dict__[_ROLE_CACHE] = found
+    return found
+
+
+_ROLE_CACHE = "_role_of_cache"
+
+
+def forget_role(instance: Any, reverse: bool, action: str, **kwargs: Any) -> None:
+    """An m2m_changed receiver: a user whose groups change through `user.groups` asks again."""
+    if not reverse and action.startswith("post_"):
+        instance.__dict__.pop(_ROLE_CACHE, None)
+
+
+m2m_changed.connect(
+    forget_role, sender=get_user_model().groups.through, dispatch_uid="cases.forget_role"
+)
 
 
 def may_use_admin_site(user: AbstractBaseUser | AnonymousUser) -> bool:

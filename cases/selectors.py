@@ -183,7 +183,13 @@ def report_of_case(*, case: Case, tracking_code: str) -> Report | None:
 def evidence_for_download(*, user: User, evidence_id: int) -> Evidence | None:
     """The evidence if `user` may download its file, else None: callers answer 404 both for a
     file that does not exist and for one that is not theirs to have."""
-    return downloadable_evidence(user).select_related("report").filter(pk=evidence_id).first()
+    # The case comes along for the access log's row (its reference), in the same query.
+    return (
+        downloadable_evidence(user)
+        .select_related("report__case")
+        .filter(pk=evidence_id)
+        .first()
+    )
 
 
 def cases_by_reference(*, user: User, references: list[str]) -> tuple[list[Case], list[str]]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -21,6 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accesslog.models import AccessKind
+from accesslog.selectors import recent_case_views
+from accesslog.services import record_access
 from cases import services
 from cases.access import can_be_asked, can_download_evidence, can_download_original_evidence
 from cases.conflicts import case_conflicts
@@ -329,6 +333,12 @@ def _render_case(
         "may_add_note": user.has_perm("cases.add_casenote"),
         "may_merge": user.has_perm("cases.merge_case"),
         "errors": error_summary([bound]) if bound is not None else [],
+        # Legal staff only; asked of the permissions already loaded, so no query for others.
+        "recent_views": (
+            recent_case_views(reference=case.reference, limit=settings.ACCESS_LOG_CASE_PAGE_ROWS)
+            if user.has_perm("accesslog.view_accesslogentry")
+            else None
+        ),
     }
     return render(request, "cases/case.html", context, status=status)
 
@@ -339,6 +349,12 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     if case.merged_into_id is not None:
         return redirect("cases:case", reference=case.merged_into.reference)  # type: ignore[union-attr]
+    record_access(
+        request=request,
+        kind=AccessKind.CASE,
+        object_id=case.reference,
+        case_reference=case.reference,
+    )
     return _render_case(request, case)
 
 
@@ -572,6 +588,12 @@ def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | 
     try:
         services.record_evidence_download(
             evidence=evidence, actor=request.user, original=original
+        )
+        record_access(
+            request=request,
+            kind=AccessKind.EVIDENCE_DOWNLOAD,
+            object_id=evidence.pk,
+            case_reference=evidence.report.case.reference,  # type: ignore[union-attr]
         )
     except BaseException:
         response.close()

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accesslog.models import AccessKind
 from cases.models import Case
 from reports import services
-from reports.api.documents import document_file_response
+from reports.api.documents import document_file_response, record_document_access
 from reports.services import DocumentError, ErrorCode
 
 
@@ -70,7 +71,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
     except DocumentError as error:
         raise Http404(_("No such document.")) from error
     try:
-        document = services.record_download(document=document, actor=request.user)
+        downloaded = services.record_download(document=document, actor=request.user)
     except DocumentError as error:
         if error.code != ErrorCode.NOT_READY:
             raise Http404(_("No such document.")) from error
@@ -78,4 +79,5 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
         if document.case_id is None:
             return redirect("reports:document", pk=document.pk)
         return redirect(_documents_of(document.case.reference))  # type: ignore[union-attr]
-    return document_file_response(document)
+    record_document_access(request=request, document=document, kind=AccessKind.DOCUMENT_DOWNLOAD)
+    return document_file_response(downloaded)

@@ -44,6 +44,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accesslog.models import AccessKind
+from accesslog.services import record_access
 from cases import workflow
 from cases.access import can_download_original_evidence, require_permission
 from cases.api.serializers import (
@@ -301,6 +303,12 @@ class CaseDetailView(CaseAPIView):
                 workflow.allowed_targets(case.status, role_of(request.user))
             ),
         )
+        record_access(
+            request=request,
+            kind=AccessKind.CASE,
+            object_id=case.reference,
+            case_reference=case.reference,
+        )
         return Response(
             CaseDetailSerializer(page, context={"request": request}).data,
             headers={"ETag": _etag(case.version)},
@@ -320,6 +328,12 @@ class CaseHistoryView(CaseAPIView):
     def get(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
         entries = case_timeline(user=request.user, case=case)
+        record_access(
+            request=request,
+            kind=AccessKind.CASE_HISTORY,
+            object_id=case.reference,
+            case_reference=case.reference,
+        )
         return Response(TimelineEntrySerializer(entries, many=True).data)
 
 
@@ -712,6 +726,12 @@ class EvidenceDownloadView(CaseAPIView):
             raise _NoSharedCopyError from refused
         try:
             record_evidence_download(evidence=evidence, actor=request.user, original=original)
+            record_access(
+                request=request,
+                kind=AccessKind.EVIDENCE_DOWNLOAD,
+                object_id=evidence.pk,
+                case_reference=evidence.report.case.reference,  # type: ignore[union-attr]
+            )
         except BaseException:
             response.close()
             raise

@@ -386,6 +386,20 @@ CELERY_BEAT_SCHEDULE["outbox-purge-published"] = {
     "schedule": 24 * 60 * 60,
 }
 
+# --- Access log (accesslog/) ----------------------------------------------------------------
+# Who opened which case, document and evidence file, and every sign-in, failed sign-in and
+# lockout; read by legal staff. Before `cases`, whose role groups name its permission when
+# they are synced after migrate.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("cases"), "accesslog")
+# Rows older than this are deleted daily (`manage.py expire_access_log` does the same by hand).
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=730)
+# How many of the latest views the case page shows legal staff.
+ACCESS_LOG_CASE_PAGE_ROWS = env.int("ACCESS_LOG_CASE_PAGE_ROWS", default=10)
+CELERY_BEAT_SCHEDULE["accesslog-expire"] = {
+    "task": "accesslog.tasks.expire_access_log_task",
+    "schedule": crontab(hour=3, minute=30),
+}
+
 # --- Object storage and backups (plumbing/stored_files.py, plumbing/backup/) -------------------
 # `manage.py backup <dir>` / `restore <dir>`: the database and the stored files it points at.
 INSTALLED_APPS += ["plumbing.backup"]

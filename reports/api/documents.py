@@ -30,6 +30,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accesslog.models import AccessKind
+from accesslog.services import record_access
 from cases.api.serializers import APIErrorCode, StrictInputSerializer
 from cases.api.views import REFERENCE
 from cases.models import Case
@@ -247,6 +249,7 @@ class DocumentDetailView(DocumentAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         document = services.get_document(document_id=pk, actor=request.user)
+        record_document_access(request=request, document=document, kind=AccessKind.DOCUMENT)
         return Response(DocumentSerializer(document, context=self.context()).data)
 
 
@@ -288,8 +291,11 @@ class DocumentDownloadView(DocumentAPIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         document = services.get_document(document_id=pk, actor=request.user)
-        document = services.record_download(document=document, actor=request.user)
-        return document_file_response(document)
+        downloaded = services.record_download(document=document, actor=request.user)
+        record_document_access(
+            request=request, document=document, kind=AccessKind.DOCUMENT_DOWNLOAD
+        )
+        return document_file_response(downloaded)
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
@@ -301,6 +307,17 @@ class DocumentDownloadView(DocumentAPIView):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def record_document_access(*, request: Any, document: Document, kind: AccessKind) -> None:
+    """One access log row for reading or downloading `document` (as `get_document` returns
+    it, with its case), naming its case where it has one."""
+    record_access(
+        request=request,
+        kind=kind,
+        object_id=document.pk,
+        case_reference=document.case.reference if document.case_id else "",  # type: ignore[union-attr]
+    )
 
 
 def document_file_response(document: Document) -> FileResponse:

@@ -1,0 +1,91 @@
+"""The access log: who looked at which case, document or evidence file, and who signed in.
+
+One row per event, written with one INSERT and never changed. Rows leave only through the
+retention schedule (`accesslog.services.expire_access_log`), never one by one.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AccessKind(models.TextChoices):
+    CASE = "case", "Case opened"
+    CASE_HISTORY = "case_history", "Case history read"
+    EVIDENCE_DOWNLOAD = "evidence_download", "Evidence file downloaded"
+    DOCUMENT = "document", "Document read"
+    DOCUMENT_DOWNLOAD = "document_download", "Document downloaded"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Locked out"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    """Refuses bulk changes: the log is a record. Only the retention schedule removes rows."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("The access log is a record: its rows are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError(
+            "The access log is a record: rows leave only through the retention schedule."
+        )
+
+    def expire(self) -> int:
+        """Delete the rows of this queryset; for the retention schedule only."""
+        deleted, _ = models.QuerySet.delete(self)
+        return deleted
+
+
+class AccessLogEntry(models.Model):
+    kind = models.CharField(max_length=20, choices=AccessKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    # Nobody for a failed sign-in or a lockout; `username` then holds the name that was typed.
+    # Accounts are deactivated, not deleted, so the row keeps pointing at the person.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_log_entries",
+        db_index=False,  # the (user, at) index below serves lookups by user
+    )
+    username = models.CharField(max_length=150, blank=True)
+    # The role's name when it happened (cases/roles.py Role), as text: a later change of role
+    # does not rewrite what someone was when they looked.
+    role = models.CharField(max_length=50, blank=True)
+    # The id of the evidence file or document; the case's reference for a case.
+    object_id = models.CharField(max_length=40, blank=True)
+    case_reference = models.CharField(max_length=32, blank=True)
+    # The client address as the rate limits read it (intake.ratelimit.client_ip).
+    address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log entries"
+        indexes = [
+            # "Who has looked at this case" and the list filtered by case; the retention
+            # schedule and the unfiltered list read by time.
+            models.Index(fields=["case_reference", "-at"], name="accesslog_case_at"),
+            models.Index(fields=["-at"], name="accesslog_at"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("The access log is a record: add a row instead of editing one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError(
+            "The access log is a record: rows leave only through the retention schedule."
+        )
