@@ -26,5 +26,6 @@ urlpatterns = [
     path("i18n/setlang/", language.switch_language, name="set_language"),
     path("staff/statistics/", include("reports.urls")),
     path("staff/documents/", include("reports.document_urls")),
+    path("staff/account/tokens/", include("api_tokens.urls")),
     path("staff/", include("cases.urls")),
 ]
