@@ -15,6 +15,7 @@ A case the user may not see is treated exactly like one that does not exist (cal
 import rules
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote
@@ -122,6 +123,22 @@ def can_download_original_evidence(user: User | None, evidence: Evidence) -> boo
     location and camera data that the copies everyone else downloads leave out: legal staff
     only. Anyone else is answered as for a file that does not exist."""
     return bool(may_download_original_evidence.test(user, evidence))
+
+
+def may_hold_api_token(user: User | None) -> bool:
+    """Whether `user` may hold tokens for the staff API: the roles that work on cases, the only
+    ones the staff API answers."""
+    return bool(is_case_worker(user))
+
+
+def may_create_api_token(user: User | None, request: HttpRequest) -> bool:
+    """Whether `user` may make an API token now, in `request`.
+
+    A token is a way into the staff API that outlives the session it was made in, so this is
+    where making one may ask more of the session than signing in did. Today it asks the role
+    (`may_hold_api_token`).
+    """
+    return may_hold_api_token(user)
 
 
 # --- Querysets: the same rules for lists -------------------------------------------------------

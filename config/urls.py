@@ -27,5 +27,6 @@ urlpatterns = [
     path("staff/statistics/", include("reports.urls")),
     path("staff/documents/", include("reports.document_urls")),
     path("staff/access-log/", include("accesslog.urls")),
+    path("staff/account/tokens/", include("api_tokens.urls")),
     path("staff/", include("cases.urls")),
 ]

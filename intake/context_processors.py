@@ -9,7 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from intake import safety
 
 # Pages for staff, who need neither the help lines nor the quick exit.
-STAFF_NAMESPACES = frozenset({"admin", "cases", "reports", "documents"})
+STAFF_NAMESPACES = frozenset({"admin", "cases", "reports", "documents", "api_tokens"})
 
 
 def _is_public(request: HttpRequest) -> bool:

@@ -20,8 +20,8 @@ import schemathesis
 from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
 
+from api_tokens.services import create_api_token
 from config.wsgi import application
 from reports.services import request_document
 from tests.factories import png_bytes, report_with_evidence
@@ -176,7 +176,7 @@ def token(db, legal, settings):
     settings.INTAKE_SUBMISSION_RATE = "100000/minute"
     settings.INTAKE_STATUS_LOOKUP_RATE = "100000/minute"
     cache.clear()
-    return Token.objects.create(user=legal).key
+    return create_api_token(user=legal, name="contract tests").key
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import logging
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from api_tokens.services import create_api_token
 from tests.outages import database_down
 
 ENVELOPE = {"code", "detail"}
@@ -25,7 +25,7 @@ def _assert_envelope(response, status: int, code: str) -> dict:
 
 
 def _legal_token(legal) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=legal).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {create_api_token(user=legal, name='errors').key}"}
 
 
 def _unknown_address(client, legal):

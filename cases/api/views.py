@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -46,6 +46,7 @@ from rest_framework.views import APIView
 
 from accesslog.models import AccessKind
 from accesslog.services import record_access
+from api_tokens.authentication import ApiTokenAuthentication
 from cases import workflow
 from cases.access import can_download_original_evidence, require_permission
 from cases.api.serializers import (
@@ -160,7 +161,7 @@ class CaseAPIView(APIView):
     """Staff only: signed in, with a role that may work on cases (decided in cases/access.py)."""
 
     # Token first, so an anonymous caller is told how to authenticate (401, WWW-Authenticate).
-    authentication_classes: Any = (TokenAuthentication, SessionAuthentication)
+    authentication_classes: Any = (ApiTokenAuthentication, SessionAuthentication)
     permission_classes: Any = (IsAuthenticated,)
     renderer_classes: Any = (JSONRenderer,)
     parser_classes: Any = (JSONParser,)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from accesslog.models import AccessKind
 from accesslog.services import record_access
+from api_tokens.authentication import ApiTokenAuthentication
 from cases.api.serializers import APIErrorCode, StrictInputSerializer
 from cases.api.views import REFERENCE
 from cases.models import Case
@@ -166,7 +167,7 @@ class DocumentAPIView(APIView):
     """Signed in (session or `Authorization: Token <key>`); everything else is decided per case
     and document by reports/access.py."""
 
-    authentication_classes: Any = (TokenAuthentication, SessionAuthentication)
+    authentication_classes: Any = (ApiTokenAuthentication, SessionAuthentication)
     permission_classes: Any = (IsAuthenticated,)
     renderer_classes: Any = (JSONRenderer,)
     parser_classes: Any = (JSONParser,)

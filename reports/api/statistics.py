@@ -15,13 +15,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api_tokens.authentication import ApiTokenAuthentication
 from cases.access import require_permission
 from cases.api.serializers import CaseAPIErrorSerializer, CodeListField, StrictInputSerializer
 from cases.api.views import case_exception_handler
@@ -162,7 +163,7 @@ def _error(description: str) -> OpenApiResponse:
 
 
 class StatisticsView(APIView):
-    authentication_classes: Any = (TokenAuthentication, SessionAuthentication)
+    authentication_classes: Any = (ApiTokenAuthentication, SessionAuthentication)
     permission_classes: Any = (IsAuthenticated,)
     renderer_classes: Any = (JSONRenderer,)
 

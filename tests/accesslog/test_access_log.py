@@ -129,11 +129,12 @@ def test_the_api_detail_and_history_each_write_one_row(liaison):
 
 
 def test_a_token_signed_api_read_names_the_token_user(liaison):
-    from rest_framework.authtoken.models import Token
+    from api_tokens.services import create_api_token
 
     case = _case()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=liaison).key}")
+    key = create_api_token(user=liaison, name="script").key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(f"/api/v1/cases/{case.reference}/").status_code == 200
     [row] = _rows(kind=AccessKind.CASE)
     assert row.user == liaison

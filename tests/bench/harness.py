@@ -223,15 +223,18 @@ def staff_login(username: str = "bench-legal") -> dict[str, str]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
+    from api_tokens.services import api_tokens_of, create_api_token, revoke_api_token
     from cases.roles import Role
 
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.groups.add(Group.objects.get(name=Role.LEGAL.value))
     client = Client()
     client.force_login(user, backend="cases.backends.ModelPermissionBackend")
-    token, _ = Token.objects.get_or_create(user=user)
+    # A fresh key per run: keys cannot be read back, and old ones would pile up.
+    for old in api_tokens_of(user=user):
+        revoke_api_token(user=user, token_id=old.pk)
+    token = create_api_token(user=user, name="benchmarks")
     name = settings.SESSION_COOKIE_NAME
     return {
         "cookie": f"{name}={client.cookies[name].value}",

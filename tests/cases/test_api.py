@@ -6,9 +6,9 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api_tokens.services import create_api_token
 from cases.api.serializers import APIErrorCode
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
@@ -155,9 +155,9 @@ def test_there_is_no_generic_update(liaison):
 
 def test_token_authentication_works(liaison):
     case = _case()
-    token = Token.objects.create(user=liaison)
+    key = create_api_token(user=liaison, name="case API").key
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(_url(case)).status_code == 200
     response = client.post(
         _url(case, "transition"), {"to": "triaged"}, format="json", **_if_match(case)

@@ -18,9 +18,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api_tokens.services import create_api_token
 from cases.models import Case
 from cases.services import merge_cases
 from intake.models import Report
@@ -820,8 +820,8 @@ def test_api_is_for_legal_staff_only(api, request, role):
 
 
 def test_api_accepts_a_token(api, legal):
-    token = Token.objects.create(user=legal)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = create_api_token(user=legal, name="statistics").key
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(API).status_code == 200
 
 
