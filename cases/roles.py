@@ -48,7 +48,7 @@ _READ_FILED_DATA = [
     "intake.view_reportmessage",
 ]
 # The record of roles granted and removed (cases.models.RoleChange), read in the admin.
-_READ_ROLE_CHANGES = ["cases.view_rolechange"]
+_READ_ROLE_CHANGES = ["cases.view_rolechange", "cases.view_secondfactorreset"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.LIAISON: _CASE_WORK + _REFERENCE_DATA,
