@@ -94,15 +94,16 @@ def verify_session(client: Client, user) -> TOTPDevice:
 
 
 def current_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
-    """The code the account's app shows now (or `steps_ahead` steps of 30 seconds later: a code
-    is accepted once, so a second sign-in in the same step needs the next one)."""
-    from django_otp.oath import totp
+    """A code the account's app shows now that the device still accepts: a code is accepted
+    once, so a second sign-in within the same 30 seconds gets the next step's code (the device
+    allows one step of drift)."""
+    from django_otp.oath import TOTP
 
-    code = totp(
-        device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
-        drift=device.drift + steps_ahead,
-    )
-    return f"{code:0{device.digits}d}"
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    steps_ahead = max(steps_ahead, device.last_t + 1 - totp.t())
+    totp.drift = device.drift + steps_ahead
+    return f"{totp.token():0{device.digits}d}"
 
 
 def give_code(client: Client, user, *, steps_ahead: int = 0):
@@ -121,8 +122,9 @@ def _login_with_second_factor(self: Client, user, backend=None) -> None:
 
 
 def sign_in_without_second_factor(client: Client, user) -> None:
-    """Sign `client` in as `user` with the password step only, as before any code is given."""
-    _password_only_login(client, user, None)
+    """Sign `client` in as `user` with the password step only, as before any code is given (and
+    with no device made, so an account without one is sent to enrolment)."""
+    _password_only_login(client, user, "cases.backends.ModelPermissionBackend")
 
 
 @pytest.fixture(autouse=True)
