@@ -132,6 +132,23 @@ def replace_recovery_codes(*, user: Any) -> list[str]:
     return codes
 
 
+@transaction.atomic
+def demo_app_device(*, user: Any) -> TOTPDevice:
+    """A demo account's one confirmed app device, made new (a new secret) each time: the demo
+    users' command replaces everything about them. Development only, like that command."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the device's app shows now (for the demo command; sign-in never needs it)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 # --- Verification ----------------------------------------------------------------------------
 
 
