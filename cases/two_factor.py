@@ -12,7 +12,7 @@ address, so the code page is no easier to guess at than the password form.
 """
 
 import io
-import logging
+from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -33,8 +33,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plumbing.api_errors import API_PREFIX, ErrorCode
 from plumbing.outbox.services import publish
-
-logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
@@ -87,21 +85,15 @@ def pending_app_device(*, user: Any) -> TOTPDevice:
     return device
 
 
-def provisioning_uri(device: TOTPDevice) -> str:
-    return device.config_url
-
-
 def secret_text(device: TOTPDevice) -> str:
     """The secret as an app accepts it typed in: base32, in groups of four."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_code_svg(device: TOTPDevice) -> bytes:
     """The provisioning URI as an SVG QR code, drawn here: the secret never leaves the site."""
-    image = qrcode.make(provisioning_uri(device), image_factory=qrcode.image.svg.SvgPathImage)
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()

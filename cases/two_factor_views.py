@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -25,7 +26,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if two_factor.is_verified(request):
         return redirect(two_factor.safe_next(request, _next(request)))
     if not two_factor.has_confirmed_device(request.user):
-        return redirect(f"{_enrol_url()}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('cases:enrol')}?{request.GET.urlencode()}")
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST":
@@ -51,12 +52,6 @@ def verify(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _enrol_url() -> str:
-    from django.urls import reverse
-
-    return reverse("cases:enrol")
-
-
 @never_cache
 @login_required
 def enrol(request: HttpRequest) -> HttpResponse:
@@ -71,9 +66,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
             return two_factor.lockout_response(request)
         enrolment = (
             two_factor.confirm_app_device(
-                user=request.user, device=device, token=two_factor.normalise(
-                    form.cleaned_data["code"]
-                )
+                user=request.user,
+                device=device,
+                token=two_factor.normalise(form.cleaned_data["code"]),
             )
             if form.is_valid()
             else None
