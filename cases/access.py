@@ -134,11 +134,12 @@ def may_hold_api_token(user: User | None) -> bool:
 def may_create_api_token(user: User | None, request: HttpRequest) -> bool:
     """Whether `user` may make an API token now, in `request`.
 
-    A token is a way into the staff API that outlives the session it was made in, so this is
-    where making one may ask more of the session than signing in did. Today it asks the role
-    (`may_hold_api_token`).
+    A token is a way into the staff API that outlives the session it was made in, so making one
+    asks the role (`may_hold_api_token`) and a session that gave its second factor
+    (cases/two_factor.py): a stolen password alone never mints a key.
     """
-    return may_hold_api_token(user)
+    verified = getattr(getattr(request, "user", None), "is_verified", None)
+    return may_hold_api_token(user) and callable(verified) and bool(verified())
 
 
 # --- Querysets: the same rules for lists -------------------------------------------------------

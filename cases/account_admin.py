@@ -10,13 +10,15 @@ Separation of duties: administrators manage accounts, but
   themselves or a superuser (`cases.staff_accounts.may_set_password`);
 - groups are the roles of cases/roles.py, synced after every migrate, and read-only here, so no
   one can add a permission to a role (the administrator's own, say) through the admin;
+- an administrator resets another account's second factor (an action on the accounts list),
+  never their own: `cases.two_factor.reset_second_factor` records it and tells the account;
 - roles change only through `cases.staff_accounts.change_user_roles`, which records each grant
   and removal and announces the legal role's to legal staff.
 """
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -24,8 +26,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.models import RoleChange
+from cases import two_factor
+from cases.models import RoleChange, SecondFactorReset
 from cases.staff_accounts import (
     ROLE_NAMES,
     change_user_roles,
@@ -43,6 +48,10 @@ SHOWN_READ_ONLY = ("is_superuser", "user_permissions")
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# Devices hold the secrets codes are made from: no admin page shows them; they are only reset.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)
@@ -60,6 +69,33 @@ class AccountAdmin(UserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     filter_horizontal = ("groups",)
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description="Reset the second factor of the selected accounts", permissions=["change"]
+    )
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # The whole action is refused if it includes one's own account, rather than half-done.
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(
+                request,
+                "You cannot reset your own second factor; ask another administrator. "
+                "Nothing was reset.",
+                messages.ERROR,
+            )
+            return
+        names = []
+        for user in queryset:
+            if not self.has_change_permission(request, user):
+                raise PermissionDenied
+            two_factor.reset_second_factor(user=user, actor=request.user)
+            names.append(user.get_username())
+        self.message_user(
+            request,
+            f"Reset the second factor of {', '.join(names)}; each will add an app again at "
+            "their next sign-in and has been told by e-mail.",
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("groups")
@@ -144,3 +180,13 @@ class RoleChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["user", "actor"]
     date_hierarchy = "changed_at"
     fields = ["changed_at", "user", "role", "change", "actor"]
+
+
+@admin.register(SecondFactorReset)
+class SecondFactorResetAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Every second-factor reset, for administrators and legal staff to read."""
+
+    list_display = ["reset_at", "user", "actor"]
+    search_fields = ["user__username", "actor__username"]
+    list_select_related = ["user", "actor"]
+    fields = ["reset_at", "user", "actor"]

@@ -243,3 +243,29 @@ class RoleChange(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("Role changes are a record and are never deleted.")
+
+
+class SecondFactorReset(models.Model):
+    """An administrator removed someone's second-factor devices: who, whom, when. Append-only,
+    like `RoleChange`; written only by `cases.two_factor.reset_second_factor`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="second_factor_resets"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="second_factor_resets_made",
+    )
+    reset_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reset_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"second factor of {self.user_id} reset by {self.actor_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Resets are a record: add a new one instead of editing one.")
+        super().save(*args, **kwargs)

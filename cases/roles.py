@@ -50,7 +50,7 @@ _READ_FILED_DATA = [
     "intake.view_reportmessage",
 ]
 # The record of roles granted and removed (cases.models.RoleChange), read in the admin.
-_READ_ROLE_CHANGES = ["cases.view_rolechange"]
+_READ_ROLE_CHANGES = ["cases.view_rolechange", "cases.view_secondfactorreset"]
 # Who looked at which case, document and file, and who signed in (accesslog).
 _READ_ACCESS_LOG = ["accesslog.view_accesslogentry"]
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import views
+from cases import two_factor_views, views
 
 app_name = "cases"
 
@@ -18,6 +18,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("verify/", two_factor_views.verify, name="verify"),
+    path("enrol/", two_factor_views.enrol, name="enrol"),
+    path("enrol/qr-code.svg", two_factor_views.enrol_qr_code, name="enrol-qr-code"),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_page, name="case"),

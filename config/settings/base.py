@@ -319,6 +319,21 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 # The same client address as the rate limits (only our own proxies' X-Forwarded-For entries).
 AXES_CLIENT_IP_CALLABLE = "intake.ratelimit.client_ip"
 
+# Every staff account needs a second factor (cases/two_factor.py): an authenticator app and
+# recovery codes. A password alone reaches only the code page; a wrong code counts against the
+# django-axes lockout above.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "cases.two_factor.SecondFactorMiddleware",
+)
+# The name the authenticator app shows for the account.
+OTP_TOTP_ISSUER = "Rights Desk"
+
 # --- Celery workers (reports/, intake/) ---------------------------------------------------------
 # The broker is Redis (REDIS_URL, above); without it tasks run eagerly in-process. Messages are
 # JSON only: a pickle from a compromised broker would run code in every worker.

@@ -318,3 +318,16 @@ def test_the_migration_drops_the_old_plain_tokens(postgres, liaison):
         migration.drop_plain_tokens(apps, editor)
     assert "authtoken_token" not in connection.introspection.table_names()
     assert not MigrationRecorder(connection).migration_qs.filter(app="authtoken").exists()
+
+
+def test_making_a_token_needs_a_session_that_gave_its_second_factor(liaison):
+    from django.test import RequestFactory
+
+    from cases.access import may_create_api_token
+
+    request = RequestFactory().get("/staff/account/tokens/")
+    request.user = liaison
+    liaison.is_verified = lambda: False
+    assert may_create_api_token(liaison, request) is False
+    liaison.is_verified = lambda: True
+    assert may_create_api_token(liaison, request) is True

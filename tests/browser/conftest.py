@@ -23,7 +23,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from config.env import BASE_DIR
-from tests.conftest import need_service
+from tests.conftest import confirmed_app_device, current_code, need_service
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -500,3 +500,16 @@ class ReportForm:
         self.page.locator('#status-form [name="secret"]').fill(secret)
         self.page.locator("#status-button").click()
         self.page.wait_for_load_state()
+
+
+def sign_in_staff(page: "Page", username: str, password: str) -> None:
+    """Sign in on the page's staff sign-in form: the password, then the code from the account's
+    authenticator app (made for it first if it has none)."""
+    from django.contrib.auth import get_user_model
+
+    device = confirmed_app_device(get_user_model().objects.get(username=username))
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("#login-button").click()
+    page.locator("#id_code").fill(current_code(device))
+    page.locator("#verify-button").click()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 
 from accesslog.models import AccessKind, AccessLogEntry
 from cases.roles import Role
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, sign_in_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -32,9 +32,7 @@ def test_legal_staff_read_and_filter_the_access_log(open_page, axe):
     page = open_page("/staff/access-log/", bypass_csp=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     expect(page).to_have_url(re.compile(r"/staff/login/\?next="))
-    page.locator("#id_username").fill("counsel")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-button").click()
+    sign_in_staff(page, "counsel", PASSWORD)
     expect(page.locator("h1")).to_have_text("Access log")
     table = page.locator("#access-log-table")
     expect(table).to_contain_text("Signed in")

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from api_tokens.models import ApiToken
 from cases.roles import Role
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, sign_in_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -22,9 +22,7 @@ def test_a_liaison_makes_sees_and_revokes_an_api_token(open_page, axe):
 
     page = open_page("/staff/cases/", bypass_csp=True)
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.locator("#id_username").fill("liaison")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-button").click()
+    sign_in_staff(page, "liaison", PASSWORD)
     page.locator("#nav-api-tokens").click()
     expect(page.locator("h1")).to_have_text("API tokens")
     expect(page.locator("#no-tokens")).to_be_visible()

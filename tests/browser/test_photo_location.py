@@ -11,7 +11,7 @@ from PIL import Image
 from cases.roles import Role
 from intake.models import Report
 from tests import metadata_samples as samples
-from tests.browser.conftest import Filing, ReportForm, expect
+from tests.browser.conftest import Filing, ReportForm, expect, sign_in_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -72,9 +72,7 @@ def test_a_photo_filed_with_its_location_is_downloaded_by_staff_without_it(open_
     _staff("liaison", Role.LIAISON)
     for username in ("legal", "liaison"):
         staff = open_page(case_page, phone=True)
-        staff.locator("#id_username").fill(username)
-        staff.locator("#id_password").fill(PASSWORD)
-        staff.locator("#login-button").click()
+        sign_in_staff(staff, username, PASSWORD)
         expect(staff.locator(f"#evidence-{evidence.pk}")).to_contain_text(photo.name)
 
         copy = _download(staff, f"download-evidence-{evidence.pk}")

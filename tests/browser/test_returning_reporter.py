@@ -15,7 +15,7 @@ from cases.roles import Role
 from intake.inputs import ComplainantInput
 from intake.models import Evidence, Report, ReportMessage
 from intake.services import submit_report
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, sign_in_staff
 from tests.factories import ReportSubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -55,9 +55,7 @@ def _liaison_page(open_page, path: str):
     user.groups.add(Group.objects.get(name=Role.LIAISON.value))
     page = open_page(path, bypass_csp=True)
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.locator("#id_username").fill("liaison")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-button").click()
+    sign_in_staff(page, "liaison", PASSWORD)
     return page
 
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from cases.models import Case
 from cases.roles import Role
 from intake.services import submit_report
-from tests.browser.conftest import expect
+from tests.browser.conftest import expect, sign_in_staff
 from tests.factories import ReportSubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -42,9 +42,7 @@ def test_a_liaison_triages_assigns_and_merges_the_officer_case(open_page, axe):
 
     page = open_page("/staff/cases/", bypass_csp=True)
     expect(page).to_have_url(re.compile(r"/staff/login/\?next="))
-    page.locator("#id_username").fill("liaison")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-button").click()
+    sign_in_staff(page, "liaison", PASSWORD)
     expect(page.locator("h1")).to_have_text("Case queue")
     axe(page, "the case queue")
 
@@ -94,9 +92,7 @@ def test_a_liaison_triages_assigns_and_merges_the_officer_case(open_page, axe):
 def _signed_in(open_page, username: str, path: str):
     # The axe check reads the page with scripts injected: allowed for that check only.
     page = open_page(path, bypass_csp=True)
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-button").click()
+    sign_in_staff(page, username, PASSWORD)
     return page
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cases.models import RoleChange
 from cases.roles import Role
 from cases.staff_accounts import change_user_roles
+from tests.conftest import give_code
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,7 @@ def test_legal_staff_and_administrators_enter_the_admin_without_the_staff_flag(
         )
         assert response.status_code == 302, user.username
         assert response["Location"] == "/admin/"
+        assert give_code(client, user).status_code == 302
         assert client.get("/admin/").status_code == 200
 
 

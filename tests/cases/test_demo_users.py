@@ -45,3 +45,27 @@ def test_demo_users_refuse_to_be_created_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("create_demo_users")
+
+
+def test_demo_users_sign_in_with_the_code_demo_otp_prints(settings, capsys, client):
+    settings.DEBUG = True
+    call_command("create_demo_users", password="demo-password-123")
+    assert "manage.py demo_otp" in capsys.readouterr().out
+    for username in ("liaison", "legal", "admin"):
+        client.logout()
+        client.post("/staff/login/", {"username": username, "password": "demo-password-123"})
+        call_command("demo_otp", username)
+        code = capsys.readouterr().out.strip()
+        assert len(code) == 6 and code.isdigit()
+        response = client.post("/staff/verify/", {"code": code, "next": "/staff/cases/"})
+        assert response.status_code == 302, username
+        assert response["Location"] == "/staff/cases/"
+
+
+def test_demo_otp_refuses_with_debug_off_and_names_an_unknown_user(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="No user named"):
+        call_command("demo_otp", "nobody")
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_otp", "nobody")

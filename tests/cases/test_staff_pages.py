@@ -11,6 +11,7 @@ from cases.services import add_note, assign_case, transition_case
 from intake.inputs import FactInput, SourceInput
 from intake.models import Report
 from intake.services import submit_report
+from tests.conftest import confirmed_app_device, give_code
 from tests.factories import (
     ComplainantInputFactory,
     EncounterInputFactory,
@@ -154,6 +155,7 @@ def test_case_actions_refuse_get(client, liaison):
 
 
 def test_login_page_signs_staff_in_and_sends_them_to_the_queue(client, liaison):
+    confirmed_app_device(liaison)
     assert client.get(reverse("cases:login")).status_code == 200
     response = client.post(
         reverse("cases:login"),
@@ -161,6 +163,10 @@ def test_login_page_signs_staff_in_and_sends_them_to_the_queue(client, liaison):
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:queue")
+    # The password alone reaches the code page; the app's code, the queue.
+    queue = client.get(reverse("cases:queue"))
+    assert queue["Location"] == f"{reverse('cases:verify')}?next=%2Fstaff%2Fcases%2F"
+    assert give_code(client, liaison)["Location"] == reverse("cases:queue")
     assert client.get(reverse("cases:queue")).status_code == 200
     client.post(reverse("cases:logout"))
     assert client.get(reverse("cases:queue")).status_code == 302

@@ -21,6 +21,7 @@ from intake.models import Report
 from intake.services import submit_report
 from plumbing import error_pages
 from plumbing.outages import DATABASE, outage_response
+from tests.conftest import confirmed_app_device, current_code
 from tests.factories import ReportSubmissionFactory
 from tests.intake.test_web_form import ANSWERS, post_step, receipt_values, url, walk_to_review
 
@@ -374,6 +375,7 @@ def test_the_csrf_token_lives_in_the_session_and_is_checked():
 def test_staff_sign_in_and_session_api_writes_check_the_csrf_token_kept_in_the_session(legal):
     report = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
     case = report.report.case
+    device = confirmed_app_device(legal)
     client = APIClient(enforce_csrf_checks=True)
     html = client.get(reverse("cases:login")).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
@@ -384,6 +386,15 @@ def test_staff_sign_in_and_session_api_writes_check_the_csrf_token_kept_in_the_s
     )
     assert response.status_code == 302
     assert set(client.cookies) == {settings.SESSION_COOKIE_NAME}
+    # The second step, its form carrying the token like every other.
+    html = client.get(reverse("cases:verify")).content.decode()
+    step_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    code = current_code(device)
+    assert client.post(reverse("cases:verify"), {"code": code}).status_code == 403
+    verified = client.post(
+        reverse("cases:verify"), {"code": code, "csrfmiddlewaretoken": step_token}
+    )
+    assert verified.status_code == 302
     notes = f"/api/v1/cases/{case.reference}/notes/"
     refused = client.post(notes, {"body": "Called the witness."}, format="json")
     assert refused.status_code == 403

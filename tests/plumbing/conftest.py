@@ -36,8 +36,18 @@ from django.urls import reverse
 from intake.models import Evidence
 from reports.models import Document
 
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 client = Client(HTTP_HOST="localhost")
-client.force_login(get_user_model().objects.get(username="legal"))
+legal = get_user_model().objects.get(username="legal")
+client.force_login(legal)
+# Signed in with a second factor too, as tests/conftest.py signs in the test clients.
+device = TOTPDevice.objects.filter(user=legal, confirmed=True).first()
+device = device or TOTPDevice.objects.create(user=legal, name="Test app", confirmed=True)
+session = client.session
+session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+session.save()
 
 def served(url):
     response = client.get(url)

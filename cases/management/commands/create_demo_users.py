@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from cases import two_factor
 from cases.roles import ADMIN_SITE_ROLES, Role, sync_role_groups
 
 DEMO_USERS = [
@@ -50,6 +51,9 @@ class Command(BaseCommand):
             # Straight on the relation, as from a shell: the change is recorded with no actor
             # (cases.staff_accounts), and a new legal staff member is announced to legal staff.
             user.groups.set([Group.objects.get(name=role.value)])
+            # Every account needs a second factor: a confirmed app device whose current code
+            # `manage.py demo_otp <username>` prints (the secret is shown too, for a real app).
+            device = two_factor.demo_app_device(user=user)
             where = {
                 Role.LIAISON: "/staff/",
                 Role.LEGAL: "/staff/ and /admin/",
@@ -58,6 +62,11 @@ class Command(BaseCommand):
             lines.append(
                 f"  {role.value:<15} username {username:<8} password {password}  (signs in at "
                 f"http://127.0.0.1:8000{where.replace(' and /', ' and http://127.0.0.1:8000/')})"
+                f"\n  {'':<15} app secret {two_factor.secret_text(device)}"
             )
         self.stdout.write("Demo logins (passwords are new each time this command runs):")
         self.stdout.write("\n".join(lines))
+        self.stdout.write(
+            "After the password each asks for a code: run `python manage.py demo_otp <username>` "
+            "for the current one, or add the app secret to an authenticator app."
+        )
