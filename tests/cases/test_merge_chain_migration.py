@@ -13,6 +13,15 @@ FLATTEN = ("cases", "0012_flatten_merge_chains")
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(autouse=True)
+def _latest_schema_afterwards():
+    # The tests after this one need every table, including those of later migrations.
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _migrate(target):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
