@@ -20,6 +20,15 @@ class AccessKind(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     LOCKED_OUT = "locked_out", "Locked out"
+    # Changes to an account's ways in. `object_id` holds the device's or token's id; for a
+    # reset by an administrator the row is the administrator's and `object_id` is the id of
+    # the account whose devices went.
+    SECOND_FACTOR_ADDED = "factor_added", "Second factor added"
+    SECOND_FACTOR_REMOVED = "factor_removed", "Second factor removed"
+    RECOVERY_CODES_REPLACED = "recovery_codes", "Recovery codes replaced"
+    SECOND_FACTOR_RESET = "factor_reset", "Another account's second factors reset"
+    API_TOKEN_CREATED = "token_created", "API token made"
+    API_TOKEN_REVOKED = "token_revoked", "API token revoked"
 
 
 class AccessLogQuerySet(models.QuerySet):

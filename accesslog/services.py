@@ -82,6 +82,24 @@ def record_refused_sign_in(
     )
 
 
+def record_account_change(
+    *, request: AnyRequest | None, user: Any, kind: AccessKind, object_id: str | int = ""
+) -> AccessLogEntry:
+    """Record that `user` changed a way into an account (a second factor, recovery codes, an
+    API token): `request` gives the address and path, and is None outside a request (a shell,
+    a task), where the row has neither."""
+    role = role_of(user)
+    return AccessLogEntry.objects.create(
+        kind=kind,
+        user=user,
+        username=user.get_username()[:_USERNAME_LENGTH],
+        role=role.value if role else "",
+        object_id=str(object_id),
+        address=_address(request),
+        path=_path(request),
+    )
+
+
 def expire_access_log(*, now: Any = None) -> int:
     """Delete the rows older than ACCESS_LOG_RETENTION_DAYS; returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)

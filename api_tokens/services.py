@@ -16,6 +16,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accesslog.models import AccessKind
+from accesslog.services import AnyRequest, record_account_change
 from api_tokens.models import NAME_MAX_LENGTH, ApiToken, ApiTokenEvent
 from cases.access import may_hold_api_token
 
@@ -52,12 +54,13 @@ def token_ttl() -> timedelta:
 
 
 @transaction.atomic
-def create_api_token(*, user: Any, name: str) -> IssuedApiToken:
+def create_api_token(*, user: Any, name: str, request: AnyRequest | None = None) -> IssuedApiToken:
     """Make a token for `user`, named `name`, expiring after `API_TOKEN_TTL_DAYS`.
 
     Raises PermissionDenied when `user` may not hold API tokens (only roles that work on cases
     call the staff API), and ApiTokenError for a blank or over-long name or when the user
-    already holds MAX_ACTIVE_TOKENS_PER_USER tokens that have not expired.
+    already holds MAX_ACTIVE_TOKENS_PER_USER tokens that have not expired. The access log
+    records the making, with the address of `request` where there is one.
     """
     if not may_hold_api_token(user):
         raise PermissionDenied("Only police liaisons and legal staff may hold API tokens.")
@@ -89,11 +92,14 @@ def create_api_token(*, user: Any, name: str) -> IssuedApiToken:
         at=token.created,
         expires_at=token.expiry,
     )
+    record_account_change(
+        request=request, user=user, kind=AccessKind.API_TOKEN_CREATED, object_id=token.pk
+    )
     return IssuedApiToken(token=token, key=key)
 
 
 @transaction.atomic
-def revoke_api_token(*, user: Any, token_id: int) -> ApiToken:
+def revoke_api_token(*, user: Any, token_id: int, request: AnyRequest | None = None) -> ApiToken:
     """Revoke one of `user`'s own tokens: from now on it authenticates nobody.
 
     A token of someone else answers exactly like one that does not exist (ApiTokenError
@@ -110,6 +116,9 @@ def revoke_api_token(*, user: Any, token_id: int) -> ApiToken:
         token_name=token.name,
         kind=ApiTokenEvent.Kind.REVOKED,
         expires_at=token.expiry,
+    )
+    record_account_change(
+        request=request, user=user, kind=AccessKind.API_TOKEN_REVOKED, object_id=token.pk
     )
     token.delete()
     return token

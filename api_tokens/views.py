@@ -41,7 +41,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                issued = create_api_token(user=request.user, name=form.cleaned_data["name"])
+                issued = create_api_token(
+                    user=request.user, name=form.cleaned_data["name"], request=request
+                )
             except ApiTokenError as error:
                 form.add_error("name", error.message)
             else:
@@ -70,7 +72,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = revoke_api_token(user=request.user, token_id=token_id)
+        token = revoke_api_token(user=request.user, token_id=token_id, request=request)
     except ApiTokenError as error:
         raise Http404(error.message) from None
     messages.success(

@@ -88,7 +88,7 @@ class AccountAdmin(UserAdmin):
         for user in queryset:
             if not self.has_change_permission(request, user):
                 raise PermissionDenied
-            two_factor.reset_second_factor(user=user, actor=request.user)
+            two_factor.reset_second_factor(user=user, actor=request.user, request=request)
             names.append(user.get_username())
         self.message_user(
             request,

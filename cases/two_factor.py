@@ -31,6 +31,8 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accesslog.models import AccessKind
+from accesslog.services import record_account_change
 from plumbing.api_errors import API_PREFIX, ErrorCode
 from plumbing.outbox.services import publish
 
@@ -106,21 +108,34 @@ class Enrolment:
 
 
 @transaction.atomic
-def confirm_app_device(*, user: Any, device: TOTPDevice, token: str) -> Enrolment | None:
+def confirm_app_device(
+    *, user: Any, device: TOTPDevice, token: str, request: HttpRequest | None = None
+) -> Enrolment | None:
     """Confirm `device` with a code read from the app; on success make a new set of recovery
-    codes (returned once, never shown again). None when the code is wrong."""
+    codes (returned once, never shown again). None when the code is wrong. The access log
+    records both changes, with the address of `request` where there is one."""
     if device.user_id != user.pk or device.confirmed or not device.verify_token(token):
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    return Enrolment(device=device, recovery_codes=replace_recovery_codes(user=user))
+    record_account_change(
+        request=request, user=user, kind=AccessKind.SECOND_FACTOR_ADDED, object_id=device.pk
+    )
+    codes = replace_recovery_codes(user=user, request=request)
+    return Enrolment(device=device, recovery_codes=codes)
 
 
-def replace_recovery_codes(*, user: Any) -> list[str]:
+@transaction.atomic
+def replace_recovery_codes(*, user: Any, request: HttpRequest | None = None) -> list[str]:
+    """A new set of one-time recovery codes for `user`, replacing any earlier set; returned
+    once, never shown again."""
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    record_account_change(
+        request=request, user=user, kind=AccessKind.RECOVERY_CODES_REPLACED, object_id=static.pk
+    )
     return codes
 
 
@@ -196,7 +211,7 @@ def sign_in_with_device(request: HttpRequest, device: Any) -> None:
 
 
 @transaction.atomic
-def reset_second_factor(*, user: Any, actor: Any) -> Any:
+def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = None) -> Any:
     """Remove every device of `user`, so they enrol again at their next sign-in. Recorded
     (`SecondFactorReset`) and e-mailed to them after commit. Nobody resets their own: that
     would let a stolen password replace the owner's second factor."""
@@ -210,6 +225,9 @@ def reset_second_factor(*, user: Any, actor: Any) -> Any:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     reset = SecondFactorReset.objects.create(user=user, actor=actor, reset_at=timezone.now())
+    record_account_change(
+        request=request, user=actor, kind=AccessKind.SECOND_FACTOR_RESET, object_id=user.pk
+    )
     publish(announce_second_factor_reset, reset.pk)
     return reset
 

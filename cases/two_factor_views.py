@@ -69,6 +69,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 device=device,
                 token=two_factor.normalise(form.cleaned_data["code"]),
+                request=request,
             )
             if form.is_valid()
             else None

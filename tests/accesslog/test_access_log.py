@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from accesslog import services
 from accesslog.models import AccessKind, AccessLogEntry
 from accesslog.views import safe_cell
+from api_tokens.models import ApiToken
 from cases import views as case_views
 from cases.roles import Role
 from intake.models import Report
@@ -104,9 +105,7 @@ def test_the_address_is_read_as_the_rate_limits_read_it(client, liaison, setting
     settings.RATE_LIMIT_TRUSTED_PROXY_COUNT = 1
     case = _case()
     client.force_login(liaison)
-    client.get(
-        _case_url(case), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9"
-    )
+    client.get(_case_url(case), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
     assert str(_rows(kind=AccessKind.CASE)[0].address) == "203.0.113.9"
 
 
@@ -207,7 +206,8 @@ def test_reading_or_downloading_a_document_writes_one_row(liaison, path, kind):
 
 def _sign_in(client, username: str, password: str):
     return client.post(
-        reverse("cases:login"), {"username": username, "password": password},
+        reverse("cases:login"),
+        {"username": username, "password": password},
         REMOTE_ADDR="192.0.2.4",
     )
 
@@ -243,7 +243,7 @@ def test_legal_staff_see_who_has_looked_at_the_case(client, legal, liaison):
     client.force_login(legal)
     html = client.get(_case_url(case)).content.decode()
     assert "Who has looked at this case" in html
-    section = html[html.index('id="access-log"'):]
+    section = html[html.index('id="access-log"') :]
     assert "liaison" in section and Role.LIAISON.value in section
     assert "legal" in section
 
@@ -321,7 +321,7 @@ def test_the_list_pages_with_the_capped_paginator(client, legal, monkeypatch):
 
 
 def test_the_csv_export_streams_the_filtered_rows_with_formulas_defused(client, legal):
-    _entry(username="=HYPERLINK(\"http://x\")", case_reference="RD-2026-000001")
+    _entry(username='=HYPERLINK("http://x")', case_reference="RD-2026-000001")
     _entry(username="+cmd", case_reference="RD-2026-000001")
     _entry(username="plain", case_reference="RD-2026-000009")
     client.force_login(legal)
@@ -332,13 +332,21 @@ def test_the_csv_export_streams_the_filtered_rows_with_formulas_defused(client, 
     assert response["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["when", "what", "user"]
-    assert sorted(row[2] for row in rows[1:]) == ["'+cmd", "'=HYPERLINK(\"http://x\")"]
+    assert sorted(row[2] for row in rows[1:]) == ["'+cmd", '\'=HYPERLINK("http://x")']
 
 
 @pytest.mark.parametrize(
     "value, cell",
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("\t=1", "'\t=1"), ("legal", "legal"), (None, ""), ("a=b", "a=b")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("legal", "legal"),
+        (None, ""),
+        ("a=b", "a=b"),
+    ],
 )
 def test_cells_that_a_spreadsheet_would_run_are_prefixed(value, cell):
     assert safe_cell(value) == cell
@@ -384,3 +392,67 @@ def test_the_retention_command_and_task_delete_old_rows(settings):
     assert settings.CELERY_BEAT_SCHEDULE["accesslog-expire"]["task"] == (
         "accesslog.tasks.expire_access_log_task"
     )
+
+
+# --- Changes to the ways into an account --------------------------------------------------------
+
+
+def test_enrolling_an_app_writes_a_row_for_the_device_and_one_for_the_recovery_codes(
+    client, liaison
+):
+    from tests.conftest import current_code, sign_in_without_second_factor
+
+    sign_in_without_second_factor(client, liaison)
+    client.get(reverse("cases:enrol"), REMOTE_ADDR="198.51.100.9")
+    device = liaison.totpdevice_set.get()
+    response = client.post(
+        reverse("cases:enrol"), {"code": current_code(device)}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert response.status_code == 200
+    added, codes = (
+        _rows(kind=AccessKind.SECOND_FACTOR_ADDED),
+        _rows(kind=AccessKind.RECOVERY_CODES_REPLACED),
+    )
+    assert [(row.user, row.object_id, row.address) for row in added] == [
+        (liaison, str(device.pk), "198.51.100.9")
+    ]
+    assert [(row.user, row.role, row.path) for row in codes] == [
+        (liaison, Role.LIAISON.value, reverse("cases:enrol"))
+    ]
+
+
+def test_a_reset_by_an_administrator_writes_a_row_naming_the_administrator_and_the_account(
+    client, administrator, liaison
+):
+    client.force_login(administrator)
+    client.post(
+        "/admin/auth/user/", {"action": "reset_second_factor", "_selected_action": [liaison.pk]}
+    )
+    [row] = _rows(kind=AccessKind.SECOND_FACTOR_RESET)
+    assert (row.user, row.object_id, row.path) == (
+        administrator,
+        str(liaison.pk),
+        "/admin/auth/user/",
+    )
+
+
+def test_making_and_revoking_a_token_on_the_page_writes_a_row_each(client, liaison):
+    client.force_login(liaison)
+    response = client.post(reverse("api_tokens:tokens"), {"name": "nightly"})
+    assert response.status_code == 200
+    [made] = _rows(kind=AccessKind.API_TOKEN_CREATED)
+    token = ApiToken.objects.get(user=liaison)
+    assert (made.user, made.object_id, made.address) == (liaison, str(token.pk), "127.0.0.1")
+    client.post(reverse("api_tokens:revoke", kwargs={"token_id": token.pk}))
+    [revoked] = _rows(kind=AccessKind.API_TOKEN_REVOKED)
+    assert (revoked.user, revoked.object_id) == (liaison, str(token.pk))
+
+
+def test_account_changes_are_listed_and_filterable_for_legal_staff(client, legal, liaison):
+    services.record_account_change(
+        request=None, user=liaison, kind=AccessKind.API_TOKEN_CREATED, object_id=7
+    )
+    client.force_login(legal)
+    response = client.get(reverse("accesslog:list"), {"kind": AccessKind.API_TOKEN_CREATED})
+    assert response.status_code == 200
+    assert "API token made" in response.content.decode()
