@@ -25,9 +25,19 @@ class ApiToken(AbstractAuthToken):
     # Written at most once a minute per token (services.record_api_token_use), so a script
     # calling the API in a loop does not write on every request.
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The one-time key of the form that made the token (services.create_api_token), so a form
+    # sent twice (a refresh, a double click) makes one token, not two.
+    form_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "form_key"],
+                condition=~models.Q(form_key=""),
+                name="api_token_one_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user_id})"

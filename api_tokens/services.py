@@ -33,6 +33,7 @@ class ErrorCode(models.TextChoices):
     NAME_TOO_LONG = "name_too_long", f"Use at most {NAME_MAX_LENGTH} characters."
     TOO_MANY_TOKENS = "too_many_tokens", "Revoke a token you no longer use first."
     NOT_FOUND = "not_found", "No token of yours has this id."
+    ALREADY_MADE = "already_made", "This form has already made its token."
 
 
 class ApiTokenError(Exception):
@@ -54,13 +55,17 @@ def token_ttl() -> timedelta:
 
 
 @transaction.atomic
-def create_api_token(*, user: Any, name: str, request: AnyRequest | None = None) -> IssuedApiToken:
+def create_api_token(
+    *, user: Any, name: str, form_key: str = "", request: AnyRequest | None = None
+) -> IssuedApiToken:
     """Make a token for `user`, named `name`, expiring after `API_TOKEN_TTL_DAYS`.
 
     Raises PermissionDenied when `user` may not hold API tokens (only roles that work on cases
     call the staff API), and ApiTokenError for a blank or over-long name or when the user
-    already holds MAX_ACTIVE_TOKENS_PER_USER tokens that have not expired. The access log
-    records the making, with the address of `request` where there is one.
+    already holds MAX_ACTIVE_TOKENS_PER_USER tokens that have not expired. A `form_key`
+    (the one-time key of the page's form) makes one token at most: the same key again raises
+    ApiTokenError `already_made`, since the key of the first cannot be shown again. The access
+    log records the making, with the address of `request` where there is one.
     """
     if not may_hold_api_token(user):
         raise PermissionDenied("Only police liaisons and legal staff may hold API tokens.")
@@ -74,6 +79,13 @@ def create_api_token(*, user: Any, name: str, request: AnyRequest | None = None)
         )
     # One maker at a time per person, so two requests at once cannot both pass the limit.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    form_key = form_key[: ApiToken._meta.get_field("form_key").max_length]
+    if form_key and ApiToken.objects.filter(user=user, form_key=form_key).exists():
+        raise ApiTokenError(
+            ErrorCode.ALREADY_MADE,
+            "This form already made its token, and its key was shown once. If you did not "
+            "copy it, revoke that token and make a new one.",
+        )
     now = timezone.now()
     active = ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
     if active.count() >= MAX_ACTIVE_TOKENS_PER_USER:
@@ -82,7 +94,9 @@ def create_api_token(*, user: Any, name: str, request: AnyRequest | None = None)
             f"You already have {MAX_ACTIVE_TOKENS_PER_USER} tokens. Revoke one you no longer "
             "use first.",
         )
-    token, key = ApiToken.objects.create(user=user, expiry=token_ttl(), name=name)
+    token, key = ApiToken.objects.create(
+        user=user, expiry=token_ttl(), name=name, form_key=form_key
+    )
     ApiTokenEvent.objects.create(
         user=user,
         actor=user,

@@ -22,6 +22,7 @@ from api_tokens.services import (
     create_api_token,
     revoke_api_token,
 )
+from api_tokens.services import ErrorCode as ApiTokenErrorCode
 from cases.access import may_create_api_token, may_hold_api_token
 from cases.forms import error_summary
 
@@ -42,10 +43,17 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 issued = create_api_token(
-                    user=request.user, name=form.cleaned_data["name"], request=request
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    form_key=form.cleaned_data["form_key"],
+                    request=request,
                 )
             except ApiTokenError as error:
-                form.add_error("name", error.message)
+                if error.code == ApiTokenErrorCode.ALREADY_MADE:
+                    form = ApiTokenForm()
+                    messages.warning(request, error.message)
+                else:
+                    form.add_error("name", error.message)
             else:
                 form = ApiTokenForm()
         if form.errors:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -331,3 +332,26 @@ def test_making_a_token_needs_a_session_that_gave_its_second_factor(liaison):
     assert may_create_api_token(liaison, request) is False
     liaison.is_verified = lambda: True
     assert may_create_api_token(liaison, request) is True
+
+
+def test_sending_the_token_form_twice_makes_one_token_and_says_why(client, liaison):
+    client.force_login(liaison)
+    page = client.get(reverse("api_tokens:tokens"))
+    form_key = page.context["form"].initial["form_key"]
+    first = client.post(reverse("api_tokens:tokens"), {"name": "export", "form_key": form_key})
+    assert first.context["issued"] is not None
+    again = client.post(reverse("api_tokens:tokens"), {"name": "export", "form_key": form_key})
+    assert again.status_code == 200
+    assert again.context["issued"] is None
+    assert "already made its token" in again.content.decode()
+    assert ApiToken.objects.filter(user=liaison).count() == 1
+    # A new page gives a new key, which makes a new token.
+    fresh = client.get(reverse("api_tokens:tokens")).context["form"].initial["form_key"]
+    assert fresh != form_key
+    client.post(reverse("api_tokens:tokens"), {"name": "second", "form_key": fresh})
+    assert ApiToken.objects.filter(user=liaison).count() == 2
+
+
+def test_the_same_form_key_of_another_person_does_not_block_mine(liaison, other_liaison):
+    create_api_token(user=other_liaison, name="theirs", form_key="k" * 32)
+    assert create_api_token(user=liaison, name="mine", form_key="k" * 32).key
