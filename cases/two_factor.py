@@ -14,6 +14,7 @@ address, so the code page is no easier to guess at than the password form.
 import io
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accesslog.models import AccessKind
 from accesslog.services import record_account_change
+from cases.models import SecondFactorReset
 from plumbing.api_errors import API_PREFIX, ErrorCode
 from plumbing.outbox.services import publish
 
@@ -76,6 +78,22 @@ def has_confirmed_device(user: Any) -> bool:
 
 
 # --- Enrolment -------------------------------------------------------------------------------
+
+
+def enrolment_deadline(user: Any) -> Any:
+    """Until when an account without a second factor may add one with its password alone:
+    `SECOND_FACTOR_ENROLMENT_HOURS` after the account was made or its devices were last reset
+    by an administrator. Past it, a password that leaked later cannot enrol a thief's app; an
+    administrator's reset opens a new window."""
+    last_reset = (
+        SecondFactorReset.objects.filter(user=user).order_by("-reset_at").values("reset_at").first()
+    )
+    opened = max(user.date_joined, last_reset["reset_at"]) if last_reset else user.date_joined
+    return opened + timedelta(hours=settings.SECOND_FACTOR_ENROLMENT_HOURS)
+
+
+def may_enrol(user: Any) -> bool:
+    return timezone.now() < enrolment_deadline(user)
 
 
 def pending_app_device(*, user: Any) -> TOTPDevice:
@@ -215,7 +233,6 @@ def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = 
     """Remove every device of `user`, so they enrol again at their next sign-in. Recorded
     (`SecondFactorReset`) and e-mailed to them after commit. Nobody resets their own: that
     would let a stolen password replace the owner's second factor."""
-    from cases.models import SecondFactorReset
     from cases.staff_account_tasks import announce_second_factor_reset
 
     if user.pk == actor.pk:

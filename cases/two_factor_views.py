@@ -1,6 +1,7 @@
 """The second sign-in step: the code page, enrolment and its QR code (cases/two_factor.py)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -58,6 +59,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: add an authenticator app, then show the recovery codes once."""
     if two_factor.has_confirmed_device(request.user):
         return redirect(two_factor.safe_next(request, _next(request)))
+    if not two_factor.may_enrol(request.user):
+        return render(
+            request,
+            "registration/enrolment_closed.html",
+            {"hours": settings.SECOND_FACTOR_ENROLMENT_HOURS},
+            status=403,
+        )
     device = two_factor.pending_app_device(user=request.user)
     form = CodeForm(request.POST or None)
     error = ""
@@ -107,7 +115,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 def enrol_qr_code(request: HttpRequest) -> HttpResponse:
     """The QR code of the device being enrolled, as SVG from our own origin (the CSP allows
     images from here only)."""
-    if two_factor.has_confirmed_device(request.user):
+    if two_factor.has_confirmed_device(request.user) or not two_factor.may_enrol(request.user):
         return HttpResponse(status=404)
     device = two_factor.pending_app_device(user=request.user)
     return HttpResponse(two_factor.qr_code_svg(device), content_type="image/svg+xml")

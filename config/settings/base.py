@@ -333,6 +333,11 @@ MIDDLEWARE.insert(
 )
 # The name the authenticator app shows for the account.
 OTP_TOTP_ISSUER = "Rights Desk"
+# How long a new account, or one whose devices an administrator reset, may add its second
+# factor with the password alone; afterwards only another reset lets it enrol.
+SECOND_FACTOR_ENROLMENT_HOURS = env.int("SECOND_FACTOR_ENROLMENT_HOURS", default=72)
+if SECOND_FACTOR_ENROLMENT_HOURS < 1:
+    raise ImproperlyConfigured("SECOND_FACTOR_ENROLMENT_HOURS must be 1 or more.")
 
 # --- Celery workers (reports/, intake/) ---------------------------------------------------------
 # The broker is Redis (REDIS_URL, above); without it tasks run eagerly in-process. Messages are

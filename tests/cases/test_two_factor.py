@@ -1,10 +1,13 @@
 """The second factor: a password alone opens nothing; a code from the app or a recovery code
 does; wrong codes lock the account out like wrong passwords; administrators reset others'."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -252,3 +255,35 @@ def test_give_code_helper_matches_the_verify_page(client, liaison):
     sign_in_without_second_factor(client, liaison)
     assert give_code(client, liaison).status_code == 302
     assert client.get(reverse("cases:queue")).status_code == 200
+
+
+def test_an_account_past_its_enrolment_window_cannot_enrol_with_its_password_alone(
+    client, liaison, settings
+):
+    settings.SECOND_FACTOR_ENROLMENT_HOURS = 72
+    type(liaison).objects.filter(pk=liaison.pk).update(
+        date_joined=timezone.now() - timedelta(hours=73)
+    )
+    sign_in_without_second_factor(client, liaison)
+    response = client.get(reverse("cases:enrol"))
+    assert response.status_code == 403
+    assert "Ask an administrator to reset your second factor" in response.content.decode()
+    assert client.get(reverse("cases:enrol-qr-code")).status_code == 404
+    assert client.post(reverse("cases:enrol"), {"code": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=liaison).exists()
+    assert client.get(reverse("cases:queue")).status_code == 302
+
+
+def test_a_reset_by_an_administrator_opens_a_new_enrolment_window(
+    client, administrator, liaison, settings
+):
+    settings.SECOND_FACTOR_ENROLMENT_HOURS = 72
+    type(liaison).objects.filter(pk=liaison.pk).update(
+        date_joined=timezone.now() - timedelta(days=30)
+    )
+    liaison.refresh_from_db()
+    assert not two_factor.may_enrol(liaison)
+    two_factor.reset_second_factor(user=liaison, actor=administrator)
+    assert two_factor.may_enrol(liaison)
+    sign_in_without_second_factor(client, liaison)
+    assert client.get(reverse("cases:enrol")).status_code == 200
