@@ -10,6 +10,9 @@ class CasesConfig(AppConfig):
         # Registers the object permissions (rules predicates) of cases/access.py.
         import cases.access
 
+        # Registers the deployment check of the passkey settings.
+        import cases.passkeys
+
         # Records every change of a user's roles, from the admin or a shell (a signal receiver).
         import cases.staff_accounts  # noqa: F401
         from cases.roles import sync_role_groups
