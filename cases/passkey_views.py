@@ -74,8 +74,11 @@ class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView
 
 
 def _locked_out(request: HttpRequest) -> JsonResponse:
-    # The script shows `detail`; the session ends, so the password is asked for again.
+    # The session ends, so the password is asked for again. django-axes's middleware would put
+    # its HTML lockout page in place of this answer, which the passkey script cannot show; the
+    # script shows `detail` instead.
     logout(request)
+    request.axes_locked_out = False  # type: ignore[attr-defined]
     return JsonResponse({"code": "locked_out", "detail": LOCKED_OUT_DETAIL}, status=429)
 
 
