@@ -1,6 +1,7 @@
 """Passkey endpoints and pages (cases/passkeys.py): django-otp-webauthn's JSON endpoints with our
 rules, the passkey step of enrolment, and the sign-in-methods page."""
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -47,7 +48,12 @@ class BeginRegistration(
 class CompleteRegistration(
     _RegistrationNeedsVerifiedSession, webauthn_views.CompleteCredentialRegistrationView
 ):
-    pass
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # The page the script goes to next says so.
+        added = WebAuthnCredential.objects.get(pk=json.loads(response.content)["id"])
+        messages.success(request, f"Added “{added.name}”: it signs you in from now on.")
+        return response
 
 
 class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView):
@@ -97,6 +103,9 @@ def enrol_passkey(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next", "")
     if not passkeys.may_register_passkey(request):
         return redirect(_with_next(reverse("cases:verify"), next_url))
+    if not two_factor.holds_recovery_codes(request):
+        # Not in the middle of enrolment: passkeys are added on the sign-in-methods page.
+        return redirect("cases:sign-in-methods")
     return render(
         request,
         "registration/enrol_passkey.html",

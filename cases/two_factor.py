@@ -174,6 +174,10 @@ def hold_recovery_codes(request: HttpRequest, codes: list[str]) -> None:
     request.session[_HELD_CODES_SESSION_KEY] = codes
 
 
+def holds_recovery_codes(request: HttpRequest) -> bool:
+    return bool(request.session.get(_HELD_CODES_SESSION_KEY))
+
+
 def take_held_recovery_codes(request: HttpRequest) -> list[str]:
     return list(request.session.pop(_HELD_CODES_SESSION_KEY, []))
 

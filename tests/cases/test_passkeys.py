@@ -376,6 +376,10 @@ def test_enrolment_offers_a_passkey_then_shows_the_recovery_codes_once(client, l
     assert codes_page.context["continue_to"] == "/staff/cases/"
     again = client.get(offer.context["continue_to"])
     assert again.status_code == 302 and again["Location"] == "/staff/cases/"
+    # Outside enrolment, passkeys are added on the sign-in-methods page.
+    assert client.get(reverse("cases:enrol-passkey"))["Location"] == reverse(
+        "cases:sign-in-methods"
+    )
 
 
 def test_an_administrators_reset_removes_passkeys_too(administrator, liaison):
@@ -405,3 +409,10 @@ def test_an_account_with_no_device_is_not_offered_passkeys_on_the_code_page(clie
     user = UserFactory(username="newcomer")
     sign_in_without_second_factor(client, user)
     assert client.get(reverse("cases:verify"))["Location"].startswith(reverse("cases:enrol"))
+
+
+def test_no_admin_page_shows_an_accounts_devices_or_passkeys():
+    from django.contrib import admin
+
+    for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
+        assert not admin.site.is_registered(model), model
