@@ -238,10 +238,9 @@ def sign_in_with_device(request: HttpRequest, device: Any) -> None:
 
 @transaction.atomic
 def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = None) -> Any:
-    """Remove every device of `user` (app, recovery codes, passkeys), so they enrol again at
-    their next sign-in. Recorded (`SecondFactorReset`) and e-mailed to them after commit.
-    Nobody resets their own: that would let a stolen password replace the owner's second
-    factor."""
+    """Remove every device of `user`, so they enrol again at their next sign-in. Recorded
+    (`SecondFactorReset`) and e-mailed to them after commit. Nobody resets their own: that
+    would let a stolen password replace the owner's second factor."""
     from cases.models import SecondFactorReset
     from cases.staff_account_tasks import announce_second_factor_reset
 

@@ -333,7 +333,9 @@ MIDDLEWARE.insert(
 )
 # The name the authenticator app shows for the account.
 OTP_TOTP_ISSUER = "Rights Desk"
-# Passkeys and security keys (WebAuthn, django-otp-webauthn) as another second factor, after
+
+# --- Passkeys (cases/passkeys.py) -------------------------------------------------------------
+# Passkeys and security keys (WebAuthn, django-otp-webauthn): another second factor, after
 # the password: never instead of it. Registering one needs a session that already gave a
 # second factor (cases/passkeys.py). A passkey belongs to the RP ID, the site's domain, for
 # good: changing it later makes every registered passkey useless. Browsers refuse an IP address
