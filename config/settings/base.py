@@ -335,9 +335,9 @@ MIDDLEWARE.insert(
 OTP_TOTP_ISSUER = "Rights Desk"
 
 # --- Passkeys (cases/passkeys.py) -------------------------------------------------------------
-# Passkeys and security keys (WebAuthn, django-otp-webauthn): another second factor, after
-# the password: never instead of it. Registering one needs a session that already gave a
-# second factor (cases/passkeys.py). A passkey belongs to the RP ID, the site's domain, for
+# Passkeys and security keys (WebAuthn, django-otp-webauthn) are another second factor, given
+# after the password and never instead of it. Adding one needs a session that already gave a
+# second factor. A passkey belongs to the RP ID, the site's domain, for
 # good: changing it later makes every registered passkey useless. Browsers refuse an IP address
 # as RP ID, so on the embedded default passkeys work at http://localhost:8000 only.
 INSTALLED_APPS += ["django_otp_webauthn"]
