@@ -83,8 +83,8 @@ def remove_passkey(*, user: Any, credential_id: int, request: HttpRequest | None
     others = [p for p in passkeys if p.pk != credential_id and p.confirmed]
     if not others and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise SecondFactorError(
-            f"“{credential.name}” is how you sign in: add an authenticator app or another "
-            "passkey before removing it."
+            f"“{credential.name}” is how you sign in, with no authenticator app: add another "
+            "passkey before removing this one."
         )
     name = credential.name
     credential.delete()
