@@ -26,8 +26,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import two_factor
 from cases.models import RoleChange, SecondFactorReset
@@ -48,10 +46,8 @@ SHOWN_READ_ONLY = ("is_superuser", "user_permissions")
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
-# Devices hold the secrets codes are made from: no admin page shows them; they are only reset.
-for _device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(_device_model):
-        admin.site.unregister(_device_model)
+# The second-factor devices' admin pages are taken down in CasesConfig.ready(), once every app's
+# admin module has registered its own.
 
 
 @admin.register(User)

@@ -10,6 +10,9 @@ class CasesConfig(AppConfig):
         # Registers the object permissions (rules predicates) of cases/access.py.
         import cases.access
 
+        # Registers the deployment check of the passkey settings.
+        import cases.passkeys
+
         # Records every change of a user's roles, from the admin or a shell (a signal receiver).
         import cases.staff_accounts  # noqa: F401
         from cases.roles import sync_role_groups
@@ -17,3 +20,19 @@ class CasesConfig(AppConfig):
         # The role groups follow cases/roles.py after every migrate, so a permission added there
         # reaches every deployment without a hand-written data migration.
         post_migrate.connect(sync_role_groups, sender=self)
+        _unregister_device_admins()
+
+
+def _unregister_device_admins() -> None:
+    """Devices hold the secrets codes are made from, and passkeys' keys: no admin page shows
+    them; they are only reset. Done here, after the admin's autodiscovery (the admin is the
+    first app, so it is ready before this one): django-otp's plugins come after `cases` in
+    INSTALLED_APPS and register their admins later than `cases/admin.py` is read."""
+    from django.contrib import admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)

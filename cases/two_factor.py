@@ -8,7 +8,8 @@ the API answers 403 in its error envelope. Requests the API authenticates by tok
 session user and are left to the API's own checks.
 
 A wrong code counts against the same django-axes lockout as a wrong password, per user name and
-address, so the code page is no easier to guess at than the password form.
+address, so the code page is no easier to guess at than the password form. Passkeys and
+security keys are a third kind of device (cases/passkeys.py).
 """
 
 import io
@@ -31,6 +32,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accesslog.models import AccessKind
 from accesslog.services import record_account_change
@@ -49,6 +51,11 @@ OPEN_PATHS = (
     "/staff/logout/",
     "/staff/verify/",
     "/staff/enrol/",
+    # Signing in with a passkey (cases/passkeys.py), and the translations its script loads;
+    # adding a passkey is not among these.
+    "/staff/webauthn/authentication/begin/",
+    "/staff/webauthn/authentication/complete/",
+    "/staff/webauthn/jsi18n/",
     "/admin/login/",
     "/admin/logout/",
     "/report/",
@@ -163,6 +170,7 @@ def demo_app_device(*, user: Any) -> TOTPDevice:
     users' command replaces everything about them. Development only, like that command."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True)
 
 
@@ -172,6 +180,24 @@ def current_code(device: TOTPDevice) -> str:
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+# The recovery codes made when the app is confirmed wait here, in the server-side session, while
+# the person is offered a passkey, so that they are the last thing enrolment shows; taking them
+# removes them, so they are shown once.
+_HELD_CODES_SESSION_KEY = "enrolment_recovery_codes"
+
+
+def hold_recovery_codes(request: HttpRequest, codes: list[str]) -> None:
+    request.session[_HELD_CODES_SESSION_KEY] = codes
+
+
+def holds_recovery_codes(request: HttpRequest) -> bool:
+    return bool(request.session.get(_HELD_CODES_SESSION_KEY))
+
+
+def take_held_recovery_codes(request: HttpRequest) -> list[str]:
+    return list(request.session.pop(_HELD_CODES_SESSION_KEY, []))
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -241,6 +267,7 @@ def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = 
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     reset = SecondFactorReset.objects.create(user=user, actor=actor, reset_at=timezone.now())
     record_account_change(
         request=request, user=actor, kind=AccessKind.SECOND_FACTOR_RESET, object_id=user.pk

@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cases import two_factor
+from cases import passkeys, two_factor
 
 
 class CodeForm(forms.Form):
@@ -48,7 +49,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registration/verify.html",
-        {"form": form, "error": error, "next": _next(request)},
+        {
+            "form": form,
+            "error": error,
+            "next": _next(request),
+            "has_passkey": passkeys.has_passkey(request.user),
+        },
         status=400 if error else 200,
     )
 
@@ -56,7 +62,8 @@ def verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def enrol(request: HttpRequest) -> HttpResponse:
-    """First sign-in: add an authenticator app, then show the recovery codes once."""
+    """First sign-in: add an authenticator app; then a passkey is offered, and the recovery
+    codes are shown once."""
     if two_factor.has_confirmed_device(request.user):
         return redirect(two_factor.safe_next(request, _next(request)))
     if not two_factor.may_enrol(request.user):
@@ -84,14 +91,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
         )
         if enrolment is not None:
             two_factor.sign_in_with_device(request, enrolment.device)
-            return render(
-                request,
-                "registration/recovery_codes.html",
-                {
-                    "codes": enrolment.recovery_codes,
-                    "continue_to": two_factor.safe_next(request, _next(request)),
-                },
-            )
+            # A passkey is offered next, in the session the app code just verified; the
+            # recovery codes come last (cases/passkey_views.py).
+            two_factor.hold_recovery_codes(request, enrolment.recovery_codes)
+            step = reverse("cases:enrol-passkey")
+            return redirect(f"{step}?{urlencode({'next': _next(request)})}")
         two_factor.record_failed_code(request)
         if getattr(request, "axes_locked_out", False):
             return two_factor.lockout_response(request)

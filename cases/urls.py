@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import two_factor_views, views
+from cases import passkey_views, two_factor_views, views
 
 app_name = "cases"
 
@@ -21,6 +21,21 @@ urlpatterns = [
     path("verify/", two_factor_views.verify, name="verify"),
     path("enrol/", two_factor_views.enrol, name="enrol"),
     path("enrol/qr-code.svg", two_factor_views.enrol_qr_code, name="enrol-qr-code"),
+    path("enrol/passkey/", passkey_views.enrol_passkey, name="enrol-passkey"),
+    path(
+        "enrol/recovery-codes/", passkey_views.enrol_recovery_codes, name="enrol-recovery-codes"
+    ),
+    path("account/sign-in-methods/", passkey_views.sign_in_methods, name="sign-in-methods"),
+    path(
+        "account/sign-in-methods/passkeys/<int:credential_id>/remove/",
+        passkey_views.remove_passkey,
+        name="remove-passkey",
+    ),
+    path(
+        "account/sign-in-methods/recovery-codes/",
+        passkey_views.new_recovery_codes,
+        name="new-recovery-codes",
+    ),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_page, name="case"),

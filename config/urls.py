@@ -28,5 +28,7 @@ urlpatterns = [
     path("staff/documents/", include("reports.document_urls")),
     path("staff/access-log/", include("accesslog.urls")),
     path("staff/account/tokens/", include("api_tokens.urls")),
+    # Passkeys' JSON endpoints (cases/passkeys.py).
+    path("staff/webauthn/", include("cases.passkey_urls")),
     path("staff/", include("cases.urls")),
 ]

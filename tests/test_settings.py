@@ -50,7 +50,10 @@ def test_production_passes_the_deployment_checks():
          "DJANGO_SETTINGS_MODULE": "config.settings.production",
          # A deployment names the lines its community calls (intake.W001, intake.W002).
          "URGENT_HELP_LINES": '[{"name": "Example line", "phone": "612-555-0100"}]',
-         "LEGAL_HELP": '{"name": "Example legal aid", "phone": "612-555-0101"}'},
+         "LEGAL_HELP": '{"name": "Example legal aid", "phone": "612-555-0101"}',
+         # Passkeys belong to the site's domain and its HTTPS origins (cases.W001).
+         "OTP_WEBAUTHN_RP_ID": "rightsdesk.example.org",
+         "OTP_WEBAUTHN_ALLOWED_ORIGINS": "https://rightsdesk.example.org"},
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )

@@ -339,6 +339,22 @@ SECOND_FACTOR_ENROLMENT_HOURS = env.int("SECOND_FACTOR_ENROLMENT_HOURS", default
 if SECOND_FACTOR_ENROLMENT_HOURS < 1:
     raise ImproperlyConfigured("SECOND_FACTOR_ENROLMENT_HOURS must be 1 or more.")
 
+# --- Passkeys (cases/passkeys.py) -------------------------------------------------------------
+# Passkeys and security keys (WebAuthn, django-otp-webauthn) are another second factor, given
+# after the password and never instead of it. Adding one needs a session that already gave a
+# second factor. A passkey belongs to the RP ID, the site's domain, for
+# good: changing it later makes every registered passkey useless. Browsers refuse an IP address
+# as RP ID, so on the embedded default passkeys work at http://localhost:8000 only.
+INSTALLED_APPS += ["django_otp_webauthn"]
+OTP_WEBAUTHN_RP_ID = env.str("OTP_WEBAUTHN_RP_ID", default="localhost")
+OTP_WEBAUTHN_RP_NAME = "Rights Desk"
+# Every origin (scheme, host and port) staff reach the pages at, exactly.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", default=["http://localhost:8000"]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "cases.passkeys.PasskeyHelper"
+
 # --- Celery workers (reports/, intake/) ---------------------------------------------------------
 # The broker is Redis (REDIS_URL, above); without it tasks run eagerly in-process. Messages are
 # JSON only: a pickle from a compromised broker would run code in every worker.

@@ -1,7 +1,7 @@
 """A staff member's first sign-in in headless Chromium at 1366x768: the password, then adding
-an authenticator app (the QR code, the secret as text, a code to confirm), the recovery codes
-shown once; signing in again asks for the app's code. axe-core on the enrol, recovery-code and
-code pages."""
+an authenticator app (the QR code, the secret as text, a code to confirm), a passkey offered
+and declined, the recovery codes shown once; signing in again asks for the app's code.
+axe-core on the enrol, passkey-offer, recovery-code and code pages."""
 
 import re
 
@@ -55,6 +55,9 @@ def test_a_first_sign_in_enrols_an_app_then_the_next_asks_for_its_code(open_page
 
     page.locator("#id_code").fill(current_code(device))
     page.locator("#enrol-button").click()
+    expect(page.locator("h1")).to_have_text("Add a passkey or security key")
+    axe(page, "the passkey offer")
+    page.locator("#enrol-passkey-skip").click()
     expect(page.locator("h1")).to_have_text("Your recovery codes")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     axe(page, "the recovery codes")

@@ -179,6 +179,12 @@ def test_enrolment_shows_the_secret_and_qr_code_then_ten_recovery_codes_once(cli
     # as if that second had passed:
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)
     response = client.post(reverse("cases:enrol"), {"code": current_code(device)})
+    # A passkey is offered first; the recovery codes are the last step.
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("cases:enrol-passkey"))
+    offer = client.get(response["Location"])
+    assert offer.status_code == 200
+    response = client.get(offer.context["continue_to"])
     assert response.status_code == 200
     codes = response.context["codes"]
     assert len(codes) == 10
@@ -190,6 +196,7 @@ def test_enrolment_shows_the_secret_and_qr_code_then_ten_recovery_codes_once(cli
     # Enrolled: the page and the QR code are gone, and no code is shown again.
     assert client.get(reverse("cases:enrol")).status_code == 302
     assert client.get(reverse("cases:enrol-qr-code")).status_code == 404
+    assert "codes" not in (client.get(reverse("cases:enrol-recovery-codes")).context or {})
 
 
 def test_an_administrator_resets_anothers_second_factor_recorded_and_emailed(
