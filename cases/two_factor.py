@@ -47,6 +47,9 @@ OPEN_PATHS = (
     "/staff/logout/",
     "/staff/verify/",
     "/staff/enrol/",
+    # Resetting a forgotten password (cases/account_views.py): it signs nobody in.
+    "/staff/password-reset/",
+    "/staff/reset/",
     "/admin/login/",
     "/admin/logout/",
     "/report/",

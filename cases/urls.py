@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import two_factor_views, views
+from cases import account_views, two_factor_views, views
 
 app_name = "cases"
 
@@ -21,6 +21,37 @@ urlpatterns = [
     path("verify/", two_factor_views.verify, name="verify"),
     path("enrol/", two_factor_views.enrol, name="enrol"),
     path("enrol/qr-code.svg", two_factor_views.enrol_qr_code, name="enrol-qr-code"),
+    # My account, passwords and sessions (cases/account_views.py). The reset pages need no
+    # account; their paths are in cases/two_factor.py OPEN_PATHS.
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/password/", account_views.PasswordChangeView.as_view(), name="password-change"
+    ),
+    path("account/sessions/", account_views.sessions, name="sessions"),
+    path(
+        "account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"
+    ),
+    path(
+        "account/sessions/end-others/",
+        account_views.end_other_sessions,
+        name="end-other-sessions",
+    ),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/done/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_page, name="case"),
