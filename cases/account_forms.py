@@ -11,9 +11,21 @@ CHOOSING_HINT = (
 )
 
 
+# Django says "This field is required." for each: listed together in the error summary, three
+# of those would not tell anyone which box is empty.
+_REQUIRED = {
+    "old_password": "Type your current password.",
+    "new_password1": "Type a new password.",
+    "new_password2": "Type the new password again.",
+    "email": "Type the e-mail address of your staff account.",
+}
+
+
 def _dress(form: forms.Form) -> None:
-    for field in form.fields.values():
+    for name, field in form.fields.items():
         field.widget.attrs["class"] = "usa-input"
+        if name in _REQUIRED:
+            field.error_messages["required"] = _REQUIRED[name]
     if "new_password1" in form.fields:
         form.fields["new_password1"].help_text = CHOOSING_HINT
 
