@@ -123,6 +123,14 @@ def active_sessions(*, user: Any, request: HttpRequest) -> list[SessionEntry]:
     return entries
 
 
+def forget_ended_sessions() -> int:
+    """Delete the rows of sessions that expired or left the session store without a sign-out
+    (a closed browser); the list leaves them out already. Daily, from Celery beat."""
+    live = _session_store().get_model_class().objects.filter(expire_date__gt=timezone.now())
+    deleted, _ = StaffSession.objects.exclude(session_key__in=live.values("session_key")).delete()
+    return deleted
+
+
 # --- Ending ------------------------------------------------------------------------------------
 
 

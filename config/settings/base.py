@@ -588,3 +588,7 @@ if SESSION_ENGINE not in (
 ):
     raise ImproperlyConfigured("SESSION_ENGINE must keep sessions in the database (db, cached_db).")
 CELERY_IMPORTS += ["cases.password_tasks"]
+CELERY_BEAT_SCHEDULE["cases-forget-ended-staff-sessions"] = {
+    "task": "cases.tasks.forget_ended_staff_sessions",
+    "schedule": crontab(hour=3, minute=45),
+}

@@ -184,3 +184,17 @@ def test_ordinary_pages_never_read_or_write_the_sessions_table(client, legal):
         for page in pages:
             assert client.get(page).status_code == 200
     assert not [q for q in queries.captured_queries if "staffsession" in q["sql"]]
+
+
+def test_rows_of_sessions_that_ended_without_a_sign_out_are_dropped_daily(liaison):
+    from cases.tasks import forget_ended_staff_sessions
+
+    live, expired, cleared = _browser(liaison), _browser(liaison), _browser(liaison)
+    Session.objects.filter(session_key=_row(expired).session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    Session.objects.filter(session_key=_row(cleared).session_key).delete()
+    forget_ended_staff_sessions()
+    assert list(StaffSession.objects.values_list("session_key", flat=True)) == [
+        live.session.session_key
+    ]
