@@ -64,3 +64,47 @@ def test_a_liaison_changes_their_password_and_signs_in_with_the_new_one(open_pag
 
     sign_in_staff(page, "liaison", NEW_PASSWORD)
     expect(page).to_have_url(re.compile(r"/staff/cases/$"))
+
+
+def test_the_reset_pages_pass_axe(open_page, axe):
+    page = open_page("/staff/login/", bypass_csp=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("#forgot-password-link").click()
+    expect(page.locator("h1")).to_have_text("Forgot your password?")
+    axe(page, "the reset request page")
+    page.locator("#password-reset-button").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    axe(page, "the reset request page with an error")
+    page.locator("#id_email").fill("nobody@example.org")
+    page.locator("#password-reset-button").click()
+    expect(page.locator("h1")).to_have_text("Check your e-mail")
+    axe(page, "the reset sent page")
+    page.goto("/staff/reset/MQ/not-a-token/")
+    expect(page.locator("h1")).to_have_text("This link does not work")
+    axe(page, "the page of a link that does not work")
+
+
+def test_a_liaison_sets_a_new_password_from_a_reset_link(open_page, axe):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(username="liaison", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=Role.LIAISON.value))
+    uid = urlsafe_base64_encode(str(user.pk).encode())
+    link = f"/staff/reset/{uid}/{default_token_generator.make_token(user)}/"
+
+    page = open_page(link, bypass_csp=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(page.locator("h1")).to_have_text("Choose a new password")
+    axe(page, "the new password page")
+    page.locator("#id_new_password1").fill(NEW_PASSWORD)
+    page.locator("#id_new_password2").fill(NEW_PASSWORD)
+    page.locator("#password-reset-confirm-button").click()
+    expect(page.locator("h1")).to_have_text("Your password is set")
+    axe(page, "the password set page")
+
+    page.locator("#sign-in-link").click()
+    sign_in_staff(page, "liaison", NEW_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/staff/cases/$"))
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("This link does not work")
