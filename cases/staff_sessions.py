@@ -19,6 +19,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
 from django.dispatch import receiver
@@ -52,18 +53,16 @@ def _session_key(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in, dispatch_uid="cases.staff_session_signed_in")
 def record_signed_in_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    """One row for the session this sign-in started. Django has just given it a new key."""
+    """One row for the session this sign-in started. Django has just given it a new key (or a
+    new session), so no row has that key yet: one INSERT."""
     key = _session_key(request)
     if key is None:
         return
-    StaffSession.objects.update_or_create(
+    StaffSession.objects.create(
+        user=user,
         session_key=key,
-        defaults={
-            "user": user,
-            "signed_in_at": timezone.now(),
-            "address": client_ip(request),
-            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH],
-        },
+        address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH],
     )
 
 
@@ -167,8 +166,6 @@ def end_other_sessions(*, user: Any, request: HttpRequest) -> int:
 def end_all_sessions(*, user: Any, request: HttpRequest | None = None) -> int:
     """End every session of `user` (after a password reset), including one that `request`
     holds, which is signed out properly so its response does not save a deleted session."""
-    from django.contrib.auth import logout
-
     ended = 0
     holder = getattr(request, "user", None)
     if (
