@@ -53,16 +53,20 @@ def _session_key(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in, dispatch_uid="cases.staff_session_signed_in")
 def record_signed_in_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    """One row for the session this sign-in started. Django has just given it a new key (or a
-    new session), so no row has that key yet: one INSERT."""
+    """One row for the session this sign-in started or renewed. Signing in from an anonymous
+    session gives it a new key; signing in again as the same account in the same browser keeps
+    the key (Django's `login`), so that row is brought up to date instead."""
     key = _session_key(request)
     if key is None:
         return
-    StaffSession.objects.create(
-        user=user,
+    StaffSession.objects.update_or_create(
         session_key=key,
-        address=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH],
+        defaults={
+            "user": user,
+            "signed_in_at": timezone.now(),
+            "address": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH],
+        },
     )
 
 

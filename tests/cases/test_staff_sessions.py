@@ -198,3 +198,10 @@ def test_rows_of_sessions_that_ended_without_a_sign_out_are_dropped_daily(liaiso
     assert list(StaffSession.objects.values_list("session_key", flat=True)) == [
         live.session.session_key
     ]
+
+
+def test_signing_in_again_in_the_same_browser_keeps_one_row(liaison):
+    client = _browser(liaison)
+    client.force_login(liaison)
+    assert StaffSession.objects.filter(user=liaison).count() == 1
+    assert _row(client).user == liaison
