@@ -29,6 +29,11 @@ class AccessKind(models.TextChoices):
     SECOND_FACTOR_RESET = "factor_reset", "Another account's second factors reset"
     API_TOKEN_CREATED = "token_created", "API token made"
     API_TOKEN_REVOKED = "token_revoked", "API token revoked"
+    # Passwords and sessions (cases/passwords.py, cases/staff_sessions.py). The row is the
+    # account's own; for an ended session `object_id` holds the `StaffSession` id.
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_RESET = "password_reset", "Password reset by e-mail"
+    SESSION_ENDED = "session_ended", "Signed-in session ended"
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -14,7 +14,10 @@ class CasesConfig(AppConfig):
         import cases.passkeys
 
         # Records every change of a user's roles, from the admin or a shell (a signal receiver).
-        import cases.staff_accounts  # noqa: F401
+        import cases.staff_accounts
+
+        # Keeps the list of each account's signed-in sessions (signal receivers).
+        import cases.staff_sessions  # noqa: F401
         from cases.roles import sync_role_groups
 
         # The role groups follow cases/roles.py after every migrate, so a permission added there

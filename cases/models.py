@@ -269,3 +269,34 @@ class SecondFactorReset(models.Model):
         if not self._state.adding:
             raise ValueError("Resets are a record: add a new one instead of editing one.")
         super().save(*args, **kwargs)
+
+
+class StaffSession(models.Model):
+    """One signed-in browser of a staff account, for the account's "Your sessions" page.
+
+    Written when someone signs in and deleted when they sign out or the session is ended
+    (cases/staff_sessions.py); nothing reads or writes it on other requests.
+
+    It holds the session key itself, not a digest of it. Ending a session means deleting it
+    from the session store, which needs the key; a digest would need a second table mapping it
+    back, holding the same secret. And Django's session table already stores every key as it
+    is, next to the data that signs the session in, so this column exposes nothing that a reader
+    of the database could not already take. The key never leaves the server: pages name a
+    session by this row's id, and ending one checks that it belongs to the person asking.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    # The client address as the rate limits read it (intake.ratelimit.client_ip).
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-signed_in_at"], name="staffsession_user_at")]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -15,3 +15,11 @@ def notify_assignee(case_id: int, assignee_id: int, actor_id: int | None = None)
     users = get_user_model().objects.in_bulk([assignee_id, actor_id or assignee_id])
     if case is not None and assignee_id in users:
         send_assignment_notice(case=case, assignee=users[assignee_id], actor=users.get(actor_id))
+
+
+@shared_task(ignore_result=True)
+def forget_ended_staff_sessions() -> None:
+    """Daily: drop the "Your sessions" rows of sessions that ended without a sign-out."""
+    from cases.staff_sessions import forget_ended_sessions
+
+    forget_ended_sessions()

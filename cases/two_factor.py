@@ -56,6 +56,9 @@ OPEN_PATHS = (
     "/staff/webauthn/authentication/begin/",
     "/staff/webauthn/authentication/complete/",
     "/staff/webauthn/jsi18n/",
+    # Resetting a forgotten password (cases/account_views.py): it signs nobody in.
+    "/staff/password-reset/",
+    "/staff/reset/",
     "/admin/login/",
     "/admin/logout/",
     "/report/",

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import passkey_views, two_factor_views, views
+from cases import account_views, passkey_views, two_factor_views, views
 
 app_name = "cases"
 
@@ -35,6 +35,37 @@ urlpatterns = [
         "account/sign-in-methods/recovery-codes/",
         passkey_views.new_recovery_codes,
         name="new-recovery-codes",
+    ),
+    # My account, passwords and sessions (cases/account_views.py). The reset pages need no
+    # account; their paths are in cases/two_factor.py OPEN_PATHS.
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/password/", account_views.PasswordChangeView.as_view(), name="password-change"
+    ),
+    path("account/sessions/", account_views.sessions, name="sessions"),
+    path(
+        "account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"
+    ),
+    path(
+        "account/sessions/end-others/",
+        account_views.end_other_sessions,
+        name="end-other-sessions",
+    ),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/done/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
     ),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),

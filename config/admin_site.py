@@ -6,11 +6,15 @@ administrators; police liaisons never, whatever their flags, because the admin l
 people filed with no consent applied.
 """
 
+from typing import Any
+
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import path
+from django.views.generic import RedirectView
 
 from cases.roles import may_use_admin_site
 
@@ -45,3 +49,22 @@ class RightsDeskAdminSite(AdminSite):
             cached = (user.pk, may_use_admin_site(user))
             request._may_use_admin_site = cached  # type: ignore[attr-defined]
         return cached[1]
+
+    def get_urls(self) -> list[Any]:
+        """Changing one's password is the staff page's job (cases/passwords.py: other sessions
+        end, the change is recorded and announced; the admin's form does none of that). The
+        admin's addresses send there before the admin's own check, so a police liaison who
+        follows an old link is never shown the admin's sign-in page."""
+        own = [
+            path(
+                "password_change/",
+                RedirectView.as_view(pattern_name="cases:password-change"),
+                name="password_change",
+            ),
+            path(
+                "password_change/done/",
+                RedirectView.as_view(pattern_name="cases:account"),
+                name="password_change_done",
+            ),
+        ]
+        return own + super().get_urls()

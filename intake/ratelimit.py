@@ -80,8 +80,15 @@ def hit(scope: str, request: HttpRequest, rate: Rate) -> bool:
 
     A fixed window per client: simple, and atomic on both cache backends (`add` then `incr`).
     """
+    return hit_identity(scope, client_address(request), rate)
+
+
+def hit_identity(scope: str, identity: str, rate: Rate) -> bool:
+    """Count one attempt in `scope` for `identity` (an address, or a digest of something a
+    person typed: never the text itself, which would then sit in the cache); True while it is
+    within `rate`."""
     window = int(time.time()) // rate.seconds
-    key = f"ratelimit:{scope}:{client_address(request)}:{window}"
+    key = f"ratelimit:{scope}:{identity}:{window}"
     try:
         count = _count(cache, key, rate)
     except CACHE_ERRORS as error:

@@ -591,3 +591,25 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("intake.context_processors.
 # The CSRF token lives in the session, so the form leaves nothing in the browser but the
 # session cookie, which ends when the browser closes.
 CSRF_USE_SESSIONS = True
+
+# --- Passwords and sessions (cases/passwords.py, cases/staff_sessions.py) -----------------------
+# Staff change their password at /staff/account/password/ and reset a forgotten one by e-mail at
+# /staff/password-reset/. A reset link works once and for this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Reset requests allowed per client address, and per e-mail address typed in (whether or not an
+# account has it), in the same form as the intake limits above.
+STAFF_PASSWORD_RESET_RATE = env.str("STAFF_PASSWORD_RESET_RATE", default="10/hour")
+STAFF_PASSWORD_RESET_EMAIL_RATE = env.str("STAFF_PASSWORD_RESET_EMAIL_RATE", default="3/hour")
+# "Your sessions" lists and ends sessions by their key in the session table, so sessions stay in
+# the database (Django's default engine, or cached_db).
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+if SESSION_ENGINE not in (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+):
+    raise ImproperlyConfigured("SESSION_ENGINE must keep sessions in the database (db, cached_db).")
+CELERY_IMPORTS += ["cases.password_tasks"]
+CELERY_BEAT_SCHEDULE["cases-forget-ended-staff-sessions"] = {
+    "task": "cases.tasks.forget_ended_staff_sessions",
+    "schedule": crontab(hour=3, minute=45),
+}
