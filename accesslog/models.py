@@ -33,6 +33,8 @@ class AccessKind(models.TextChoices):
     # account's own; for an ended session `object_id` holds the `StaffSession` id.
     PASSWORD_CHANGED = "password_changed", "Password changed"
     PASSWORD_RESET = "password_reset", "Password reset by e-mail"
+    # The row is the administrator's; `object_id` is the id of the account.
+    PASSWORD_SET = "password_set", "Another account's password set by an administrator"
     SESSION_ENDED = "session_ended", "Signed-in session ended"
 
 

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from cases import two_factor
+from cases import passwords, two_factor
 from cases.models import RoleChange, SecondFactorReset
 from cases.staff_accounts import (
     ROLE_NAMES,
@@ -157,7 +157,14 @@ class AccountAdmin(UserAdmin):
         user = self.get_object(request, unquote(id))
         if user is not None and not may_set_password(request.user, user):
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST" and response.status_code == 302:
+            # The admin's form has set the password: the account's sessions end, and the
+            # account hears of it.
+            passwords.record_password_set_by_administrator(
+                request=request, user=user, actor=request.user
+            )
+        return response
 
 
 @admin.register(Group)

@@ -69,6 +69,24 @@ def complete_password_reset(*, request: HttpRequest, user: Any, new_password: st
     return user
 
 
+@transaction.atomic
+def record_password_set_by_administrator(
+    *, request: HttpRequest, user: Any, actor: Any
+) -> AccessLogEntry:
+    """After an administrator set `user`'s password in the admin (the admin's form saved it):
+    end the account's sessions (the administrator's own browser stays signed in when it is
+    their own account), record it as the administrator's act and e-mail the account."""
+    if user.pk == actor.pk:
+        staff_sessions.end_other_sessions(user=user, request=request)
+    else:
+        staff_sessions.end_all_sessions(user=user)
+    entry = record_account_change(
+        request=request, user=actor, kind=AccessKind.PASSWORD_SET, object_id=user.pk
+    )
+    _announce(entry)
+    return entry
+
+
 def _announce(entry: AccessLogEntry) -> None:
     from cases.password_tasks import announce_password_change
 
@@ -142,13 +160,19 @@ def send_password_change_notice(*, entry: AccessLogEntry) -> bool:
     """E-mail the account of `entry` (a password change or reset) that its password changed:
     when, from which address, and what to do if it was not them. False when there is nobody to
     write to."""
-    user = entry.user
+    set_by_administrator = entry.kind == AccessKind.PASSWORD_SET
+    user = (
+        get_user_model().objects.filter(pk=entry.object_id).first()
+        if set_by_administrator
+        else entry.user
+    )
     if user is None or not user.email:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "user": user.get_username(),
             "reset": entry.kind == AccessKind.PASSWORD_RESET,
+            "administrator": entry.username if set_by_administrator else "",
             "changed_at": timezone.localtime(entry.at),
             "address": entry.address or "an unknown address",
             "url": f"{settings.SITE_URL}{reverse('cases:password-reset')}",

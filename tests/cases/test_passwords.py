@@ -341,3 +341,40 @@ def test_a_reset_while_signed_in_as_that_account_signs_this_browser_out_too(
     assert response.status_code == 302
     assert not _reaches_queue(browser)
     assert not StaffSession.objects.filter(user=liaison).exists()
+
+
+def test_a_password_an_administrator_sets_ends_the_accounts_sessions_and_is_recorded_and_told(
+    administrator, liaison, mailoutbox, django_capture_on_commit_callbacks
+):
+    liaison.email = "liaison@example.org"
+    liaison.save(update_fields=["email"])
+    theirs = _signed_in_client(liaison)
+    assert _reaches_queue(theirs)
+    admin = _signed_in_client(administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            f"/admin/auth/user/{liaison.pk}/password/",
+            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+            REMOTE_ADDR="192.0.2.44",
+        )
+    assert response.status_code == 302
+    assert not _reaches_queue(theirs)
+    assert not StaffSession.objects.filter(user=liaison).exists()
+    assert admin.get("/admin/").status_code == 200
+    [row] = AccessLogEntry.objects.filter(kind=AccessKind.PASSWORD_SET)
+    assert (row.user, row.object_id, row.address) == (administrator, str(liaison.pk), "192.0.2.44")
+    [notice] = [m for m in mailoutbox if m.to == ["liaison@example.org"]]
+    assert "set by an administrator" in notice.subject
+    assert "administrator" in notice.body and "192.0.2.44" in notice.body
+
+
+def test_a_refused_password_in_the_admin_ends_nothing_and_records_nothing(administrator, liaison):
+    theirs = _signed_in_client(liaison)
+    admin = _signed_in_client(administrator)
+    response = admin.post(
+        f"/admin/auth/user/{liaison.pk}/password/",
+        {"password1": "short", "password2": "short", "usable_password": "true"},
+    )
+    assert response.status_code == 200
+    assert _reaches_queue(theirs)
+    assert not AccessLogEntry.objects.filter(kind=AccessKind.PASSWORD_SET).exists()
