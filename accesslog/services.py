@@ -43,30 +43,17 @@ def record_access(
     """Record that the signed-in user of `request` read something: a case (`object_id` its
     reference), its history, a document or an evidence file (`object_id` its id), with the
     case's reference where there is one."""
-    user: Any = request.user
-    role = role_of(user)
-    return AccessLogEntry.objects.create(
+    return _record(
+        request=request,
+        user=request.user,
         kind=kind,
-        user=user,
-        username=user.get_username()[:_USERNAME_LENGTH],
-        role=role.value if role else "",
-        object_id=str(object_id),
+        object_id=object_id,
         case_reference=case_reference,
-        address=_address(request),
-        path=_path(request),
     )
 
 
 def record_sign_in(*, request: HttpRequest | None, user: Any) -> AccessLogEntry:
-    role = role_of(user)
-    return AccessLogEntry.objects.create(
-        kind=AccessKind.SIGN_IN,
-        user=user,
-        username=user.get_username()[:_USERNAME_LENGTH],
-        role=role.value if role else "",
-        address=_address(request),
-        path=_path(request),
-    )
+    return _record(request=request, user=user, kind=AccessKind.SIGN_IN)
 
 
 def record_refused_sign_in(
@@ -86,8 +73,20 @@ def record_account_change(
     *, request: AnyRequest | None, user: Any, kind: AccessKind, object_id: str | int = ""
 ) -> AccessLogEntry:
     """Record that `user` changed a way into an account (a second factor, recovery codes, an
-    API token): `request` gives the address and path, and is None outside a request (a shell,
-    a task), where the row has neither."""
+    API token, a password, a session): `request` gives the address and path, and is None
+    outside a request (a shell, a task), where the row has neither."""
+    return _record(request=request, user=user, kind=kind, object_id=object_id)
+
+
+def _record(
+    *,
+    request: AnyRequest | None,
+    user: Any,
+    kind: AccessKind,
+    object_id: str | int = "",
+    case_reference: str = "",
+) -> AccessLogEntry:
+    """One row naming `user` with the role they hold now."""
     role = role_of(user)
     return AccessLogEntry.objects.create(
         kind=kind,
@@ -95,6 +94,7 @@ def record_account_change(
         username=user.get_username()[:_USERNAME_LENGTH],
         role=role.value if role else "",
         object_id=str(object_id),
+        case_reference=case_reference,
         address=_address(request),
         path=_path(request),
     )

@@ -513,3 +513,32 @@ def sign_in_staff(page: "Page", username: str, password: str) -> None:
     page.locator("#login-button").click()
     page.locator("#id_code").fill(current_code(device))
     page.locator("#verify-button").click()
+
+
+@pytest.fixture
+def passkeys_on_the_live_server(settings: Any, live_server: Any) -> None:
+    """Passkeys work at http://localhost:PORT: WebAuthn needs a secure context, which localhost
+    is, and an RP ID the origin belongs to."""
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    assert live_server.url.startswith("http://localhost:")
+
+
+def add_virtual_authenticator(page: "Page") -> None:
+    """Chromium's DevTools virtual authenticator for the page's browser context: a platform
+    authenticator that keeps passkeys and always verifies its user, as a phone's screen lock
+    would."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )

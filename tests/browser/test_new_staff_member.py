@@ -18,11 +18,11 @@ from accesslog.models import AccessKind, AccessLogEntry
 from cases.roles import Role
 from intake.models import Report
 from intake.services import submit_report
-from tests.browser.conftest import expect, sign_in_staff
+from tests.browser.conftest import add_virtual_authenticator, expect, sign_in_staff
 from tests.conftest import current_code
 from tests.factories import ReportSubmissionFactory, UserFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("passkeys_on_the_live_server")]
 
 ADMIN_PASSWORD = "an administrator's long password"
 FIRST_PASSWORD = "first day password 2026"
@@ -31,33 +31,10 @@ LEGAL_PASSWORD = "counsel's long password 7"
 DESKTOP = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(autouse=True)
-def _passkeys_for_the_live_server(settings, live_server):
-    settings.OTP_WEBAUTHN_RP_ID = "localhost"
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-
-
 def _staff(username: str, password: str, role: Role):
     user = UserFactory(username=username, password=password)
     user.groups.add(Group.objects.get(name=role.value))
     return user
-
-
-def _virtual_authenticator(page) -> None:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-            }
-        },
-    )
 
 
 def _administrator_makes_the_account(open_page) -> None:
@@ -93,7 +70,7 @@ def test_a_new_liaisons_first_day_from_account_to_a_case_legal_staff_see_they_op
     # Her first sign-in walks her through an app, a passkey and her recovery codes.
     page = open_page("/staff/cases/")
     page.set_viewport_size(DESKTOP)
-    _virtual_authenticator(page)
+    add_virtual_authenticator(page)
     page.locator("#id_username").fill("rosa")
     page.locator("#id_password").fill(FIRST_PASSWORD)
     page.locator("#login-button").click()

@@ -17,45 +17,20 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accesslog.models import AccessKind, AccessLogEntry
 from cases.roles import Role
-from tests.browser.conftest import expect, sign_in_staff
+from tests.browser.conftest import add_virtual_authenticator, expect, sign_in_staff
 from tests.conftest import current_code
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("passkeys_on_the_live_server")]
 
 PASSWORD = "a long staff password 42"
 DESKTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(autouse=True)
-def _passkeys_for_the_live_server(settings, live_server):
-    settings.OTP_WEBAUTHN_RP_ID = "localhost"
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-    assert live_server.url.startswith("http://localhost:")
 
 
 def _liaison():
     user = UserFactory(username="liaison", password=PASSWORD)
     user.groups.add(Group.objects.get(name=Role.LIAISON.value))
     return user
-
-
-def _virtual_authenticator(page) -> None:
-    """A platform authenticator that keeps passkeys and always verifies its user."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-            }
-        },
-    )
 
 
 def _password(page) -> None:
@@ -69,7 +44,7 @@ def test_a_passkey_added_on_the_sign_in_methods_page_replaces_the_code(open_page
     # The axe check reads the page with scripts injected: allowed for that check only.
     page = open_page("/staff/cases/", bypass_csp=True)
     page.set_viewport_size(DESKTOP)
-    _virtual_authenticator(page)
+    add_virtual_authenticator(page)
     sign_in_staff(page, "liaison", PASSWORD)
     expect(page.locator("h1")).to_have_text("Case queue")
 
@@ -111,7 +86,7 @@ def test_a_first_sign_in_adds_the_app_then_a_passkey_then_shows_the_recovery_cod
     # Under the real Content Security Policy: the passkey scripts are our own files.
     page = open_page("/staff/cases/")
     page.set_viewport_size(DESKTOP)
-    _virtual_authenticator(page)
+    add_virtual_authenticator(page)
     _password(page)
     expect(page.locator("h1")).to_have_text("Add an authenticator app")
     device = TOTPDevice.objects.get(user=user, confirmed=False)
