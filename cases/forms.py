@@ -48,22 +48,6 @@ def case_workers() -> QuerySet[Any]:
     )
 
 
-def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
-    """(anchor, message) pairs for includes/error_summary.html."""
-    entries: list[tuple[str, str]] = []
-    for form in forms_:
-        for message in form.non_field_errors():
-            entries.append((f"{form.prefix or 'form'}-form", str(message)))
-        for name in form.fields:
-            bound = form[name]
-            anchor = bound.auto_id
-            if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
-                anchor = f"{anchor}_0"
-            for message in bound.errors:
-                entries.append((str(anchor), str(message)))
-    return entries
-
-
 def _input(**attrs: str) -> dict[str, str]:
     return {"class": "usa-input", **attrs}
 
