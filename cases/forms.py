@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,7 @@ from cases.models import Case, CaseNote
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
 from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
-
-User = AbstractBaseUser | AnonymousUser
+from plumbing.typing import User
 
 SORT_LABELS = {
     "newest": _("Newest first"),

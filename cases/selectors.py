@@ -7,7 +7,6 @@ are; tests assert the counts.
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
@@ -17,8 +16,7 @@ from cases.pagination import capped_counts
 from cases.search import search
 from intake.models import Encounter, Evidence, Report, ReportMessage
 from plumbing.day_ranges import within_days
-
-User = AbstractBaseUser | AnonymousUser
+from plumbing.typing import User
 
 SORTS = {
     "newest": ["-opened_at", "-pk"],

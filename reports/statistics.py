@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Trim, TruncMonth
@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case
 from intake.models import Encounter, Report
 from plumbing.day_ranges import within_days
+from plumbing.typing import User
 from reports import tallies
 from reports.models import StatisticsSnapshot
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from reports.models import Document
     from reports.rendering import RenderResult
 
-User = AbstractBaseUser | AnonymousUser
 
 # Bumped when the shape of `figures` changes; older snapshots are then recomputed, not served.
 FIGURES_VERSION = 1
