@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from django.db import models
 
 
-class RecordQuerySet(models.QuerySet):
+class RecordQuerySet(models.QuerySet["Record"]):
     """Refuses bulk changes and deletes; only `expire()` removes rows."""
 
     def update(self, **kwargs: Any) -> int:
