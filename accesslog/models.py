@@ -4,11 +4,11 @@ One row per event, written with one INSERT and never changed. Rows leave only th
 retention schedule (`accesslog.services.expire_access_log`), never one by one.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from plumbing.records import Record
 
 
 class AccessKind(models.TextChoices):
@@ -38,24 +38,13 @@ class AccessKind(models.TextChoices):
     SESSION_ENDED = "session_ended", "Signed-in session ended"
 
 
-class AccessLogQuerySet(models.QuerySet):
-    """Refuses bulk changes: the log is a record. Only the retention schedule removes rows."""
+class AccessLogEntry(Record):
+    """Only the retention schedule removes rows (`expire()` on a queryset)."""
 
-    def update(self, **kwargs: Any) -> int:
-        raise ValueError("The access log is a record: its rows are never changed.")
+    edit_refusal = "The access log is a record: add a row instead of editing one."
+    update_refusal = "The access log is a record: its rows are never changed."
+    delete_refusal = "The access log is a record: rows leave only through the retention schedule."
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ValueError(
-            "The access log is a record: rows leave only through the retention schedule."
-        )
-
-    def expire(self) -> int:
-        """Delete the rows of this queryset; for the retention schedule only."""
-        deleted, _ = models.QuerySet.delete(self)
-        return deleted
-
-
-class AccessLogEntry(models.Model):
     kind = models.CharField(max_length=20, choices=AccessKind.choices)
     at = models.DateTimeField(default=timezone.now)
     # Nobody for a failed sign-in or a lockout; `username` then holds the name that was typed.
@@ -79,8 +68,6 @@ class AccessLogEntry(models.Model):
     address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=200, blank=True)
 
-    objects = AccessLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = "access log entry"
@@ -95,13 +82,3 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("The access log is a record: add a row instead of editing one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError(
-            "The access log is a record: rows leave only through the retention schedule."
-        )

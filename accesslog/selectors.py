@@ -1,12 +1,12 @@
 """Reading the access log. Legal staff only: the views check `accesslog.view_accesslogentry`."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accesslog.models import AccessLogEntry
+from plumbing.day_ranges import within_days
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,9 @@ class AccessLogFilters:
     date_to: date | None = None
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def access_log(*, filters: AccessLogFilters) -> QuerySet[AccessLogEntry]:
-    """The log, newest first, narrowed by `filters`; dates are whole days in the site's zone."""
+    """The log, newest first, narrowed by `filters`; dates are whole days in the site's zone
+    (plumbing/day_ranges.py)."""
     rows = AccessLogEntry.objects.select_related("user")
     if filters.username:
         rows = rows.filter(username=filters.username)
@@ -31,10 +28,7 @@ def access_log(*, filters: AccessLogFilters) -> QuerySet[AccessLogEntry]:
         rows = rows.filter(case_reference=filters.case_reference)
     if filters.kind:
         rows = rows.filter(kind=filters.kind)
-    if filters.date_from:
-        rows = rows.filter(at__gte=_start_of(filters.date_from))
-    if filters.date_to:
-        rows = rows.filter(at__lt=_start_of(filters.date_to + timedelta(days=1)))
+    rows = rows.filter(within_days("at", filters.date_from, filters.date_to))
     return rows.order_by("-at", "-pk")
 
 

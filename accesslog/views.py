@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 from accesslog.forms import AccessLogFilterForm
 from accesslog.models import AccessLogEntry
 from accesslog.selectors import access_log
-from cases.forms import error_summary
 from cases.pagination import CappedPaginator
+from plumbing.form_errors import error_summary
 
 PAGE_SIZE = 50
 PERMISSION = "accesslog.view_accesslogentry"

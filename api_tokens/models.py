@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
+from plumbing.records import Record
+
 NAME_MAX_LENGTH = 100
 
 
@@ -46,7 +48,7 @@ class ApiToken(AbstractAuthToken):
         return self.expiry is not None and self.expiry <= (now or timezone.now())
 
 
-class ApiTokenEvent(models.Model):
+class ApiTokenEvent(Record):
     """One token made or revoked: whose, which, by whom, when. Append-only.
 
     A revoked token's row is deleted (nothing can authenticate with it any more), so the event
@@ -72,10 +74,9 @@ class ApiTokenEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    edit_refusal = "Token events are a record: add a new one instead of editing one."
+    update_refusal = "Token events are a record: add a new one instead of editing one."
+    delete_refusal = "Token events are a record and are never deleted."
+
     def __str__(self) -> str:
         return f"token {self.token_id} {self.kind} for {self.user_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("Token events are a record: add a new one instead of editing one.")
-        super().save(*args, **kwargs)

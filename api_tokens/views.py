@@ -24,7 +24,7 @@ from api_tokens.services import (
 )
 from api_tokens.services import ErrorCode as ApiTokenErrorCode
 from cases.access import may_create_api_token, may_hold_api_token
-from cases.forms import error_summary
+from plumbing.form_errors import error_summary
 
 
 @login_required

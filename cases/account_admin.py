@@ -35,7 +35,7 @@ from cases.staff_accounts import (
     may_change_roles,
     may_set_password,
 )
-from intake.admin import ReadOnlyMixin
+from plumbing.admin import ReadOnlyMixin
 
 User = get_user_model()
 

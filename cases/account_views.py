@@ -23,8 +23,8 @@ from cases.account_forms import (
     StaffPasswordResetForm,
     StaffSetPasswordForm,
 )
-from cases.forms import error_summary
 from cases.roles import role_of
+from plumbing.form_errors import error_summary
 
 
 @login_required

@@ -7,8 +7,8 @@ from simple_history.admin import SimpleHistoryAdmin
 import cases.account_admin  # noqa: F401
 from cases.conflicts import Version, case_conflicts
 from cases.models import Case, CaseNote, Tag
-from intake.admin import ReadOnlyMixin
 from intake.models import Report
+from plumbing.admin import ReadOnlyMixin
 
 
 @admin.register(Tag)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,7 @@ from cases.models import Case, CaseNote
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
 from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
-
-User = AbstractBaseUser | AnonymousUser
+from plumbing.typing import User
 
 SORT_LABELS = {
     "newest": _("Newest first"),
@@ -46,22 +44,6 @@ def case_workers() -> QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
-
-
-def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
-    """(anchor, message) pairs for includes/error_summary.html."""
-    entries: list[tuple[str, str]] = []
-    for form in forms_:
-        for message in form.non_field_errors():
-            entries.append((f"{form.prefix or 'form'}-form", str(message)))
-        for name in form.fields:
-            bound = form[name]
-            anchor = bound.auto_id
-            if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
-                anchor = f"{anchor}_0"
-            for message in bound.errors:
-                entries.append((str(anchor), str(message)))
-    return entries
 
 
 def _input(**attrs: str) -> dict[str, str]:

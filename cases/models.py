@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from plumbing.records import Record
+
 
 class CaseHistoricalRecords(HistoricalRecords):
     """simple-history, with a case's tags copied into each history row at two queries less.
@@ -200,7 +202,7 @@ class CaseNote(models.Model):
         return f"Note on {self.case_id} by {self.author_id}"
 
 
-class RoleChange(models.Model):
+class RoleChange(Record):
     """One role granted to or removed from an account: who, whom, when. Append-only.
 
     Written by `cases.staff_accounts` for every change to a role group's members, whichever way
@@ -233,19 +235,15 @@ class RoleChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-pk"]
 
+    edit_refusal = "Role changes are a record: add a new one instead of editing one."
+    update_refusal = "Role changes are a record: add a new one instead of editing one."
+    delete_refusal = "Role changes are a record and are never deleted."
+
     def __str__(self) -> str:
         return f"{self.role} {self.change} for {self.user_id}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("Role changes are a record: add a new one instead of editing one.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("Role changes are a record and are never deleted.")
-
-
-class SecondFactorReset(models.Model):
+class SecondFactorReset(Record):
     """An administrator removed someone's second-factor devices: who, whom, when. Append-only,
     like `RoleChange`; written only by `cases.two_factor.reset_second_factor`."""
 
@@ -262,13 +260,12 @@ class SecondFactorReset(models.Model):
     class Meta:
         ordering = ["-reset_at", "-pk"]
 
+    edit_refusal = "Resets are a record: add a new one instead of editing one."
+    update_refusal = "Resets are a record: add a new one instead of editing one."
+    delete_refusal = "Resets are a record and are never deleted."
+
     def __str__(self) -> str:
         return f"second factor of {self.user_id} reset by {self.actor_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("Resets are a record: add a new one instead of editing one.")
-        super().save(*args, **kwargs)
 
 
 class StaffSession(models.Model):

@@ -5,11 +5,9 @@ are; tests assert the counts.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
 from cases.encounter_codes import has_code
@@ -17,8 +15,8 @@ from cases.models import Case, CaseNote
 from cases.pagination import capped_counts
 from cases.search import search
 from intake.models import Encounter, Evidence, Report, ReportMessage
-
-User = AbstractBaseUser | AnonymousUser
+from plumbing.day_ranges import within_days
+from plumbing.typing import User
 
 SORTS = {
     "newest": ["-opened_at", "-pk"],
@@ -72,14 +70,9 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
     if filters.city:
         cases = cases.filter(Exists(_encounters_of_case().filter(city__iexact=filters.city)))
     if filters.occurred_from or filters.occurred_to:
-        encounters = _encounters_of_case()
-        zone = timezone.get_current_timezone()
-        if filters.occurred_from:
-            start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
-            encounters = encounters.filter(occurred_at__gte=start)
-        if filters.occurred_to:
-            end = datetime.combine(filters.occurred_to, time.max, tzinfo=zone)
-            encounters = encounters.filter(occurred_at__lte=end)
+        encounters = _encounters_of_case().filter(
+            within_days("occurred_at", filters.occurred_from, filters.occurred_to)
+        )
         cases = cases.filter(Exists(encounters))
     if filters.assignee == "mine":
         cases = cases.filter(assignee_id=getattr(user, "pk", None))

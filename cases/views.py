@@ -41,7 +41,6 @@ from cases.forms import (
     TagsForm,
     TransitionForm,
     case_workers,
-    error_summary,
 )
 from cases.models import Case
 from cases.pagination import CappedPaginator
@@ -60,6 +59,7 @@ from cases.workflow import allowed_targets
 from intake import evidence as evidence_files
 from intake.metadata import NoSharedCopy, has_cleaner
 from intake.models import Agency, Encounter, EncounterKind, Report
+from plumbing.form_errors import error_summary
 
 PAGE_SIZE = 25
 

@@ -14,20 +14,7 @@ from intake.models import (
     ReportMessage,
     Witness,
 )
-
-
-class ReadOnlyMixin:
-    """What people filed is changed only through the services, which record why; the admin
-    shows it."""
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
+from plumbing.admin import ReadOnlyMixin
 
 
 @admin.register(Agency)

@@ -40,6 +40,7 @@ from intake.public_labels import (
     in_voice,
     perceived_basis_label,
 )
+from plumbing.form_errors import choice_aware_anchor, error_summary
 
 HONEYPOT_FIELD = "website"
 # What is typed on a page left without saving it (Back, another language) is kept unchecked; a
@@ -204,7 +205,7 @@ class StepForm(forms.Form):
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor id, message) for each error, in field order, for the summary at the top."""
-        return error_summary([self])
+        return intake_error_summary([self])
 
     def summary(self) -> list[tuple[str, str]]:
         """(question, answer) for the review page; call on a valid form."""
@@ -237,24 +238,18 @@ def field_anchor(bound: forms.BoundField) -> str:
     first box of a date with the problem."""
     if isinstance(bound.field, MemorableDateField):
         return bound.field.error_anchor(str(bound.auto_id))
-    if bound.widget_type in ("radioselect", "checkboxselectmultiple"):
-        return f"{bound.auto_id}_0"
-    return str(bound.auto_id)
+    return choice_aware_anchor(bound)
 
 
-def error_summary(forms_: Iterable[forms.Form]) -> list[tuple[str, str]]:
-    entries: list[tuple[str, str]] = []
-    for form in forms_:
-        # An error about the form as a whole points at its first field.
-        visible = [form[name] for name in form.fields if name != HONEYPOT_FIELD]
-        first = field_anchor(visible[0]) if visible else "main-content"
-        for message in form.non_field_errors():
-            entries.append((first, str(message)))
-        for name in form.fields:
-            bound = form[name]
-            for message in bound.errors:
-                entries.append((field_anchor(bound), str(message)))
-    return entries
+def first_field_anchor(form: forms.BaseForm) -> str:
+    """An error about the form as a whole points at its first field."""
+    visible = [form[name] for name in form.fields if name != HONEYPOT_FIELD]
+    return field_anchor(visible[0]) if visible else "main-content"
+
+
+def intake_error_summary(forms_: Iterable[forms.BaseForm]) -> list[tuple[str, str]]:
+    """The error summary of the public pages: whole-form errors point at the first field."""
+    return error_summary(forms_, field_anchor=field_anchor, form_anchor=first_field_anchor)
 
 
 def display_value(field: forms.Field, value: Any) -> str:
@@ -797,4 +792,4 @@ class StatusForm(forms.Form):
     )
 
     def error_summary(self) -> list[tuple[str, str]]:
-        return error_summary([self])
+        return intake_error_summary([self])

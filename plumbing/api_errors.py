@@ -12,11 +12,12 @@ error, an outage) answer in the same envelope: see `plumbing.error_pages` and
 `plumbing.outages`.
 
 Nothing here knows about reports, cases or people; the apps' API views name this module's
-`api_exception_handler` (through their own handler, for their own errors).
+`api_exception_handler`, or a handler `refusal_exception_handler` makes for their services'
+own refusals (`CaseError`, `DocumentError`).
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import (
     PermissionDenied,
@@ -192,3 +193,34 @@ def api_exception_handler(
         detail = exc.detail if isinstance(exc.detail, str) else _("The request was refused.")
         response.data = error_body(code, detail)
     return response
+
+
+class Refusal(Protocol):
+    """What a service's own error carries (`cases.exceptions.CaseError`,
+    `reports.services.DocumentError`)."""
+
+    code: str
+    message: str
+
+
+ExceptionHandler = Callable[[Exception, dict[str, Any]], Response | None]
+
+
+def refusal_exception_handler(
+    refusal: type[Exception], *, status_of: Mapping[str, int]
+) -> ExceptionHandler:
+    """An API view's exception handler: a service's refusal (an instance of `refusal`, with a
+    stable `code` and a `message` for a person) answers {"code", "detail"} with the status
+    `status_of` gives its code, 400 for a code it does not name; everything else as
+    `api_exception_handler` answers it."""
+
+    def handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+        if isinstance(exc, refusal):
+            refused = cast(Refusal, exc)
+            return Response(
+                error_body(refused.code, refused.message),
+                status=status_of.get(refused.code, status.HTTP_400_BAD_REQUEST),
+            )
+        return api_exception_handler(exc, context)
+
+    return handler

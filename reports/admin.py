@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from intake.admin import ReadOnlyMixin
+from plumbing.admin import ReadOnlyMixin
 from reports.access import exportable_kinds, visible_documents
 from reports.models import Document
 

@@ -18,11 +18,11 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Trim, TruncMonth
@@ -32,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from intake.models import Encounter, Report
+from plumbing.day_ranges import within_days
+from plumbing.typing import User
 from reports import tallies
 from reports.models import StatisticsSnapshot
 
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
     from reports.models import Document
     from reports.rendering import RenderResult
 
-User = AbstractBaseUser | AnonymousUser
 
 # Bumped when the shape of `figures` changes; older snapshots are then recomputed, not served.
 FIGURES_VERSION = 1
@@ -149,14 +150,10 @@ class StatisticsFilters:
 
 def _filtered_reports(filters: StatisticsFilters) -> QuerySet[Report]:
     reports = Report.objects.all()
-    # The month a report counts in, and the days a range covers, are the metro area's.
-    zone = timezone.get_default_timezone()
-    if filters.occurred_from:
-        start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
-        reports = reports.filter(encounter__occurred_at__gte=start)
-    if filters.occurred_to:
-        end = datetime.combine(filters.occurred_to + timedelta(days=1), time.min, tzinfo=zone)
-        reports = reports.filter(encounter__occurred_at__lt=end)
+    # The days a range covers are the metro area's (plumbing/day_ranges.py).
+    reports = reports.filter(
+        within_days("encounter__occurred_at", filters.occurred_from, filters.occurred_to)
+    )
     if filters.agencies:
         # A subquery rather than a join, so a report with two matching agencies counts once.
         involved = Encounter.agencies.through.objects.filter(
@@ -173,14 +170,9 @@ def _is_filtered(filters: StatisticsFilters) -> bool:
 def _filtered_encounters(filters: StatisticsFilters) -> QuerySet[Encounter]:
     """The encounters of the reports `_filtered_reports` keeps: every filter is on the
     encounter, so the figures grouped by encounter need not read the reports."""
-    encounters = Encounter.objects.all()
-    zone = timezone.get_default_timezone()
-    if filters.occurred_from:
-        start = datetime.combine(filters.occurred_from, time.min, tzinfo=zone)
-        encounters = encounters.filter(occurred_at__gte=start)
-    if filters.occurred_to:
-        end = datetime.combine(filters.occurred_to + timedelta(days=1), time.min, tzinfo=zone)
-        encounters = encounters.filter(occurred_at__lt=end)
+    encounters = Encounter.objects.filter(
+        within_days("occurred_at", filters.occurred_from, filters.occurred_to)
+    )
     if filters.agencies:
         involved = Encounter.agencies.through.objects.filter(
             encounter=OuterRef("pk"), agency__code__in=filters.agencies

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.forms import error_summary
+from plumbing.form_errors import error_summary
 from reports.access import may_download, visible_documents
 from reports.charts import count_text, figure_panels
 from reports.forms import StatisticsFilterForm, filters_query

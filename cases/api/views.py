@@ -98,23 +98,17 @@ from cases.tagging import tag_slugs
 from cases.timeline import case_timeline
 from intake import evidence as evidence_files
 from intake.metadata import NoSharedCopy
-from plumbing.api_errors import InvalidParameters, api_exception_handler, error_body
+from plumbing.api_errors import InvalidParameters, refusal_exception_handler
 
 TAG = "Cases"
 
 # -- Errors ---------------------------------------------------------------------------------
 
 
-def case_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """A `CaseError` from a service as {"code", "detail"}: 403 for `role_not_permitted`, 400 for
-    the others; everything else in the envelope every API shares (plumbing/api_errors.py)."""
-    if isinstance(exc, CaseError):
-        forbidden = exc.code == ErrorCode.ROLE_NOT_PERMITTED
-        return Response(
-            error_body(exc.code, exc.message),
-            status=status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_400_BAD_REQUEST,
-        )
-    return api_exception_handler(exc, context)
+# A `CaseError` from a service: 403 for `role_not_permitted`, 400 for the others.
+case_exception_handler = refusal_exception_handler(
+    CaseError, status_of={ErrorCode.ROLE_NOT_PERMITTED: status.HTTP_403_FORBIDDEN}
+)
 
 
 def _error(description: str) -> OpenApiResponse:

@@ -33,10 +33,10 @@ from rest_framework.views import APIView
 from accesslog.models import AccessKind
 from accesslog.services import record_access
 from api_tokens.authentication import ApiTokenAuthentication
-from cases.api.serializers import APIErrorCode, StrictInputSerializer
-from cases.api.views import REFERENCE
 from cases.models import Case
-from plumbing.api_errors import api_exception_handler, error_body
+from plumbing.api_errors import ErrorCode as RequestCode
+from plumbing.api_errors import refusal_exception_handler
+from plumbing.api_input import StrictInputSerializer
 from reports import services
 from reports.access import may_export
 from reports.models import Document
@@ -50,17 +50,17 @@ TAG = "Documents"
 class DocumentAPIErrorCode(models.TextChoices):
     """Every `code` the documents API answers with."""
 
-    NOT_FOUND = APIErrorCode.NOT_FOUND, "No case or document you may see has this reference or id."
+    NOT_FOUND = RequestCode.NOT_FOUND, "No case or document you may see has this reference or id."
     ROLE_NOT_PERMITTED = ErrorCode.ROLE_NOT_PERMITTED, "Your role may not export this kind."
     CASE_MERGED = ErrorCode.CASE_MERGED, "The case was merged; ask for the surviving case's file."
     DOCUMENT_NOT_READY = ErrorCode.NOT_READY, "The document is queued, rendering or failed."
-    INVALID = APIErrorCode.INVALID, "Some body fields are wrong; `errors` names each one."
-    MALFORMED_REQUEST = APIErrorCode.MALFORMED_REQUEST, "The body could not be parsed."
-    NOT_AUTHENTICATED = APIErrorCode.NOT_AUTHENTICATED, "Sign in, or send a token."
-    PERMISSION_DENIED = APIErrorCode.PERMISSION_DENIED, "The request was refused."
-    METHOD_NOT_ALLOWED = APIErrorCode.METHOD_NOT_ALLOWED, "This address does not take this method."
-    UNSUPPORTED_MEDIA_TYPE = APIErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send application/json."
-    NOT_ACCEPTABLE = APIErrorCode.NOT_ACCEPTABLE, "This answer is not available in that type."
+    INVALID = RequestCode.INVALID, "Some body fields are wrong; `errors` names each one."
+    MALFORMED_REQUEST = RequestCode.MALFORMED_REQUEST, "The body could not be parsed."
+    NOT_AUTHENTICATED = RequestCode.NOT_AUTHENTICATED, "Sign in, or send a token."
+    PERMISSION_DENIED = RequestCode.PERMISSION_DENIED, "The request was refused."
+    METHOD_NOT_ALLOWED = RequestCode.METHOD_NOT_ALLOWED, "This address does not take this method."
+    UNSUPPORTED_MEDIA_TYPE = RequestCode.UNSUPPORTED_MEDIA_TYPE, "Send application/json."
+    NOT_ACCEPTABLE = RequestCode.NOT_ACCEPTABLE, "This answer is not available in that type."
 
 
 class DocumentAPIErrorSerializer(serializers.Serializer):
@@ -82,15 +82,8 @@ _STATUS_OF = {
 }
 
 
-def document_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """A `DocumentError` from the services with its code; everything else in the envelope
-    every API shares (plumbing/api_errors.py)."""
-    if isinstance(exc, DocumentError):
-        return Response(
-            error_body(exc.code, exc.message),
-            status=_STATUS_OF.get(exc.code, status.HTTP_400_BAD_REQUEST),
-        )
-    return api_exception_handler(exc, context)
+# A `DocumentError` from the services with its code and the status above.
+document_exception_handler = refusal_exception_handler(DocumentError, status_of=_STATUS_OF)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -99,6 +92,13 @@ def _error(description: str) -> OpenApiResponse:
 
 _401 = _error("`not_authenticated`: no valid session or token.")
 _404_DOCUMENT = _error("`not_found`: no document you may see has this id.")
+
+REFERENCE = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The case reference, e.g. `RD-2026-000123`.",
+)
 
 # Named as the schema's path names it (drf-spectacular writes `<pk>` as `{id}`).
 DOCUMENT_ID = OpenApiParameter(

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -24,10 +24,12 @@ from rest_framework.views import APIView
 
 from api_tokens.authentication import ApiTokenAuthentication
 from cases.access import require_permission
-from cases.api.serializers import CaseAPIErrorSerializer, CodeListField, StrictInputSerializer
-from cases.api.views import case_exception_handler
+from cases.exceptions import CaseError
+from cases.exceptions import ErrorCode as CaseErrorCode
 from intake.models import Agency
-from plumbing.api_errors import InvalidParameters
+from plumbing.api_errors import ErrorCode as RequestCode
+from plumbing.api_errors import InvalidParameters, refusal_exception_handler
+from plumbing.api_input import CodeListField, StrictInputSerializer
 from reports.statistics import (
     COMPLEMENTARY,
     SMALL,
@@ -155,11 +157,39 @@ class StatisticsSerializer(serializers.Serializer):
     shares = StatisticsSharesSerializer()
 
 
-# -- View -----------------------------------------------------------------------------------
+# -- Errors ---------------------------------------------------------------------------------
+
+
+class StatisticsAPIErrorSerializer(serializers.Serializer):
+    """The body of every error answer of the statistics API."""
+
+    code = serializers.ChoiceField(
+        choices=[
+            (CaseErrorCode.ROLE_NOT_PERMITTED.value, "Your role may not see statistics."),
+            *RequestCode.choices,
+        ],
+        help_text="For a client to act on.",
+    )
+    detail = serializers.CharField(help_text="A sentence for a person.")
+    errors = serializers.DictField(
+        required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="With `invalid_parameter` only: the messages for each bad query parameter, "
+        "by name.",
+    )
+
+
+# `require_permission` refuses with a `CaseError`.
+statistics_exception_handler = refusal_exception_handler(
+    CaseError, status_of={CaseErrorCode.ROLE_NOT_PERMITTED: status.HTTP_403_FORBIDDEN}
+)
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(CaseAPIErrorSerializer, description=description)
+    return OpenApiResponse(StatisticsAPIErrorSerializer, description=description)
+
+
+# -- View -----------------------------------------------------------------------------------
 
 
 class StatisticsView(APIView):
@@ -168,7 +198,7 @@ class StatisticsView(APIView):
     renderer_classes: Any = (JSONRenderer,)
 
     def get_exception_handler(self) -> Any:
-        return case_exception_handler
+        return statistics_exception_handler
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
