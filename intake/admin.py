@@ -20,13 +20,13 @@ class ReadOnlyMixin:
     """What people filed is changed only through the services, which record why; the admin
     shows it."""
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -37,7 +37,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "short_name", "code"]
     autocomplete_fields = ["parent"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False  # reports refer to agencies; retire one with is_active instead
 
 
@@ -47,7 +47,7 @@ class EncounterKindAdmin(SimpleHistoryAdmin):
     list_filter = ["severity", "is_active"]
     search_fields = ["label", "code", "public_label"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -55,7 +55,7 @@ class EncounterKindAdmin(SimpleHistoryAdmin):
 class PerceivedBasisAdmin(SimpleHistoryAdmin):
     list_display = ["label", "code", "sort_order"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -403,7 +403,7 @@ def _insert_all(rows: list[Any], *, actor: AbstractBaseUser | None, reason: str)
     for row in rows:
         # As _save_with does: the actor, even None (the public), never the request's user.
         row._history_user = actor
-    model.history.bulk_history_create(  # type: ignore[attr-defined]
+    model.history.bulk_history_create(
         rows, default_user=actor, default_change_reason=reason
     )
 

@@ -294,7 +294,7 @@ def _still_ours(document: Document, claim: Claim) -> bool:
 
 
 def _renderer(kind: str) -> Callable[..., Rendered]:
-    return import_string(RENDERERS[kind])  # type: ignore[no-any-return]
+    return import_string(RENDERERS[kind])
 
 
 def _store(claim: Claim, rendered: Rendered) -> Document | None:

@@ -396,7 +396,7 @@ class CaseSummarySerializer(serializers.Serializer):
         projection = self.context.get("projections", {}).get(case.pk)
         if projection is None:
             return None
-        return projection.record(case).priority_override_reason  # type: ignore[union-attr]
+        return projection.record(case).priority_override_reason
 
 
 class StaleCaseErrorSerializer(serializers.Serializer):
@@ -629,12 +629,12 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_source(self, report: Report) -> dict[str, Any] | None:
         if not report.source_file:
             return None
-        return SourceSerializer(report).data  # type: ignore[return-value]
+        return SourceSerializer(report).data
 
     @extend_schema_field(EncounterSerializer(allow_null=True))
     def get_encounter(self, report: Report) -> dict[str, Any] | None:
         encounter = _encounter_of(report)
-        return None if encounter is None else EncounterSerializer(encounter).data  # type: ignore[return-value]
+        return None if encounter is None else EncounterSerializer(encounter).data
 
 
 class VersionSerializer(serializers.Serializer):

@@ -345,7 +345,7 @@ def _summary(case: Case, reader: Any) -> dict[str, Any]:
     case = Case.objects.select_related("assignee", "merged_into").get(pk=case.pk)
     with_reason = [case] if case.priority_override_reason else []
     projections = project_cases(reader=reader, cases=with_reason)
-    return CaseSummarySerializer(  # type: ignore[return-value]
+    return CaseSummarySerializer(
         case, context={"projections": projections}
     ).data
 
@@ -731,7 +731,7 @@ class EvidenceDownloadView(CaseAPIView):
                 request=request,
                 kind=AccessKind.EVIDENCE_DOWNLOAD,
                 object_id=evidence.pk,
-                case_reference=evidence.report.case.reference,  # type: ignore[union-attr]
+                case_reference=evidence.report.case.reference,
             )
         except BaseException:
             response.close()
