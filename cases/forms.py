@@ -3,7 +3,7 @@ happen, may this person be assigned) are the services' in cases/services.py."""
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -451,7 +451,7 @@ class BulkForm(forms.Form):
         return cases
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = cast("dict[str, Any]", super().clean())
         data["versions"] = getattr(self, "versions", {})
         if data.get("action") == self.Action.TRANSITION and not data.get("to"):
             self.add_error("to", _("Choose the status to move the cases to."))

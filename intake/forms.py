@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 import filetype
 from django import forms
@@ -390,7 +390,7 @@ class WhenForm(StepForm):
     groups = ((_("When did it happen?"), ("occurred_date", "approximate", "occurred_time")),)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         parts = cleaned.get("occurred_date")
         if parts is None:
             return cleaned
@@ -527,7 +527,7 @@ class WitnessForm(StepForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         if not any(cleaned.get(name) for name in ("name", "contact", "statement")):
             raise ValidationError(
                 _("Tell us at least the witness's name, how to reach them, or what they saw.")
@@ -630,7 +630,7 @@ class EvidenceForm(StepForm):
         self.fields["files"].help_text = evidence_files_help()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         count, total = self._kept_count, self._kept_bytes
         for upload in cleaned.get("files") or []:
             if count >= settings.INTAKE_MAX_EVIDENCE_FILES:
@@ -718,7 +718,7 @@ class ContactForm(StepForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         if cleaned.get("consent_to_contact") and not (cleaned.get("email") or cleaned.get("phone")):
             self.add_error(
                 "email",
