@@ -144,10 +144,10 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = EncounterKind.objects.order_by("sort_order", "label").values_list("code", "label")
-        self.fields["kind"].choices = list(kinds)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = list(kinds)
         agencies = Agency.objects.order_by("name").values_list("code", "name")
-        self.fields["agency"].choices = list(agencies)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["agency"]).choices = list(agencies)
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("mine", _("Me")),
             ("unassigned", _("Nobody (unassigned)")),
@@ -239,7 +239,7 @@ class AssignForm(CaseChangeForm):
         kwargs.setdefault("prefix", "assign")
         super().__init__(*args, **kwargs)
         self._workers = {str(user.pk): user for user in workers}
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
             *((pk, user.get_username()) for pk, user in self._workers.items()),
         ]
@@ -430,7 +430,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._user = user
         self._workers = {str(worker.pk): worker for worker in workers}
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
             *((pk, worker.get_username()) for pk, worker in self._workers.items()),
         ]
