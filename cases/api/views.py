@@ -294,7 +294,7 @@ class CaseDetailView(CaseAPIView):
         projection = project_case(reader=request.user, reports=contents.reports)
         facts = [fact for report in contents.reports for fact in report.facts.all()]
         page = _CasePage(
-            case=projection.record(case),  # type: ignore[arg-type]
+            case=projection.record(case),
             reports=projection.records(contents.reports),
             notes=projection.records(contents.notes),
             merged_cases=contents.merged_cases,
