@@ -162,7 +162,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, user=request.user, workers=case_workers())
     if not form.is_valid():
         for message in form.errors.values():
-            messages.error(request, " ".join(message))
+            messages.error(request, " ".join(str(text) for text in message))
         return _back_to_queue(request)
     data = form.cleaned_data
     try:
