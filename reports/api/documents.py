@@ -300,7 +300,7 @@ class DocumentDownloadView(DocumentAPIView):
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+    ) -> Response:
         # Errors are JSON even for a client that asked only for a PDF.
         if isinstance(response, Response) and not isinstance(
             getattr(request, "accepted_renderer", None), JSONRenderer
