@@ -25,7 +25,7 @@ generic update.
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.http import FileResponse
@@ -234,10 +234,14 @@ class CaseListView(CaseAPIView):
             include_merged=params["include_merged"],
         )
         paginator = CasePagination()
-        page = paginator.paginate_queryset(
-            case_queue(user=request.user, filters=filters), request, view=self
+        # Never None: CasePagination sets a page size. It sets `paginator.page` too.
+        page = cast(
+            "list[Case]",
+            paginator.paginate_queryset(
+                case_queue(user=request.user, filters=filters), request, view=self
+            ),
         )
-        counted = paginator.page.paginator  # type: ignore[union-attr]
+        counted = cast(CappedPaginator, paginator.page.paginator)  # type: ignore[union-attr]  # set just above
         counts = status_counts(user=request.user, filters=filters)
         # Only a staff-written override reason needs the cases' identities to be shown.
         projections = project_cases(
