@@ -614,7 +614,7 @@ class EvidenceForm(StepForm):
     """Files to add. Each file's type is read from its bytes (intake/evidence.py); accepted
     files are in `accepted` even when others were refused."""
 
-    files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         label=_("Add photos, videos, audio recordings or PDF documents"),
         required=False,
         # usa-file-input: the USWDS JavaScript draws it as a drop zone; without it, it is a

@@ -95,7 +95,7 @@ class CaseAPIErrorSerializer(serializers.Serializer):
         choices=APIErrorCode.choices, help_text="For a client to act on."
     )
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, taken off the class
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         required=False,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="With `invalid` and `invalid_parameter` only: the messages for each bad field "
@@ -603,7 +603,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class FactSerializer(serializers.Serializer):
     topic = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field, taken off the class
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     value = serializers.CharField(read_only=True)
 
 
@@ -614,7 +614,7 @@ class SourceSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")  # type: ignore[assignment]  # a declared field, taken off the class
+    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     complainants = ComplainantSerializer(many=True, read_only=True)
     encounter = serializers.SerializerMethodField()
     witnesses = WitnessSerializer(many=True, read_only=True)
@@ -654,7 +654,7 @@ class VersionSerializer(serializers.Serializer):
 
 class ConflictSerializer(serializers.Serializer):
     topic = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field, taken off the class
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     versions = VersionSerializer(many=True, read_only=True)
 
 
@@ -690,7 +690,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 class ChangeSerializer(serializers.Serializer):
     field = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field, taken off the class
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     before = serializers.CharField(read_only=True)
     after = serializers.CharField(read_only=True)
 

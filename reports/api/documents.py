@@ -68,7 +68,7 @@ class DocumentAPIErrorSerializer(serializers.Serializer):
 
     code = serializers.ChoiceField(choices=DocumentAPIErrorCode.choices)
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, taken off the class
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         required=False,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="With `invalid` only: the messages for each bad field, by name.",

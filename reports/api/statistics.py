@@ -101,7 +101,7 @@ class StatisticsCategorySerializer(serializers.Serializer):
         help_text="A stable code (kind, agency, basis, status), `YYYY-MM` for a month, the "
         "lower-cased city name; null for \"not known\".",
     )
-    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, taken off the class
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     count = serializers.IntegerField(allow_null=True, help_text="Null when hidden.")
     suppressed = serializers.ChoiceField(
         choices=_SUPPRESSION_REASONS, allow_null=True, help_text="Why `count` is hidden."
@@ -137,7 +137,7 @@ class StatisticsFiltersSerializer(serializers.Serializer):
 
 class StatisticsSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
-    source = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field, taken off the class
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         choices=[("snapshot", "A stored snapshot"), ("live", "Computed for this request")]
     )
     snapshot_id = serializers.IntegerField(allow_null=True)
