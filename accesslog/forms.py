@@ -1,7 +1,7 @@
 """The access log list's filters, read from the query string so a view can be bookmarked."""
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -48,7 +48,7 @@ class AccessLogFilterForm(forms.Form):
         return self.cleaned_data["user"].strip()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         start: date | None = cleaned.get("date_from")
         end: date | None = cleaned.get("date_to")
         if start and end and start > end:

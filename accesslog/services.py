@@ -26,7 +26,7 @@ AnyRequest = HttpRequest | Request
 
 
 def _address(request: AnyRequest | None) -> str | None:
-    return client_ip(request) if request is not None else None  # type: ignore[arg-type]
+    return client_ip(request) if request is not None else None
 
 
 def _path(request: AnyRequest | None) -> str:

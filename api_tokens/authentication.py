@@ -32,7 +32,7 @@ WHERE_TO_MAKE_ONE = "/staff/account/tokens/"
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    def authenticate_credentials(self, token: bytes) -> tuple[Any, ApiToken]:  # type: ignore[override]
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, ApiToken]:
         try:
             key = token.decode("ascii")
         except UnicodeDecodeError:
@@ -49,7 +49,7 @@ class ApiTokenAuthentication(TokenAuthentication):
                 raise exceptions.AuthenticationFailed(
                     _("This token expired at %(when)s. Make a new one at %(where)s.")
                     % {
-                        "when": candidate.expiry.isoformat(timespec="minutes"),  # type: ignore[union-attr]
+                        "when": candidate.expiry.isoformat(timespec="minutes"),
                         "where": WHERE_TO_MAKE_ONE,
                     }
                 )

@@ -116,7 +116,9 @@ class AccountAdmin(UserAdmin):
             kwargs["queryset"] = Group.objects.filter(name__in=ROLE_NAMES).order_by("name")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(  # type: ignore[override]  # UserAdmin's own signature, which the stubs keep
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, **kwargs)
         password = form.base_fields.get("password")
         if obj is not None and password is not None and not may_set_password(request.user, obj):

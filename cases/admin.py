@@ -61,7 +61,7 @@ class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     readonly_fields = ["source_conflicts"]
     inlines = [ReportInline, CaseNoteInline]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         # Filtering across reports joins rows; one row per case is wanted.
         return super().get_queryset(request).distinct()
 

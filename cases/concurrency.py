@@ -68,7 +68,7 @@ def _history_rows(case: Case, seen: int) -> list[Any]:
     """The history row of the version `seen` (the latest at or before it; None if there is
     none), then every row after it, oldest first. Four queries: the row seen, the rows after,
     the cases they point to, their tags."""
-    history = Case.history.model  # type: ignore[attr-defined]
+    history = Case.history.model
     rows_of_case = history.objects.filter(id=case.pk).select_related("history_user", "assignee")
     order = ("version", "history_date", "history_id")
     before = rows_of_case.filter(version__lte=seen).order_by(*order).last()

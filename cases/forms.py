@@ -3,7 +3,7 @@ happen, may this person be assigned) are the services' in cases/services.py."""
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -126,10 +126,10 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = EncounterKind.objects.order_by("sort_order", "label").values_list("code", "label")
-        self.fields["kind"].choices = list(kinds)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = list(kinds)
         agencies = Agency.objects.order_by("name").values_list("code", "name")
-        self.fields["agency"].choices = list(agencies)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["agency"]).choices = list(agencies)
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("mine", _("Me")),
             ("unassigned", _("Nobody (unassigned)")),
@@ -221,7 +221,7 @@ class AssignForm(CaseChangeForm):
         kwargs.setdefault("prefix", "assign")
         super().__init__(*args, **kwargs)
         self._workers = {str(user.pk): user for user in workers}
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
             *((pk, user.get_username()) for pk, user in self._workers.items()),
         ]
@@ -412,7 +412,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._user = user
         self._workers = {str(worker.pk): worker for worker in workers}
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
             *((pk, worker.get_username()) for pk, worker in self._workers.items()),
         ]
@@ -433,7 +433,7 @@ class BulkForm(forms.Form):
         return cases
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = cast("dict[str, Any]", super().clean())
         data["versions"] = getattr(self, "versions", {})
         if data.get("action") == self.Action.TRANSITION and not data.get("to"):
             self.add_error("to", _("Choose the status to move the cases to."))

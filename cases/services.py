@@ -3,8 +3,8 @@ the case's history, and raises CaseError with a stable code when the change is n
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -31,7 +31,9 @@ from intake.models import EncounterKind, Evidence, Report, ReportMessage
 from plumbing.outbox.services import publish
 from reports.tallies import count_case
 
-User = AbstractBaseUser
+# A signed-in account: views reach these services only behind a login, but `request.user` is
+# typed as "account or AnonymousUser", so the services take the account as Any.
+User = Any
 
 
 def _save(
@@ -128,7 +130,7 @@ def transition_case(
     *,
     case: Case,
     to: str,
-    actor: User | None,
+    actor: User,
     reason: str = "",
     close_reason: str = "",
     expected_version: int | None,
@@ -183,7 +185,7 @@ def assign_case(
     ):
         raise CaseError(ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers.")
     previous = case.assignee_id
-    case.assignee = assignee  # type: ignore[assignment]
+    case.assignee = assignee
     default = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
     _save(case, actor=actor, reason=reason.strip() or default, update_fields=["assignee"])
     if assignee is not None and assignee.pk not in (previous, actor.pk):

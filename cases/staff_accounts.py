@@ -50,9 +50,9 @@ def may_change_roles(actor: User, user: AbstractBaseUser) -> bool:
     return bool(
         actor.is_authenticated
         and actor.is_active
-        and actor.has_perm("auth.change_user")  # type: ignore[union-attr]
+        and actor.has_perm("auth.change_user")  # type: ignore[attr-defined]  # AbstractBaseUser lacks it; the auth User has it
         and actor.pk != user.pk
-        and (actor.is_superuser or not getattr(user, "is_superuser", False))  # type: ignore[union-attr]
+        and (actor.is_superuser or not getattr(user, "is_superuser", False))  # type: ignore[attr-defined]  # AbstractBaseUser lacks it; the auth User has it
     )
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -106,7 +106,7 @@ def _synthetic_tracking_code(year: int, number: int) -> str:
     return f"RD-{body[:4]}-{body[4:]}"
 
 
-def _case_workers() -> list[AbstractBaseUser]:
+def _case_workers() -> list[Any]:
     User = get_user_model()
     group = Group.objects.get(name=Role.LIAISON.value)
     workers = list(User.objects.filter(groups=group, is_active=True)[:8])
@@ -270,9 +270,11 @@ class _Generator:
                            for k in plan.kinds]
             agency_links += [AgencyLink(encounter_id=encounter.pk, agency_id=self.agencies[a].pk)
                              for a in plan.agencies]
-        for model, objs in [(Complainant, people), (Witness, witnesses), (Evidence, evidence),
-                            (CaseNote, notes)]:
-            model.objects.bulk_create(objs, batch_size=1000)
+        batches: list[tuple[type[Any], list[Any]]] = [
+            (Complainant, people), (Witness, witnesses), (Evidence, evidence), (CaseNote, notes)
+        ]
+        for batch_model, batch in batches:
+            batch_model.objects.bulk_create(batch, batch_size=1000)
         Encounter.kinds.through.objects.bulk_create(kind_links, batch_size=5000)
         Encounter.agencies.through.objects.bulk_create(agency_links, batch_size=5000)
 

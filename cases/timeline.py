@@ -12,7 +12,7 @@ values are scrubbed of the identities the reader may not see, and an evidence fi
 only where the reader may see who filed it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -108,14 +108,16 @@ def _model_field(name: str) -> str:
 
 
 def _entries(
-    rows: Iterable[Any],
+    rows: Sequence[Any],
     fields: dict[str, str],
     subject: Any,
     users: dict[int, str],
     refs: dict[int, str],
     projection: Projection,
 ) -> list[TimelineEntry]:
-    model = type(rows[0]).instance_type if rows else None  # type: ignore[index]
+    if not rows:
+        return []
+    model = type(rows[0]).instance_type
     previous: dict[int, Any] = {}
     entries = []
     for row in rows:

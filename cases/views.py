@@ -162,7 +162,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, user=request.user, workers=case_workers())
     if not form.is_valid():
         for message in form.errors.values():
-            messages.error(request, " ".join(message))
+            messages.error(request, " ".join(str(text) for text in message))
         return _back_to_queue(request)
     data = form.cleaned_data
     try:
@@ -580,7 +580,7 @@ def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | 
         response = evidence_files.file_response(evidence, original=original)
     except NoSharedCopy:
         context = {
-            "case_reference": evidence.report.case.reference,  # type: ignore[union-attr]
+            "case_reference": evidence.report.case.reference,
             "evidence_id": evidence.pk,
             "may_download_original": can_download_original_evidence(request.user, evidence),
         }
@@ -593,7 +593,7 @@ def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | 
             request=request,
             kind=AccessKind.EVIDENCE_DOWNLOAD,
             object_id=evidence.pk,
-            case_reference=evidence.report.case.reference,  # type: ignore[union-attr]
+            case_reference=evidence.report.case.reference,
         )
     except BaseException:
         response.close()

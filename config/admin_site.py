@@ -22,7 +22,7 @@ from cases.roles import may_use_admin_site
 class RoleAdminAuthenticationForm(AdminAuthenticationForm):
     """The admin's sign-in form, asking the site's question instead of `user.is_staff`."""
 
-    def confirm_login_allowed(self, user):  # type: ignore[no-untyped-def]
+    def confirm_login_allowed(self, user):
         # AuthenticationForm's check (the account is active); not AdminAuthenticationForm's,
         # which refuses anyone without `is_staff`.
         AuthenticationForm.confirm_login_allowed(self, user)

@@ -24,7 +24,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "short_name", "code"]
     autocomplete_fields = ["parent"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False  # reports refer to agencies; retire one with is_active instead
 
 
@@ -34,7 +34,7 @@ class EncounterKindAdmin(SimpleHistoryAdmin):
     list_filter = ["severity", "is_active"]
     search_fields = ["label", "code", "public_label"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -42,7 +42,7 @@ class EncounterKindAdmin(SimpleHistoryAdmin):
 class PerceivedBasisAdmin(SimpleHistoryAdmin):
     list_display = ["label", "code", "sort_order"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -20,7 +20,7 @@ def check_help_configuration(**kwargs: Any) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.security, deploy=True)
 def check_help_lines_deployed(**kwargs: Any) -> list[checks.CheckMessage]:
     """A deployment without a help line tells a person detained right now only to call 911."""
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     if not settings.URGENT_HELP_LINES:
         warnings.append(
             checks.Warning(

@@ -129,7 +129,8 @@ class Draft:
     def remove_evidence(self, token: str) -> None:
         """Forget a pending file and delete it. Looked up by its token: a stored file name is
         never taken from the request."""
-        kept, dropped = [], []
+        kept: list[dict[str, Any]] = []
+        dropped: list[dict[str, Any]] = []
         for entry in self._data.get("evidence", []):
             (dropped if entry["token"] == token else kept).append(entry)
         self._data["evidence"] = kept

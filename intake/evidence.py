@@ -12,7 +12,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import filetype
 from django.conf import settings
@@ -125,9 +125,9 @@ def file_response(evidence: "Evidence", *, original: bool = False) -> FileRespon
     Raises NoSharedCopy (after logging why) when no clean copy can be made: nothing is served in
     its place. The caller decides who may have the file and records that they did.
     """
-    filename = download_name(evidence.original_name, evidence.file.name)
+    filename = download_name(evidence.original_name, evidence.file.name)  # type: ignore[arg-type]  # a stored file has a name
     if original:
-        body = evidence.file.open("rb")
+        body: File[bytes] | IO[bytes] = evidence.file.open("rb")
         named = PurePosixPath(filename)
         filename = f"{named.stem}_original{named.suffix}"
     else:

@@ -40,7 +40,7 @@ class AddToReportForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     # The same questions as the form's evidence and witnesses steps.
-    files = EvidenceForm.base_fields["files"]
+    files = EvidenceForm.base_fields["files"]  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     description = EvidenceForm.base_fields["description"]
     witness_name = WitnessForm.base_fields["name"]
     witness_contact = WitnessForm.base_fields["contact"]

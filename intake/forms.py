@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import filetype
 from django import forms
@@ -42,6 +42,9 @@ from intake.public_labels import (
 )
 from plumbing.form_errors import choice_aware_anchor, error_summary
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 HONEYPOT_FIELD = "website"
 # What is typed on a page left without saving it (Back, another language) is kept unchecked; a
 # value is cut at one more character than the longest answer takes (so a too-long answer is
@@ -68,7 +71,7 @@ _WIDGET_CLASSES = {
 }
 
 
-def _count_field(label: Promise) -> forms.IntegerField:
+def _count_field(label: "StrPromise") -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         required=False,
@@ -169,7 +172,7 @@ class StepForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.MultiWidget):
                 parts = widget.value_from_datadict(self.data, self.files, key)
-                for suffix, value in zip(widget.widgets_names, parts, strict=True):
+                for suffix, value in zip(widget.widgets_names, parts, strict=True):  # type: ignore[attr-defined]  # set by MultiWidget.__init__
                     values[key + suffix] = value
             else:
                 values[key] = widget.value_from_datadict(self.data, self.files, key)
@@ -262,7 +265,7 @@ def display_value(field: forms.Field, value: Any) -> str:
     if value in (None, "", [], ()):
         return str(_("Not given"))
     if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
+        return str(dict(cast("Iterable[tuple[Any, Any]]", field.choices)).get(value, value))
     if isinstance(value, date):
         return date_format(value, "DATE_FORMAT")
     if isinstance(value, time):
@@ -339,7 +342,7 @@ class WhatForm(StepForm):
     )
     outcome = forms.CharField(
         label=_("How did it end?"),
-        help_text=Voiced(
+        help_text=Voiced(  # type: ignore[arg-type]  # StepForm.__init__ picks the voice
             _("For example: they let you go, they took someone away, or they left."),
             _("For example: they let the person go, they took someone away, or they left."),
         ),
@@ -385,7 +388,7 @@ class WhenForm(StepForm):
     groups = ((_("When did it happen?"), ("occurred_date", "approximate", "occurred_time")),)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         parts = cleaned.get("occurred_date")
         if parts is None:
             return cleaned
@@ -443,7 +446,7 @@ class WhoForm(StepForm):
     vehicle_count = _count_field(_("About how many vehicles did they have?"))
     vehicle_description = forms.CharField(
         label=_("What did their vehicles look like?"),
-        help_text=Voiced(
+        help_text=Voiced(  # type: ignore[arg-type]  # StepForm.__init__ picks the voice
             _("Colour, make, model, markings or anything else you noticed."),
             _("Colour, make, model, markings or anything else that was noticed."),
         ),
@@ -453,7 +456,7 @@ class WhoForm(StepForm):
     )
     plates = forms.CharField(
         label=_("License plates"),
-        help_text=Voiced(
+        help_text=Voiced(  # type: ignore[arg-type]  # StepForm.__init__ picks the voice
             _("Any plate numbers you saw, even partly."),
             _("Any plate numbers that were seen, even partly."),
         ),
@@ -482,11 +485,11 @@ class WhyForm(StepForm):
         label=_("Anything else, in your own words"), max_length=200, required=False
     )
     race_ethnicity = forms.CharField(
-        label=Voiced(
+        label=Voiced(  # type: ignore[arg-type]  # StepForm.__init__ picks the voice
             _("How would you describe your race or ethnicity?"),
             _("How would the person affected describe their race or ethnicity, if you know?"),
         ),
-        help_text=Voiced(
+        help_text=Voiced(  # type: ignore[arg-type]  # StepForm.__init__ picks the voice
             _("In your own words. We use this only to find patterns."),
             _("In their words, or yours. We use this only to find patterns."),
         ),
@@ -522,7 +525,7 @@ class WitnessForm(StepForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         if not any(cleaned.get(name) for name in ("name", "contact", "statement")):
             raise ValidationError(
                 _("Tell us at least the witness's name, how to reach them, or what they saw.")
@@ -606,7 +609,7 @@ class EvidenceForm(StepForm):
     """Files to add. Each file's type is read from its bytes (intake/evidence.py); accepted
     files are in `accepted` even when others were refused."""
 
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         label=_("Add photos, videos, audio recordings or PDF documents"),
         required=False,
         # usa-file-input: the USWDS JavaScript draws it as a drop zone; without it, it is a
@@ -625,7 +628,7 @@ class EvidenceForm(StepForm):
         self.fields["files"].help_text = evidence_files_help()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         count, total = self._kept_count, self._kept_bytes
         for upload in cleaned.get("files") or []:
             if count >= settings.INTAKE_MAX_EVIDENCE_FILES:
@@ -713,7 +716,7 @@ class ContactForm(StepForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = cast("dict[str, Any]", super().clean())
         if cleaned.get("consent_to_contact") and not (cleaned.get("email") or cleaned.get("phone")):
             self.add_error(
                 "email",

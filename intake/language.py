@@ -10,6 +10,8 @@ report form it posts the step's own form instead, so what was typed there is kep
 (intake/views.py).
 """
 
+from typing import TypeGuard
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
@@ -25,7 +27,7 @@ from django.views.decorators.http import require_POST
 SESSION_KEY = "language"
 
 
-def is_available(code: object) -> bool:
+def is_available(code: object) -> TypeGuard[str]:
     return isinstance(code, str) and code in dict(settings.LANGUAGES)
 
 

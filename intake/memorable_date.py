@@ -7,7 +7,7 @@ JavaScript, and let the day be left out when the person is not sure of it.
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.functional import Promise
@@ -93,7 +93,7 @@ class MemorableDateWidget(forms.MultiWidget):
     template includes/memorable_date.html draws them with USWDS's markup."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             part: forms.TextInput(attrs={"inputmode": "numeric", "maxlength": PART_LENGTHS[part]})
             for part in PARTS
         }
@@ -143,5 +143,6 @@ class MemorableDateField(forms.Field):
 
     def error_anchor(self, auto_id: str) -> str:
         """The box an error summary link goes to: the first one with the problem."""
-        parts = self.widget.error_parts or PARTS
+        # Field.__init__ makes an instance of the widget class.
+        parts = cast(MemorableDateWidget, self.widget).error_parts or PARTS
         return f"{auto_id}_{parts[0]}"

@@ -13,11 +13,18 @@ pair; the form picks one half from the role chosen on its first step.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Agency, Complainant, EncounterKind, PerceivedBasis
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+# Whatever a field's label or help text holds when it is not a Voiced pair.
+_Text = TypeVar("_Text", bound="Promise | str | None")
 
 
 class Voice(StrEnum):
@@ -36,14 +43,14 @@ def voice_for_role(role: str | None) -> Voice:
 class Voiced:
     """One text in both voices."""
 
-    first: Promise
-    third: Promise
+    first: "StrPromise"
+    third: "StrPromise"
 
-    def for_voice(self, voice: Voice) -> Promise:
+    def for_voice(self, voice: Voice) -> "StrPromise":
         return self.third if voice == Voice.THIRD else self.first
 
 
-def in_voice(text: Promise | Voiced | str, voice: Voice) -> Promise | str:
+def in_voice(text: _Text | Voiced, voice: Voice) -> "_Text | StrPromise":
     """`text` as `voice` says it; a text that is the same in both voices is returned as is."""
     return text.for_voice(voice) if isinstance(text, Voiced) else text
 

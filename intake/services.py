@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -69,8 +68,10 @@ class _AlreadySent(Exception):
     pass
 
 
-def _reference_rows(model: type[models.Model], codes: list[str], field: str) -> list[Any]:
-    rows = list(model.objects.filter(code__in=codes)) if codes else []
+def _reference_rows(
+    model: type[EncounterKind] | type[Agency] | type[PerceivedBasis], codes: list[str], field: str
+) -> list[Any]:
+    rows: list[Any] = list(model.objects.filter(code__in=codes)) if codes else []
     unknown = sorted(set(codes) - {row.code for row in rows})
     if unknown:
         raise ValidationError(
@@ -100,7 +101,7 @@ def submit_report(
     *,
     submission: ReportSubmission,
     channel: str,
-    actor: AbstractBaseUser | None = None,
+    actor: Any = None,
     case: Case | None = None,
     title: str = "",
     reason: str = "",
@@ -248,7 +249,7 @@ def forget_sent_submissions(*, older_than_hours: int | None = None) -> int:
 def _write(
     submission: ReportSubmission,
     channel: str,
-    actor: AbstractBaseUser | None,
+    actor: Any,
     case: Case | None,
     title: str,
     reason: str,
@@ -394,7 +395,7 @@ def _link(encounter: Encounter, name: str, rows: list[Any]) -> None:
     through.objects.bulk_create([through(encounter=encounter, **{target: row}) for row in rows])
 
 
-def _insert_all(rows: list[Any], *, actor: AbstractBaseUser | None, reason: str) -> None:
+def _insert_all(rows: list[Any], *, actor: Any, reason: str) -> None:
     """Insert rows of one model and their history rows: two queries however many rows."""
     if not rows:
         return
@@ -403,7 +404,7 @@ def _insert_all(rows: list[Any], *, actor: AbstractBaseUser | None, reason: str)
     for row in rows:
         # As _save_with does: the actor, even None (the public), never the request's user.
         row._history_user = actor
-    model.history.bulk_history_create(  # type: ignore[attr-defined]
+    model.history.bulk_history_create(
         rows, default_user=actor, default_change_reason=reason
     )
 

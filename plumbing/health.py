@@ -66,7 +66,12 @@ def check_broker(timeout: float) -> str:
         "socket_timeout": timeout,
     }
     with Connection(conf.broker_url, connect_timeout=timeout, transport_options=options) as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        conn.ensure_connection(
+            max_retries=1,
+            interval_start=0,
+            interval_step=0,
+            timeout=timeout,  # type: ignore[arg-type]  # kombu takes float seconds
+        )
     return OK
 
 

@@ -57,7 +57,7 @@ class StoredFileKind:
         can run it on its own database snapshot; identifiers come from the model's options and
         the only value is an integer."""
         meta = self.model._meta
-        pk = meta.pk.column  # type: ignore[union-attr]
+        pk = meta.pk.column
         file = meta.get_field(self.file_field).column  # type: ignore[union-attr]
         sha256 = meta.get_field(self.sha256_field).column  # type: ignore[union-attr]
         return (

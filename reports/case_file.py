@@ -233,7 +233,8 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _source_label(report: Projected) -> str:
+def _source_label(report: Projected | Report) -> str:
+    # A conflict's versions hold the projected reports (Projection.conflicts).
     parts = [report.source_outlet, report.source_file]
     label = " · ".join(part for part in parts if part)
     return label or f"Report {report.tracking_code}"

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 if TYPE_CHECKING:
+    from cases.models import Case
     from reports.models import Document
 
 # Case files show times where the people reading them work.
@@ -201,10 +202,11 @@ def render_case_file(*, document: Document) -> RenderResult:
     reader = document.requested_by
     if not (
         may_export(reader, document.kind)
-        and visible_cases(reader).filter(pk=document.case_id).exists()
+        and visible_cases(reader).filter(pk=document.case_id).exists()  # type: ignore[misc]  # None matches no case
     ):
         raise PermissionDenied("The person who asked may not have this case file.")
-    data = load_case_file(case=document.case, reader=reader, redacted=redacted)
+    # A case file's document has a case: without one the check above refused it.
+    data = load_case_file(case=cast("Case", document.case), reader=reader, redacted=redacted)
     with timezone.override(REPORT_TIMEZONE), translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "reports/case_file.html",

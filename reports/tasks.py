@@ -1,7 +1,7 @@
 """Celery tasks of the reports app: thin wrappers that take an id and call reports.services."""
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
@@ -31,7 +31,7 @@ def render_document_task(self: Task, document_id: int) -> None:
     try:
         services.render_document(document_id=document_id)
     except services.TRANSIENT_ERRORS as error:
-        if not self.request.is_eager or self.request.retries < self.max_retries:
+        if not self.request.is_eager or self.request.retries < cast(int, self.max_retries):
             raise  # retried with backoff (autoretry_for)
         # In-process (the embedded default) the render runs inside the request that asked for
         # it, after its commit: its last fault must not turn that request into an error page.

@@ -32,6 +32,7 @@ from intake.models import (
     Encounter,
     EncounterKind,
     Evidence,
+    PerceivedBasis,
     Report,
     ReportAddition,
     ReportMessage,
@@ -93,7 +94,7 @@ class CaseAPIErrorSerializer(serializers.Serializer):
         choices=APIErrorCode.choices, help_text="For a client to act on."
     )
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         required=False,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="With `invalid` and `invalid_parameter` only: the messages for each bad field "
@@ -335,7 +336,7 @@ class CaseSummarySerializer(serializers.Serializer):
         projection = self.context.get("projections", {}).get(case.pk)
         if projection is None:
             return None
-        return projection.record(case).priority_override_reason  # type: ignore[union-attr]
+        return projection.record(case).priority_override_reason
 
 
 class StaleCaseErrorSerializer(serializers.Serializer):
@@ -456,9 +457,15 @@ class WitnessSerializer(_IdentityMixin, serializers.ModelSerializer):
 
 
 class EncounterSerializer(serializers.ModelSerializer):
-    kinds = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    agencies = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    perceived_basis = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    kinds: "serializers.SlugRelatedField[EncounterKind]" = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    agencies: "serializers.SlugRelatedField[Agency]" = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    perceived_basis: "serializers.SlugRelatedField[PerceivedBasis]" = (
+        serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    )
     address = serializers.CharField(
         read_only=True,
         allow_null=True,
@@ -535,7 +542,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class FactSerializer(serializers.Serializer):
     topic = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     value = serializers.CharField(read_only=True)
 
 
@@ -546,7 +553,7 @@ class SourceSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")
+    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     complainants = ComplainantSerializer(many=True, read_only=True)
     encounter = serializers.SerializerMethodField()
     witnesses = WitnessSerializer(many=True, read_only=True)
@@ -568,12 +575,12 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_source(self, report: Report) -> dict[str, Any] | None:
         if not report.source_file:
             return None
-        return SourceSerializer(report).data  # type: ignore[return-value]
+        return SourceSerializer(report).data
 
     @extend_schema_field(EncounterSerializer(allow_null=True))
     def get_encounter(self, report: Report) -> dict[str, Any] | None:
         encounter = _encounter_of(report)
-        return None if encounter is None else EncounterSerializer(encounter).data  # type: ignore[return-value]
+        return None if encounter is None else EncounterSerializer(encounter).data
 
 
 class VersionSerializer(serializers.Serializer):
@@ -586,7 +593,7 @@ class VersionSerializer(serializers.Serializer):
 
 class ConflictSerializer(serializers.Serializer):
     topic = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     versions = VersionSerializer(many=True, read_only=True)
 
 
@@ -622,7 +629,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 class ChangeSerializer(serializers.Serializer):
     field = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     before = serializers.CharField(read_only=True)
     after = serializers.CharField(read_only=True)
 

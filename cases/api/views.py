@@ -25,7 +25,7 @@ generic update.
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.http import FileResponse
@@ -228,10 +228,14 @@ class CaseListView(CaseAPIView):
             include_merged=params["include_merged"],
         )
         paginator = CasePagination()
-        page = paginator.paginate_queryset(
-            case_queue(user=request.user, filters=filters), request, view=self
+        # Never None: CasePagination sets a page size. It sets `paginator.page` too.
+        page = cast(
+            "list[Case]",
+            paginator.paginate_queryset(
+                case_queue(user=request.user, filters=filters), request, view=self
+            ),
         )
-        counted = paginator.page.paginator  # type: ignore[union-attr]
+        counted = cast(CappedPaginator, paginator.page.paginator)  # type: ignore[union-attr]  # set just above
         counts = status_counts(user=request.user, filters=filters)
         # Only a staff-written override reason needs the cases' identities to be shown.
         projections = project_cases(
@@ -288,7 +292,7 @@ class CaseDetailView(CaseAPIView):
         projection = project_case(reader=request.user, reports=contents.reports)
         facts = [fact for report in contents.reports for fact in report.facts.all()]
         page = _CasePage(
-            case=projection.record(case),  # type: ignore[arg-type]
+            case=projection.record(case),
             reports=projection.records(contents.reports),
             notes=projection.records(contents.notes),
             merged_cases=contents.merged_cases,
@@ -339,7 +343,7 @@ def _summary(case: Case, reader: Any) -> dict[str, Any]:
     case = Case.objects.select_related("assignee", "merged_into").get(pk=case.pk)
     with_reason = [case] if case.priority_override_reason else []
     projections = project_cases(reader=reader, cases=with_reason)
-    return CaseSummarySerializer(  # type: ignore[return-value]
+    return CaseSummarySerializer(
         case, context={"projections": projections}
     ).data
 
@@ -725,7 +729,7 @@ class EvidenceDownloadView(CaseAPIView):
                 request=request,
                 kind=AccessKind.EVIDENCE_DOWNLOAD,
                 object_id=evidence.pk,
-                case_reference=evidence.report.case.reference,  # type: ignore[union-attr]
+                case_reference=evidence.report.case.reference,
             )
         except BaseException:
             response.close()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, overload
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Prefetch
@@ -112,6 +112,12 @@ class Projection:
 
     # --- Records -----------------------------------------------------------------------------
 
+    @overload
+    def record(self, instance: Model) -> Projected: ...
+    @overload
+    def record(self, instance: None) -> None: ...
+    @overload
+    def record(self, instance: Model | None) -> Projected | None: ...
     def record(self, instance: Model | None) -> Projected | None:
         return None if instance is None else Projected(instance, self)
 

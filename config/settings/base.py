@@ -4,6 +4,8 @@ With nothing set this is the embedded default: SQLite in the project folder, Cel
 eagerly in-process, files under ./media, DEBUG on. `production.py` only hardens it.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
@@ -56,7 +58,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -104,8 +106,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "static"]
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -154,7 +156,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "api_tokens.authentication.ApiTokenAuthentication",
@@ -182,7 +184,7 @@ REST_KNOX = {
     # One token per request is checked: a key that expires is refused, never renewed.
     "AUTO_REFRESH": False,
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Rights Desk API",
     "DESCRIPTION": "Encounter report intake and case management.",
     "VERSION": "1.0.0",

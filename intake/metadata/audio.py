@@ -137,7 +137,7 @@ def strip_flac(data: bytes) -> bytes:
     if take(data, pos, 4) != b"fLaC":
         raise Malformed("no FLAC marker")
     pos += 4
-    kept = []
+    kept: list[tuple[int, bytes]] = []
     last = False
     while not last:
         header = u32be(data, pos)

@@ -299,7 +299,7 @@ def _sample_ranges(
         later[0] <= earlier[0] for earlier, later in pairwise(runs)
     ):
         raise Malformed("stsc's runs are out of order")
-    ranges = []
+    ranges: list[tuple[int, int]] = []
     sample = 0
     for index, (first, per_chunk) in enumerate(runs):
         last = runs[index + 1][0] - 1 if index + 1 < len(runs) else chunk_count

@@ -9,9 +9,9 @@ a part it does not know is left out where the format says readers may ignore it,
 """
 
 import io
-from typing import Any
+from typing import Any, cast
 
-from PIL import Image, ImageSequence
+from PIL import Image, ImageFile, ImageSequence
 
 from intake.metadata.parsing import Malformed, riff_chunks, take, u16be, u32be, u32le
 
@@ -159,10 +159,10 @@ def strip_webp(data: bytes) -> bytes:
         if kind not in _WEBP_KEEP:
             continue
         if kind == b"VP8X":
-            chunk = bytearray(chunk)
+            header = bytearray(chunk)
             take(chunk, 8, 1)  # the flags byte must be there
-            chunk[8] &= ~(_VP8X_EXIF | _VP8X_XMP) & 0xFF
-            chunk = bytes(chunk)
+            header[8] &= ~(_VP8X_EXIF | _VP8X_XMP) & 0xFF
+            chunk = bytes(header)
         has_picture = has_picture or kind in (b"VP8 ", b"VP8L", b"ANMF")
         body += chunk
     if not has_picture:
@@ -257,7 +257,8 @@ def reencode(data: bytes, expected_format: str) -> bytes:
                 raise Malformed(f"Pillow reads a {image.format}, not a {expected_format}")
             frames = []
             for frame in ImageSequence.Iterator(image):
-                _check_complete(frame, len(data))
+                # The iterator yields the opened file itself, seeked to each frame.
+                _check_complete(cast(ImageFile.ImageFile, frame), len(data))
                 frames.append(_bare(frame))
     except Malformed:
         raise
@@ -278,7 +279,7 @@ def reencode(data: bytes, expected_format: str) -> bytes:
     return copy
 
 
-def _check_complete(frame: Image.Image, size: int) -> None:
+def _check_complete(frame: ImageFile.ImageFile, size: int) -> None:
     """Refuse a frame whose pixel data runs past the end of the file. Pillow would refuse it
     too, unless something in the process has set `ImageFile.LOAD_TRUNCATED_IMAGES` (WeasyPrint
     does, on import), when it fills in what is missing: we never make a copy of a damaged file."""
@@ -295,7 +296,7 @@ def _check_complete(frame: Image.Image, size: int) -> None:
         if frame.tile[0][0] != "raw":
             raise Malformed("a compressed BMP")
         stride = abs(args[1]) if isinstance(args, tuple) and len(args) > 1 else 0
-        height = box[3] - box[1]
+        height = box[3] - box[1]  # type: ignore[index]  # a BMP tile always has extents
         if not stride or offset + stride * height > size:
             raise Malformed("BMP rows run past the end of the file")
 

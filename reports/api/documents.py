@@ -68,14 +68,14 @@ class DocumentAPIErrorSerializer(serializers.Serializer):
 
     code = serializers.ChoiceField(choices=DocumentAPIErrorCode.choices)
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         required=False,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="With `invalid` only: the messages for each bad field, by name.",
     )
 
 
-_STATUS_OF = {
+_STATUS_OF: dict[str, int] = {
     ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
     ErrorCode.ROLE_NOT_PERMITTED: status.HTTP_403_FORBIDDEN,
     ErrorCode.NOT_READY: status.HTTP_409_CONFLICT,
@@ -300,7 +300,7 @@ class DocumentDownloadView(DocumentAPIView):
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+    ) -> Response:
         # Errors are JSON even for a client that asked only for a PDF.
         if isinstance(response, Response) and not isinstance(
             getattr(request, "accepted_renderer", None), JSONRenderer

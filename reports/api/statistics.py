@@ -103,7 +103,7 @@ class StatisticsCategorySerializer(serializers.Serializer):
         help_text="A stable code (kind, agency, basis, status), `YYYY-MM` for a month, the "
         "lower-cased city name; null for \"not known\".",
     )
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
     count = serializers.IntegerField(allow_null=True, help_text="Null when hidden.")
     suppressed = serializers.ChoiceField(
         choices=_SUPPRESSION_REASONS, allow_null=True, help_text="Why `count` is hidden."
@@ -139,7 +139,7 @@ class StatisticsFiltersSerializer(serializers.Serializer):
 
 class StatisticsSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         choices=[("snapshot", "A stored snapshot"), ("live", "Computed for this request")]
     )
     snapshot_id = serializers.IntegerField(allow_null=True)
@@ -171,7 +171,7 @@ class StatisticsAPIErrorSerializer(serializers.Serializer):
         help_text="For a client to act on.",
     )
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
         required=False,
         child=serializers.ListField(child=serializers.CharField()),
         help_text="With `invalid_parameter` only: the messages for each bad query parameter, "
@@ -239,7 +239,7 @@ class StatisticsView(APIView):
         # running a serializer over every entry would cost more than reading them.
         body = {
             name: figures[name]
-            for name in StatisticsSerializer._declared_fields  # type: ignore[attr-defined]
+            for name in StatisticsSerializer._declared_fields
             if name in figures
         }
         body.update(
