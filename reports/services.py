@@ -79,7 +79,7 @@ UNFINISHED = (Document.Status.QUEUED, Document.Status.RENDERING)
 RENDERERS: dict[str, str] = {
     Document.Kind.CASE_FILE: "reports.rendering.render_case_file",
     Document.Kind.REDACTED_CASE_FILE: "reports.rendering.render_case_file",
-    Document.Kind.STATISTICS: "reports.statistics.render_statistics_pdf",
+    Document.Kind.STATISTICS: "reports.statistics_exports.render_statistics_pdf",
 }
 
 # The task that renders a document, published by name (reports.tasks imports this module; the

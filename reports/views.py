@@ -36,11 +36,10 @@ from reports.statistics import (
     StatisticsFilters,
     build_snapshot,
     current_figures,
-    describe_filters,
-    export_rows,
     figures_for,
     must_suppress,
 )
+from reports.statistics_exports import describe_filters, export_rows
 
 
 def statistics_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -34,12 +34,11 @@ from reports.statistics import (
     build_snapshot,
     compute_figures,
     current_figures,
-    export_rows,
     latest_snapshot,
     must_suppress,
-    render_statistics_pdf,
     suppress_small_cells,
 )
+from reports.statistics_exports import export_rows, render_statistics_pdf
 from reports.statistics_tasks import build_nightly_statistics
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory, UserFactory
 
@@ -767,11 +766,11 @@ def _statistics_document(user) -> Document:
 
 
 def test_pdf_uses_the_pages_charts_and_hides_small_counts(legal, monkeypatch):
-    from reports import rendering
+    from reports import rendering, statistics_exports
 
     document = _statistics_document(legal)
     rendered = []
-    monkeypatch.setattr(rendering, "html_to_pdf",
+    monkeypatch.setattr(statistics_exports, "html_to_pdf",
                         lambda html: rendered.append(html) or rendering.RenderResult(b"", 1))
     render_statistics_pdf(document=document)
     html = rendered[0]
