@@ -30,7 +30,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -224,3 +224,13 @@ def refusal_exception_handler(
         return api_exception_handler(exc, context)
 
     return handler
+
+
+def messages_by_name(help_text: str) -> serializers.DictField:
+    """The `errors` member of an error answer, for the API schema: the messages for each bad
+    field or query parameter, by its name; `help_text` says with which codes it comes."""
+    return serializers.DictField(
+        required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=help_text,
+    )

@@ -38,6 +38,7 @@ from intake.models import (
     ReportMessage,
     Witness,
 )
+from plumbing.api_errors import messages_by_name
 from plumbing.api_input import CodeListField, CommaListField, StrictInputSerializer
 
 # -- Errors ---------------------------------------------------------------------------------
@@ -94,11 +95,9 @@ class CaseAPIErrorSerializer(serializers.Serializer):
         choices=APIErrorCode.choices, help_text="For a client to act on."
     )
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
-        required=False,
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="With `invalid` and `invalid_parameter` only: the messages for each bad field "
-        "or query parameter, by name.",
+    errors = messages_by_name(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
+        "With `invalid` and `invalid_parameter` only: the messages for each bad field "
+        "or query parameter, by name."
     )
 
 

@@ -35,7 +35,7 @@ from accesslog.services import record_access
 from api_tokens.authentication import ApiTokenAuthentication
 from cases.models import Case
 from plumbing.api_errors import ErrorCode as RequestCode
-from plumbing.api_errors import refusal_exception_handler
+from plumbing.api_errors import messages_by_name, refusal_exception_handler
 from plumbing.api_input import StrictInputSerializer
 from reports import services
 from reports.access import may_export
@@ -68,10 +68,8 @@ class DocumentAPIErrorSerializer(serializers.Serializer):
 
     code = serializers.ChoiceField(choices=DocumentAPIErrorCode.choices)
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
-        required=False,
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="With `invalid` only: the messages for each bad field, by name.",
+    errors = messages_by_name(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
+        "With `invalid` only: the messages for each bad field, by name."
     )
 
 

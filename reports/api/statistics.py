@@ -28,7 +28,7 @@ from cases.exceptions import CaseError
 from cases.exceptions import ErrorCode as CaseErrorCode
 from intake.models import Agency
 from plumbing.api_errors import ErrorCode as RequestCode
-from plumbing.api_errors import InvalidParameters, refusal_exception_handler
+from plumbing.api_errors import InvalidParameters, messages_by_name, refusal_exception_handler
 from plumbing.api_input import CodeListField, StrictInputSerializer
 from reports.statistics import (
     COMPLEMENTARY,
@@ -171,11 +171,9 @@ class StatisticsAPIErrorSerializer(serializers.Serializer):
         help_text="For a client to act on.",
     )
     detail = serializers.CharField(help_text="A sentence for a person.")
-    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
-        required=False,
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="With `invalid_parameter` only: the messages for each bad query parameter, "
-        "by name.",
+    errors = messages_by_name(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
+        "With `invalid_parameter` only: the messages for each bad query parameter, "
+        "by name."
     )
 
 
