@@ -102,6 +102,10 @@ class Report(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="reports")
     tracking_code = models.CharField(max_length=20, unique=True)
+    # The id of this report's data key in the key store (plumbing/keys/store.py): what
+    # identifies people in the report is sealed with it, and destroying it (reports.retention)
+    # makes all of that unreadable, in every backup too.
+    data_key = models.UUIDField(null=True, blank=True, editable=False)
     # Salted HMAC of the status secret, never the secret itself (see intake/tracking.py).
     secret_hash = models.CharField(max_length=200, blank=True)
     # Identifier in the system the report was imported from (a seed file, a partner's intake);

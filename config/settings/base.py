@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "plumbing.outbox",
+    "plumbing.keys",
     "intake",
     "cases",
     "reports",
@@ -615,3 +616,19 @@ CELERY_BEAT_SCHEDULE["cases-forget-ended-staff-sessions"] = {
     "task": "cases.tasks.forget_ended_staff_sessions",
     "schedule": crontab(hour=3, minute=45),
 }
+
+# --- Keys for records at rest (plumbing/keys/) ---------------------
+# What identifies people is sealed with one data key per report; the data keys are kept in
+# KEYSTORE_PATH (a small SQLite file, never in the database, so destroying a key reaches every
+# backup of the database), each wrapped by the key-encryption keys (KEKs). The KEKs come from
+# KEY_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first) or, on the embedded default,
+# from KEY_ENCRYPTION_KEY_FILE (one per line, newest first), which the quick start generates
+# (`manage.py generate_key_encryption_key`). Keep the KEKs, the key store and the database in
+# three different places, and back the key store up on its own, with a short retention: a
+# purged report is unreadable in older backups once the key store's backups from before the
+# purge are gone.
+KEY_ENCRYPTION_KEYS = env.list("KEY_ENCRYPTION_KEYS", default=[])
+KEY_ENCRYPTION_KEY_FILE = env.str(
+    "KEY_ENCRYPTION_KEY_FILE", default=str(BASE_DIR / "keys" / "key-encryption-keys")
+)
+KEYSTORE_PATH = env.path("KEYSTORE_PATH", default=BASE_DIR / "keys" / "data-keys.sqlite3")

@@ -39,3 +39,10 @@ WARN_WHEN_DEBUG = False
 # Static files come from the app and asset folders through the finders; no collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# A fixed test key-encryption key, and a key store per test run, shared with the Celery worker
+# the worker tests start (they pass TEST_KEYSTORE_PATH).
+KEY_ENCRYPTION_KEYS = ["d0TDb4G0gPH62kTG2jnJp7ay0flkAUTXS0TO2yfnmbI="]
+KEYSTORE_PATH = env.path(  # noqa: F405
+    "TEST_KEYSTORE_PATH",
+    default=BASE_DIR / "test-artifacts" / f"data-keys-{os.getpid()}.sqlite3",  # noqa: F405
+)

@@ -1,0 +1,245 @@
+"""Data keys: one random key per report, kept outside the database, wrapped by the
+key-encryption keys (KEKs) the operator holds.
+
+Why outside the database: destroying a report's data key is what makes its rows and files
+unreadable everywhere they were copied, backups of the database and of the media folder
+included ("crypto-shredding", reports.retention). A key kept in the database would be in every
+backup of it, and so never destroyed.
+
+The store is one small SQLite file (`KEYSTORE_PATH`) with `secure_delete` on, so a destroyed
+key's bytes are overwritten in the file and not merely unlinked. Each key is kept wrapped
+(Fernet, AES-128-CBC + HMAC-SHA256) by the newest KEK; the KEKs themselves live only in the
+environment or in a key file (`KEY_ENCRYPTION_KEYS`, `KEY_ENCRYPTION_KEY_FILE`), never in the
+store or the database. `rewrap_keys` re-wraps every key under the newest KEK without touching
+any sealed row or file (`manage.py rotate_key_encryption_key`).
+
+The store is opened per thread and written in autocommit: a key is created before the
+transaction that uses it and survives that transaction's rollback as an orphan, which the daily
+purge destroys (reports/retention.py).
+"""
+
+import contextlib
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DATA_KEY_BYTES = 32  # AES-256-GCM
+# Unwrapped keys are kept this long in the memory of the process that used them, so a page
+# that opens twenty sealed fields of one report unwraps its key once.
+_CACHE_SECONDS = 300
+_CACHE_SIZE = 4096
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS data_key (
+    id TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL,
+    created_at REAL NOT NULL
+) WITHOUT ROWID
+"""
+
+
+class KeyDestroyed(Exception):
+    """The data key was destroyed (or never existed): what it sealed can no longer be read."""
+
+
+_local = threading.local()
+_cache: dict[uuid.UUID, tuple[bytes, float]] = {}
+_cache_lock = threading.Lock()
+
+
+def key_encryption_keys() -> MultiFernet:
+    """The KEKs, newest first: the newest wraps, any of them unwraps."""
+    keys = list(getattr(settings, "KEY_ENCRYPTION_KEYS", []) or [])
+    path = getattr(settings, "KEY_ENCRYPTION_KEY_FILE", "")
+    if not keys and path:
+        try:
+            text = Path(path).read_text(encoding="ascii")
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"KEY_ENCRYPTION_KEY_FILE cannot be read ({error.strerror}); "
+                "run `manage.py generate_key_encryption_key` to make one."
+            ) from error
+        keys = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    if not keys:
+        raise ImproperlyConfigured(
+            "No key-encryption key: set KEY_ENCRYPTION_KEYS or KEY_ENCRYPTION_KEY_FILE."
+        )
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError as error:
+        raise ImproperlyConfigured(f"A key-encryption key is not a Fernet key: {error}") from error
+
+
+def new_key_encryption_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def _connection() -> sqlite3.Connection:
+    path = str(settings.KEYSTORE_PATH)
+    connection: sqlite3.Connection | None = getattr(_local, "connection", None)
+    if connection is not None and getattr(_local, "path", None) == path:
+        return connection
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA secure_delete=ON")
+    connection.execute(_SCHEMA)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    _local.connection, _local.path = connection, path
+    return connection
+
+
+def create_keys(count: int) -> list[uuid.UUID]:
+    """`count` new data keys, stored wrapped in one write; their ids."""
+    wrapper = key_encryption_keys()
+    now = time.time()
+    rows = [
+        (uuid.uuid4(), secrets.token_bytes(DATA_KEY_BYTES)) for _ in range(count)
+    ]
+    connection = _connection()
+    with _write(connection):
+        connection.executemany(
+            "INSERT INTO data_key (id, wrapped, created_at) VALUES (?, ?, ?)",
+            [(key_id.hex, wrapper.encrypt(raw), now) for key_id, raw in rows],
+        )
+    with _cache_lock:
+        for key_id, raw in rows:
+            _remember(key_id, raw)
+    return [key_id for key_id, _raw in rows]
+
+
+def create_key() -> uuid.UUID:
+    return create_keys(1)[0]
+
+
+def data_key(key_id: uuid.UUID) -> bytes:
+    """The raw data key; KeyDestroyed when it is gone."""
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(key_id)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    row = (
+        _connection()
+        .execute("SELECT wrapped FROM data_key WHERE id = ?", (key_id.hex,))
+        .fetchone()
+    )
+    if row is None:
+        raise KeyDestroyed(str(key_id))
+    try:
+        raw = key_encryption_keys().decrypt(row[0])
+    except InvalidToken as error:
+        raise ImproperlyConfigured(
+            "A data key cannot be unwrapped by any key-encryption key: is the KEK that "
+            "wrapped it missing from KEY_ENCRYPTION_KEYS?"
+        ) from error
+    with _cache_lock:
+        _remember(key_id, raw)
+    return raw
+
+
+def destroy_keys(key_ids: Iterable[uuid.UUID]) -> int:
+    """Destroy these data keys for good (their bytes are overwritten in the store); how many
+    there were."""
+    ids = [key_id.hex for key_id in key_ids]
+    connection = _connection()
+    destroyed = 0
+    with _write(connection):
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            destroyed += connection.execute(
+                f"DELETE FROM data_key WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
+                chunk,
+            ).rowcount
+    # The write-ahead log still holds the pages as they were before the delete: fold it into
+    # the file (where secure_delete zeroed the rows) and empty it.
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    forget(key_ids=[uuid.UUID(hex=key_id) for key_id in ids])
+    return destroyed
+
+
+def existing_keys(key_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `key_ids` that still exist."""
+    ids = [key_id.hex for key_id in key_ids]
+    found: set[uuid.UUID] = set()
+    connection = _connection()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for (key_id,) in connection.execute(
+            f"SELECT id FROM data_key WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
+            chunk,
+        ):
+            found.add(uuid.UUID(hex=key_id))
+    return found
+
+
+def all_key_ids(*, created_before: float | None = None) -> list[uuid.UUID]:
+    params: list[float]
+    sql, params = "SELECT id FROM data_key", []
+    if created_before is not None:
+        sql, params = sql + " WHERE created_at < ?", [created_before]
+    return [uuid.UUID(hex=key_id) for (key_id,) in _connection().execute(sql, params)]
+
+
+def rewrap_keys(*, batch: int = 1000) -> int:
+    """Re-wrap every data key under the newest KEK (each in its own batch of `batch`); how
+    many. Sealed rows and files are untouched: their data keys do not change."""
+    wrapper = key_encryption_keys()
+    connection = _connection()
+    done = 0
+    last = ""
+    while True:
+        rows = connection.execute(
+            "SELECT id, wrapped FROM data_key WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+        ).fetchall()
+        if not rows:
+            return done
+        with _write(connection):
+            connection.executemany(
+                "UPDATE data_key SET wrapped = ? WHERE id = ?",
+                [(wrapper.rotate(wrapped), key_id) for key_id, wrapped in rows],
+            )
+        done += len(rows)
+        last = rows[-1][0]
+
+
+def forget(*, key_ids: Iterable[uuid.UUID] | None = None) -> None:
+    """Drop unwrapped keys from this process's memory (all of them without `key_ids`)."""
+    with _cache_lock:
+        if key_ids is None:
+            _cache.clear()
+        else:
+            for key_id in key_ids:
+                _cache.pop(key_id, None)
+
+
+def _remember(key_id: uuid.UUID, raw: bytes) -> None:
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.clear()
+    _cache[key_id] = (raw, time.monotonic() + _CACHE_SECONDS)
+
+
+class _write:
+    """One write transaction on the store, taken at once so two writers queue."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,97 @@
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+
+from plumbing.keys import store
+from plumbing.keys.sealing import Unreadable, seal, unseal
+
+
+@pytest.fixture
+def keystore(settings, tmp_path):
+    settings.KEYSTORE_PATH = tmp_path / "data-keys.sqlite3"
+    store.forget()
+    yield settings.KEYSTORE_PATH
+    store.forget()
+
+
+def test_sealed_text_opens_with_its_key_and_place_only(keystore):
+    key, other = store.create_keys(2)
+    sealed = seal(key, "Ana García, 612-555-0101", context=b"intake.complainant.name")
+    assert "Ana" not in sealed and "612" not in sealed
+    assert unseal(key, sealed, context=b"intake.complainant.name") == "Ana García, 612-555-0101"
+    with pytest.raises(Unreadable):
+        unseal(key, sealed, context=b"intake.witness.name")
+    with pytest.raises(Unreadable):
+        unseal(other, sealed, context=b"intake.complainant.name")
+
+
+def test_the_same_text_seals_differently_each_time(keystore):
+    key = store.create_key()
+    assert seal(key, "same", context=b"x") != seal(key, "same", context=b"x")
+
+
+def test_empty_text_stays_empty(keystore):
+    key = store.create_key()
+    assert seal(key, "", context=b"x") == ""
+    assert unseal(key, "", context=b"x") == ""
+
+
+def test_a_destroyed_key_leaves_its_sealed_values_unreadable(keystore):
+    key, kept = store.create_keys(2)
+    sealed = seal(key, "Ana", context=b"x")
+    assert store.destroy_keys([key]) == 1
+    with pytest.raises(store.KeyDestroyed):
+        unseal(key, sealed, context=b"x")
+    assert store.existing_keys([key, kept]) == {kept}
+
+
+def test_a_destroyed_key_is_gone_from_the_store_file(keystore):
+    key = store.create_key()
+    raw = store.data_key(key)
+    store.destroy_keys([key])
+    wal = keystore.with_name(keystore.name + "-wal")
+    for path in (keystore, wal):
+        data = path.read_bytes() if path.exists() else b""
+        assert key.hex.encode() not in data
+        assert raw not in data
+
+
+def test_rotating_the_key_encryption_key_keeps_every_value_readable(keystore, settings):
+    old = settings.KEY_ENCRYPTION_KEYS[0]
+    keys = store.create_keys(3)
+    sealed = {key: seal(key, f"name {key}", context=b"x") for key in keys}
+    new = Fernet.generate_key().decode()
+    settings.KEY_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_key_encryption_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.KEY_ENCRYPTION_KEYS = [new]  # the old KEK is retired
+    store.forget()
+    for key, value in sealed.items():
+        assert unseal(key, value, context=b"x") == f"name {key}"
+
+
+def test_a_data_key_wrapped_by_a_retired_kek_refuses_to_open(keystore, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    key = store.create_key()
+    settings.KEY_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    store.forget()
+    with pytest.raises(ImproperlyConfigured):
+        store.data_key(key)
+
+
+def test_an_unknown_key_is_reported_destroyed(keystore):
+    with pytest.raises(store.KeyDestroyed):
+        store.data_key(uuid.uuid4())
+
+
+def test_generate_writes_a_key_file_once(settings, tmp_path):
+    settings.KEY_ENCRYPTION_KEYS = []
+    settings.KEY_ENCRYPTION_KEY_FILE = str(tmp_path / "kek")
+    call_command("generate_key_encryption_key", "--if-missing", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = (tmp_path / "kek").read_text()
+    call_command("generate_key_encryption_key", "--if-missing", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (tmp_path / "kek").read_text() == first
+    assert (tmp_path / "kek").stat().st_mode & 0o077 == 0
+    store.key_encryption_keys()  # the file's key is a usable KEK
