@@ -34,6 +34,7 @@ from intake.models import (
     Report,
     Witness,
 )
+from plumbing.keys import store as key_store
 
 SYNTHETIC_REASON = "synthetic data"
 
@@ -205,8 +206,10 @@ class _Generator:
 
         reports, encounters, people, witnesses, notes, evidence = [], [], [], [], [], []
         kind_links, agency_links = [], []
-        for number, case, plan in zip(numbers, cases, plans, strict=True):
+        data_keys = key_store.create_keys(len(cases))
+        for number, case, plan, data_key in zip(numbers, cases, plans, data_keys, strict=True):
             report = Report(
+                data_key=data_key,
                 case=case, tracking_code=_synthetic_tracking_code(year, number),
                 channel=rng.choice(["web", "web", "web", "api", "staff"]),
                 language=rng.choice(["en", "en", "en", "es"]), narrative=plan.narrative,

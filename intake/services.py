@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ from intake.models import (
     SentSubmission,
     Witness,
 )
+from plumbing.keys import store as key_store
 from reports import tallies
 
 DEFAULT_REASONS = {
@@ -143,6 +145,9 @@ def submit_report(
             raise ValidationError({f"evidence.{index}": error.messages}) from error
 
     fingerprint = _fingerprint(submission, inspected) if key else ""
+    # The report's data key is made first, in the key store outside the database; a
+    # transaction rolled back leaves it an orphan, which the daily purge destroys.
+    data_key = key_store.create_key()
     stored: list[str] = []
     for _attempt in range(2):
         try:
@@ -151,7 +156,7 @@ def submit_report(
             with transaction.atomic(), tallies.deferred():
                 sent = _claim(channel, key, fingerprint) if key else None
                 receipt = _write(
-                    submission, channel, actor, case, title, reason, inspected, stored
+                    submission, channel, actor, case, title, reason, inspected, stored, data_key
                 )
                 if sent is not None:
                     sent.report = receipt.report
@@ -255,6 +260,7 @@ def _write(
     reason: str,
     inspected: list[evidence_files.InspectedFile],
     stored: list[str],
+    data_key: uuid.UUID,
 ) -> Receipt:
     history = {"_history_user": actor, "_change_reason": reason}
     enc = submission.encounter
@@ -292,6 +298,7 @@ def _write(
         source_headline=source.headline if source else "",
         source_outlet=source.outlet if source else "",
         tracking_code=tracking.new_tracking_code(),
+        data_key=data_key,
     )
     _clean(report, "report", exclude=["case", "submitted_by", "tracking_code"])
     _insert_with_unique_code(report, history)

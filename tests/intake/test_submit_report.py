@@ -167,3 +167,14 @@ def test_history_tables_index_the_ids_timelines_read_and_not_the_live_tables_loo
               Complainant: ["report"], Witness: ["report"], ReportFact: ["report"]}
     for model, names in unread.items():
         assert not any(indexed(model, name) for name in [*names, "history_date"]), model
+
+
+def test_every_report_gets_a_data_key_of_its_own_in_the_key_store():
+    from plumbing.keys import store
+
+    first = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    second = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    keys = set(Report.objects.values_list("data_key", flat=True))
+    assert keys == {first.report.data_key, second.report.data_key}
+    assert None not in keys and len(keys) == 2
+    assert store.existing_keys(keys) == keys
