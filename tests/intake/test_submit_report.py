@@ -9,6 +9,7 @@ from intake.inputs import ComplainantInput
 from intake.models import Complainant, Encounter, Report, Witness
 from intake.services import submit_report
 from intake.tracking import secret_matches
+from plumbing.keys import store
 from tests.factories import (
     EncounterInputFactory,
     ReportSubmissionFactory,
@@ -170,8 +171,6 @@ def test_history_tables_index_the_ids_timelines_read_and_not_the_live_tables_loo
 
 
 def test_every_report_gets_a_data_key_of_its_own_in_the_key_store():
-    from plumbing.keys import store
-
     first = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
     second = submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
     keys = set(Report.objects.values_list("data_key", flat=True))
