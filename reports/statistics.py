@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case
 from intake.models import Encounter, Report
 from plumbing.day_ranges import within_days
+from plumbing.replica import lag_tolerant
 from plumbing.typing import User
 from reports import tallies
 from reports.models import StatisticsSnapshot
@@ -322,6 +323,8 @@ def _labels() -> dict[str, dict[str, str]]:
     return labels
 
 
+# Figures a few seconds old are as good as exact: the replica may answer (plumbing/replica.py).
+@lag_tolerant()
 def compute_figures(*, filters: StatisticsFilters, scan: bool = False) -> dict[str, Any]:
     """Every figure for `filters`, as plain JSON-ready data, in a fixed number of queries.
 
@@ -470,6 +473,7 @@ def build_snapshot(
     return snapshot
 
 
+@lag_tolerant()
 def latest_snapshot(filters: StatisticsFilters) -> StatisticsSnapshot | None:
     """The newest snapshot for exactly these filters, of the current figures format."""
     for snapshot in StatisticsSnapshot.objects.filter(filters_key=filters.key).order_by(

@@ -552,6 +552,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+# A streaming read replica of the primary, for reads that tolerate a few seconds of lag
+# (plumbing/replica.py: statistics, the queue's counts, exports), with the primary's options.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["plumbing.replica.ReplicaRouter"]
 # Every API error in one envelope (plumbing/api_errors.py); a `?format=` no renderer offers is
 # 406, like an Accept header none offers, instead of a 404.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "plumbing.api_errors.api_exception_handler"
