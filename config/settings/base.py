@@ -630,8 +630,8 @@ CELERY_BEAT_SCHEDULE["cases-forget-ended-staff-sessions"] = {
 
 # --- Keys for records at rest (plumbing/keys/) ---------------------
 # What identifies people is sealed with one data key per report; the data keys are kept in
-# KEYSTORE_PATH (a small SQLite file, never in the database, so destroying a key reaches every
-# backup of the database), each wrapped by the key-encryption keys (KEKs). The KEKs come from
+# KEYSTORE_PATH (a small SQLite file) or KEYSTORE_URL (a database of its own), never in the
+# application's database, so destroying a key reaches every backup of it, each wrapped by the key-encryption keys (KEKs). The KEKs come from
 # KEY_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first) or, on the embedded default,
 # from KEY_ENCRYPTION_KEY_FILE (one per line, newest first), which the quick start generates
 # (`manage.py generate_key_encryption_key`). Keep the KEKs, the key store and the database in
@@ -643,3 +643,6 @@ KEY_ENCRYPTION_KEY_FILE = env.str(
     "KEY_ENCRYPTION_KEY_FILE", default=str(BASE_DIR / "keys" / "key-encryption-keys")
 )
 KEYSTORE_PATH = env.path("KEYSTORE_PATH", default=BASE_DIR / "keys" / "data-keys.sqlite3")
+# With several machines: a PostgreSQL database of its own for the data keys (never the
+# application's database), e.g. postgres://keys@KEYHOST/rightsdesk_keys. Empty: KEYSTORE_PATH.
+KEYSTORE_URL = env.str("KEYSTORE_URL", default="")

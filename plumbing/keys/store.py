@@ -6,14 +6,16 @@ unreadable everywhere they were copied, backups of the database and of the media
 included ("crypto-shredding", reports.retention). A key kept in the database would be in every
 backup of it, and so never destroyed.
 
-The store is one small SQLite file (`KEYSTORE_PATH`) with `secure_delete` on, so a destroyed
-key's bytes are overwritten in the file and not merely unlinked. Each key is kept wrapped
+On one machine the store is a small SQLite file (`KEYSTORE_PATH`) with `secure_delete` on,
+so a destroyed key's bytes are overwritten in the file and not merely unlinked; with several
+machines it is a PostgreSQL database of its own (`KEYSTORE_URL`, never the application's),
+vacuumed after each destruction. Each key is kept wrapped
 (Fernet, AES-128-CBC + HMAC-SHA256) by the newest KEK; the KEKs themselves live only in the
 environment or in a key file (`KEY_ENCRYPTION_KEYS`, `KEY_ENCRYPTION_KEY_FILE`), never in the
 store or the database. `rewrap_keys` re-wraps every key under the newest KEK without touching
 any sealed row or file (`manage.py rotate_key_encryption_key`).
 
-The store is opened per thread and written in autocommit: a key is created before the
+The store is opened once per thread and written in autocommit: a key is created before the
 transaction that uses it and survives that transaction's rollback as an orphan, which the daily
 purge destroys (reports/retention.py).
 """
@@ -25,9 +27,11 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -37,14 +41,6 @@ DATA_KEY_BYTES = 32  # AES-256-GCM
 # that opens twenty sealed fields of one report unwraps its key once.
 _CACHE_SECONDS = 300
 _CACHE_SIZE = 4096
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS data_key (
-    id TEXT PRIMARY KEY,
-    wrapped BLOB NOT NULL,
-    created_at REAL NOT NULL
-) WITHOUT ROWID
-"""
 
 
 class KeyDestroyed(Exception):
@@ -83,36 +79,89 @@ def new_key_encryption_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-def _connection() -> sqlite3.Connection:
-    path = str(settings.KEYSTORE_PATH)
-    connection: sqlite3.Connection | None = getattr(_local, "connection", None)
-    if connection is not None and getattr(_local, "path", None) == path:
-        return connection
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA secure_delete=ON")
-    connection.execute(_SCHEMA)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
-    _local.connection, _local.path = connection, path
-    return connection
+class _SQLite:
+    """The key store of one machine: a SQLite file with secure_delete on."""
+
+    def __init__(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.execute("PRAGMA secure_delete=ON")
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS data_key (id TEXT PRIMARY KEY, wrapped BLOB NOT NULL,"
+            " created_at REAL NOT NULL) WITHOUT ROWID"
+        )
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def change(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run `sql` once per row in one write transaction; how many rows it changed."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            changed = self.connection.executemany(sql, rows).rowcount
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+        return changed
+
+    def after_delete(self) -> None:
+        # The write-ahead log still holds the pages as they were before the delete: fold it
+        # into the file (where secure_delete zeroed the rows) and empty it.
+        self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class _PostgreSQL:
+    """The key store of several machines: a PostgreSQL database of its own (never the
+    application's), backed up apart from it."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = psycopg.connect(url, autocommit=True)
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS data_key (id TEXT PRIMARY KEY, wrapped BYTEA NOT NULL,"
+            " created_at DOUBLE PRECISION NOT NULL)"
+        )
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.connection.execute(sql.replace("?", "%s"), params)
+        return cursor.fetchall() if cursor.description else []
+
+    def change(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+            return cursor.rowcount
+
+    def after_delete(self) -> None:
+        # Deleted rows stay in the table's pages until they are vacuumed.
+        self.connection.execute("VACUUM data_key")
+
+
+def _store() -> _SQLite | _PostgreSQL:
+    url = getattr(settings, "KEYSTORE_URL", "")
+    where = url or str(settings.KEYSTORE_PATH)
+    store: _SQLite | _PostgreSQL | None = getattr(_local, "store", None)
+    if store is not None and getattr(_local, "where", None) == where:
+        return store
+    store = _PostgreSQL(url) if url else _SQLite(where)
+    _local.store, _local.where = store, where
+    return store
 
 
 def create_keys(count: int) -> list[uuid.UUID]:
     """`count` new data keys, stored wrapped in one write; their ids."""
     wrapper = key_encryption_keys()
     now = time.time()
-    rows = [
-        (uuid.uuid4(), secrets.token_bytes(DATA_KEY_BYTES)) for _ in range(count)
-    ]
-    connection = _connection()
-    with _write(connection):
-        connection.executemany(
-            "INSERT INTO data_key (id, wrapped, created_at) VALUES (?, ?, ?)",
-            [(key_id.hex, wrapper.encrypt(raw), now) for key_id, raw in rows],
-        )
+    rows = [(uuid.uuid4(), secrets.token_bytes(DATA_KEY_BYTES)) for _ in range(count)]
+    _store().change(
+        "INSERT INTO data_key (id, wrapped, created_at) VALUES (?, ?, ?)",
+        [(key_id.hex, wrapper.encrypt(raw), now) for key_id, raw in rows],
+    )
     with _cache_lock:
         for key_id, raw in rows:
             _remember(key_id, raw)
@@ -130,15 +179,11 @@ def data_key(key_id: uuid.UUID) -> bytes:
         cached = _cache.get(key_id)
     if cached is not None and cached[1] > now:
         return cached[0]
-    row = (
-        _connection()
-        .execute("SELECT wrapped FROM data_key WHERE id = ?", (key_id.hex,))
-        .fetchone()
-    )
-    if row is None:
+    rows = _store().execute("SELECT wrapped FROM data_key WHERE id = ?", (key_id.hex,))
+    if not rows:
         raise KeyDestroyed(str(key_id))
     try:
-        raw = key_encryption_keys().decrypt(row[0])
+        raw = key_encryption_keys().decrypt(bytes(rows[0][0]))
     except InvalidToken as error:
         raise ImproperlyConfigured(
             "A data key cannot be unwrapped by any key-encryption key: is the KEK that "
@@ -153,19 +198,9 @@ def destroy_keys(key_ids: Iterable[uuid.UUID]) -> int:
     """Destroy these data keys for good (their bytes are overwritten in the store); how many
     there were."""
     ids = [key_id.hex for key_id in key_ids]
-    connection = _connection()
-    destroyed = 0
-    with _write(connection):
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            destroyed += connection.execute(
-                f"DELETE FROM data_key WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
-                chunk,
-            ).rowcount
-    # The write-ahead log still holds the pages as they were before the delete: fold it into
-    # the file (where secure_delete zeroed the rows) and empty it.
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store = _store()
+    destroyed = store.change("DELETE FROM data_key WHERE id = ?", [(key_id,) for key_id in ids])
+    store.after_delete()
     forget(key_ids=[uuid.UUID(hex=key_id) for key_id in ids])
     return destroyed
 
@@ -174,11 +209,11 @@ def existing_keys(key_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Those of `key_ids` that still exist."""
     ids = [key_id.hex for key_id in key_ids]
     found: set[uuid.UUID] = set()
-    connection = _connection()
+    store = _store()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for (key_id,) in connection.execute(
+        for (key_id,) in store.execute(
             f"SELECT id FROM data_key WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
             chunk,
         ):
@@ -187,31 +222,29 @@ def existing_keys(key_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
 
 
 def all_key_ids(*, created_before: float | None = None) -> list[uuid.UUID]:
-    params: list[float]
     sql, params = "SELECT id FROM data_key", []
     if created_before is not None:
         sql, params = sql + " WHERE created_at < ?", [created_before]
-    return [uuid.UUID(hex=key_id) for (key_id,) in _connection().execute(sql, params)]
+    return [uuid.UUID(hex=key_id) for (key_id,) in _store().execute(sql, params)]
 
 
 def rewrap_keys(*, batch: int = 1000) -> int:
     """Re-wrap every data key under the newest KEK (each in its own batch of `batch`); how
     many. Sealed rows and files are untouched: their data keys do not change."""
     wrapper = key_encryption_keys()
-    connection = _connection()
+    store = _store()
     done = 0
     last = ""
     while True:
-        rows = connection.execute(
+        rows = store.execute(
             "SELECT id, wrapped FROM data_key WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
-        ).fetchall()
+        )
         if not rows:
             return done
-        with _write(connection):
-            connection.executemany(
-                "UPDATE data_key SET wrapped = ? WHERE id = ?",
-                [(wrapper.rotate(wrapped), key_id) for key_id, wrapped in rows],
-            )
+        store.change(
+            "UPDATE data_key SET wrapped = ? WHERE id = ?",
+            [(wrapper.rotate(bytes(wrapped)), key_id) for key_id, wrapped in rows],
+        )
         done += len(rows)
         last = rows[-1][0]
 
@@ -230,16 +263,3 @@ def _remember(key_id: uuid.UUID, raw: bytes) -> None:
     if len(_cache) >= _CACHE_SIZE:
         _cache.clear()
     _cache[key_id] = (raw, time.monotonic() + _CACHE_SECONDS)
-
-
-class _write:
-    """One write transaction on the store, taken at once so two writers queue."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> None:
-        self.connection.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,18 +1,57 @@
+import os
 import uuid
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from plumbing.keys import store
 from plumbing.keys.sealing import Unreadable, seal, unseal
+from tests.conftest import need_service
+
+# The server of the test database when it is PostgreSQL, else the local one.
+_url = urlsplit(os.environ.get("DATABASE_URL", ""))
+POSTGRES = (
+    f"postgresql://{_url.netloc}/"
+    if _url.scheme.startswith("postgres")
+    else "postgresql://postgres@127.0.0.1:5432/"
+)
 
 
-@pytest.fixture
-def keystore(settings, tmp_path):
-    settings.KEYSTORE_PATH = tmp_path / "data-keys.sqlite3"
+def _postgres_available() -> bool:
+    try:
+        psycopg.connect(POSTGRES + "postgres", connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def keystore(request, settings, tmp_path):
+    """A key store of its own: a SQLite file (one machine) or a PostgreSQL database (several)."""
     store.forget()
-    yield settings.KEYSTORE_PATH
+    if request.param == "sqlite":
+        settings.KEYSTORE_URL = ""
+        settings.KEYSTORE_PATH = tmp_path / "data-keys.sqlite3"
+        yield settings.KEYSTORE_PATH
+    else:
+        need_service(
+            "PostgreSQL",
+            _postgres_available(),
+            "start it on 127.0.0.1:5432 to test the PostgreSQL key store",
+            required_in_ci=bool(os.environ.get("DATABASE_URL")),
+        )
+        name = f"test_keystore_{os.getpid()}"
+        with psycopg.connect(POSTGRES + "postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        settings.KEYSTORE_URL = POSTGRES + name
+        yield None
+        store._local.__dict__.clear()  # close this thread's connection before the drop
+        with psycopg.connect(POSTGRES + "postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     store.forget()
 
 
@@ -47,6 +86,7 @@ def test_a_destroyed_key_leaves_its_sealed_values_unreadable(keystore):
     assert store.existing_keys([key, kept]) == {kept}
 
 
+@pytest.mark.parametrize("keystore", ["sqlite"], indirect=True)
 def test_a_destroyed_key_is_gone_from_the_store_file(keystore):
     key = store.create_key()
     raw = store.data_key(key)
