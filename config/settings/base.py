@@ -628,13 +628,14 @@ CELERY_BEAT_SCHEDULE["cases-forget-ended-staff-sessions"] = {
     "schedule": crontab(hour=3, minute=45),
 }
 
-# --- Keys for records at rest (plumbing/keys/) ---------------------
-# What identifies people is sealed with one data key per report; the data keys are kept in
+# --- Keys for records at rest (plumbing/keys/) -------------------------------------------------
+# What identifies people is sealed with one data key per report. The data keys are kept in
 # KEYSTORE_PATH (a small SQLite file) or KEYSTORE_URL (a database of its own), never in the
-# application's database, so destroying a key reaches every backup of it, each wrapped by the key-encryption keys (KEKs). The KEKs come from
-# KEY_ENCRYPTION_KEYS (comma-separated Fernet keys, newest first) or, on the embedded default,
-# from KEY_ENCRYPTION_KEY_FILE (one per line, newest first), which the quick start generates
-# (`manage.py generate_key_encryption_key`). Keep the KEKs, the key store and the database in
+# application's database, so destroying a key reaches every backup of it. Each is wrapped by
+# the key-encryption keys (KEKs), which come from KEY_ENCRYPTION_KEYS (comma-separated Fernet
+# keys, newest first) or, on the embedded default, from KEY_ENCRYPTION_KEY_FILE (one per
+# line, newest first), which the quick start generates (`manage.py
+# generate_key_encryption_key`). Keep the KEKs, the key store and the database in
 # three different places, and back the key store up on its own, with a short retention: a
 # purged report is unreadable in older backups once the key store's backups from before the
 # purge are gone.
