@@ -87,11 +87,14 @@ def record_password_set_by_administrator(
     return entry
 
 
-def _announce(entry: AccessLogEntry) -> None:
-    from cases.password_tasks import announce_password_change
+# The tasks are published by name: their module imports this one.
+CHANGE_NOTICE_TASK = "cases.password_tasks.announce_password_change"
+RESET_MAIL_TASK = "cases.password_tasks.send_password_reset_mails"
 
+
+def _announce(entry: AccessLogEntry) -> None:
     # The task reads the time and address from the access-log row: the outbox holds ids only.
-    publish(announce_password_change, entry.pk)
+    publish(CHANGE_NOTICE_TASK, entry.pk)
 
 
 # --- Asking for a reset ------------------------------------------------------------------------
@@ -123,10 +126,8 @@ def request_password_reset(*, email: str) -> None:
     The accounts are looked up here (one query either way) and their ids go in one outbox
     message, an empty list when there are none: the same writes for an address that belongs to
     nobody, and the mail is rendered and sent by the worker, not in the request."""
-    from cases.password_tasks import send_password_reset_mails
-
     user_ids = [user.pk for user in PasswordResetForm().get_users(email)]
-    publish(send_password_reset_mails, user_ids)
+    publish(RESET_MAIL_TASK, user_ids)
 
 
 def resettable_users(user_ids: list[int]) -> list[Any]:

@@ -18,6 +18,7 @@ from cases.access import (
 )
 from cases.concurrency import require_version
 from cases.encounter_codes import refresh_encounter_codes
+from cases.events import CaseMoved
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote, Tag
 from cases.priority import compute_priority
@@ -28,8 +29,8 @@ from cases.tagging import MAX_TAGS_PER_CASE, tag_slugs
 from cases.tasks import notify_assignee
 from intake.contact import announce_question
 from intake.models import EncounterKind, Evidence, Report, ReportMessage
+from plumbing import events
 from plumbing.outbox.services import publish
-from reports.tallies import count_case
 
 # A signed-in account: views reach these services only behind a login, but `request.user` is
 # typed as "account or AnonymousUser", so the services take the account as Any.
@@ -98,7 +99,7 @@ def open_case(*, title: str, priority: int, actor: User | None, reason: str) -> 
     )
     _save(case, actor=actor, reason=reason)
     # Counted now: the caller (submit_report) adds the case's first report in this transaction.
-    count_case(before=None, after=(case.status, case.priority))
+    events.publish(CaseMoved(before=None, after=(case.status, case.priority)))
     return case
 
 
@@ -121,7 +122,7 @@ def refresh_priority(*, case: Case, actor: User | None, reason: str) -> Case:
         case.priority = computed
     _save(case, actor=actor, reason=reason, update_fields=["computed_priority", "priority"])
     if case.merged_into_id is None:
-        count_case(before=(case.status, before), after=(case.status, case.priority))
+        events.publish(CaseMoved(before=(case.status, before), after=(case.status, case.priority)))
     return case
 
 
@@ -159,7 +160,7 @@ def transition_case(
         reason=reason.strip() or default,
         update_fields=["status", "status_changed_at", "close_reason"],
     )
-    count_case(before=(source, case.priority), after=(to, case.priority))
+    events.publish(CaseMoved(before=(source, case.priority), after=(to, case.priority)))
     return case
 
 
@@ -217,7 +218,7 @@ def override_priority(
         reason=reason.strip(),
         update_fields=["priority", "priority_override_reason"],
     )
-    count_case(before=(case.status, before), after=(case.status, case.priority))
+    events.publish(CaseMoved(before=(case.status, before), after=(case.status, case.priority)))
     return case
 
 
@@ -454,7 +455,7 @@ def merge_cases(
         .order_by("pk")
     )
     for duplicate in others:
-        count_case(before=(duplicate.status, duplicate.priority), after=None)
+        events.publish(CaseMoved(before=(duplicate.status, duplicate.priority), after=None))
         for report in duplicate.reports.all():
             report.case = survivor
             _save(

@@ -14,10 +14,8 @@ sensitive thing an account manager does: legal staff see every person's identity
   `m2m_changed` receiver at the end, recorded with no actor, and announced the same way.
 """
 
-import logging
 from collections.abc import Iterable
 from contextvars import ContextVar
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -34,8 +32,7 @@ from django.utils import timezone, translation
 
 from cases.models import RoleChange
 from cases.roles import Role, role_of
-
-logger = logging.getLogger(__name__)
+from plumbing.outbox.services import publish
 
 User = AbstractBaseUser | AnonymousUser
 ROLE_NAMES = frozenset(role.value for role in Role)
@@ -110,20 +107,11 @@ def _record(changes: Iterable[tuple[int, str, str]], *, actor: Any = None) -> li
         row = RoleChange.objects.create(user_id=user_id, role=name, change=change, actor=actor)
         rows.append(row)
         if name == Role.LEGAL.value:
-            transaction.on_commit(partial(_queue_announcement, row.pk))
+            # Through the outbox, in this transaction: a broker that cannot be reached delays
+            # the announcement, never the admin's save. Published by name: the task's module
+            # imports this one.
+            publish("cases.staff_account_tasks.announce_legal_role_change", row.pk)
     return rows
-
-
-def _queue_announcement(role_change_id: int) -> None:
-    # Imported here: the task module imports this one.
-    from cases.staff_account_tasks import announce_legal_role_change
-
-    try:
-        announce_legal_role_change.delay(role_change_id)
-    except Exception:
-        # The change is committed and recorded; a broker that cannot be reached must not turn
-        # the admin's save into an error page. The row stays in the record for anyone to read.
-        logger.exception("Role change %s was not announced: no task was queued.", role_change_id)
 
 
 def legal_staff_addresses() -> list[str]:

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cases.encounter_codes import codes_value
+from cases.events import CasesLoadedInBulk
 from cases.models import Case, CaseNote
 from cases.priority import compute_priority
 from cases.references import format_reference, issue_numbers
@@ -34,6 +35,7 @@ from intake.models import (
     Report,
     Witness,
 )
+from plumbing import events
 from plumbing.keys import store as key_store
 
 SYNTHETIC_REASON = "synthetic data"
@@ -327,9 +329,8 @@ def generate_synthetic_cases(*, count: int, seed: int = 1, chunk_size: int = 200
         done += size
         if progress:
             progress(done, time.perf_counter() - started)
-    # Bulk inserts bypass the services that keep the statistics tallies: recount them once.
-    from reports.tallies import rebuild_tallies
-
-    rebuild_tallies()
+    # Bulk inserts bypass the services that keep derived data (the statistics tallies): say so
+    # once, and it is recounted.
+    events.publish(CasesLoadedInBulk())
     return GenerationResult(cases=done, rows=generator.rows,
                             seconds=time.perf_counter() - started)

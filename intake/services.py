@@ -23,6 +23,7 @@ from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
 from intake import tracking
 from intake.contact import acknowledge_report
+from intake.events import ReportFiled
 from intake.inputs import ReportSubmission
 from intake.models import (
     Agency,
@@ -36,8 +37,8 @@ from intake.models import (
     SentSubmission,
     Witness,
 )
+from plumbing import events
 from plumbing.keys import store as key_store
-from reports import tallies
 
 DEFAULT_REASONS = {
     Report.Channel.WEB: "submitted via web form",
@@ -151,9 +152,9 @@ def submit_report(
     stored: list[str] = []
     for _attempt in range(2):
         try:
-            # Tallies written as the transaction's last statement: the writers' turn is held
-            # only from there to commit (reports/tallies.py).
-            with transaction.atomic(), tallies.deferred():
+            # What this write tells the apps above it is delivered as its last statement (the
+            # statistics tallies: their writers' turn is held only from there to commit).
+            with transaction.atomic(), events.batched():
                 sent = _claim(channel, key, fingerprint) if key else None
                 receipt = _write(
                     submission, channel, actor, case, title, reason, inspected, stored, data_key
@@ -331,12 +332,14 @@ def _write(
     _link(encounter, "kinds", kinds)
     _link(encounter, "agencies", agencies)
     _link(encounter, "perceived_basis", bases)
-    tallies.count_report(
-        occurred_at=encounter.occurred_at,
-        city=encounter.city,
-        kinds=[kind.code for kind in kinds],
-        agencies=[agency.code for agency in agencies],
-        bases=[basis.code for basis in bases],
+    events.publish(
+        ReportFiled(
+            occurred_at=encounter.occurred_at,
+            city=encounter.city,
+            kinds=tuple(kind.code for kind in kinds),
+            agencies=tuple(agency.code for agency in agencies),
+            bases=tuple(basis.code for basis in bases),
+        )
     )
 
     complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from plumbing import events
 from plumbing.stored_files import declare_stored_files
 
 
@@ -14,3 +15,8 @@ class ReportsConfig(AppConfig):
 
         # Backups, restores and verify_evidence cover rendered PDFs (plumbing/stored_files.py).
         declare_stored_files("reports.Document")
+
+        # The statistics tallies follow the reports and cases written below (plumbing/events.py).
+        from reports.tallies import count_events
+
+        events.subscribe(count_events)

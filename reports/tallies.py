@@ -4,9 +4,10 @@ Counting a million reports by month, place, kind, agency and basis, and a millio
 status and priority, reads every row each time (about two seconds at that size; see
 docs/performance.md). The statistics for the whole database are asked for far more often than
 any one filter, so the writes that change a figure also move a `StatisticsTally` row, in the
-same transaction: `count_report` when a report is filed, `count_case` when a case opens,
-changes status or priority, or is merged away. Reading the figures is then one query of a
-few hundred rows (`read_tallies`).
+same transaction. Intake and cases do not know of the tallies: they publish domain events
+(plumbing/events.py; a report filed, a case opened, changed status or priority, or merged
+away) and `count_events`, subscribed when the app is ready, moves the tallies by them.
+Reading the figures is then one query of a few hundred rows (`read_tallies`).
 
 Each write is one `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count` for
 all the rows it moves. A transaction may move tallies more than once (a merge moves each
@@ -18,11 +19,12 @@ turn, waits for a row lock that a writer waiting for the turn holds: every write
 rows it changes (the cases of a merge in id order, `lock_cases` for bulk actions) before its
 first tally write, and rows it creates are seen by nobody else.
 
-Turns serialise whatever a writer does between taking the turn and committing, so the
-busiest writer, intake, takes it as late as it can: `submit_report` runs inside `deferred()`,
-which sums every tally move of the block and writes them when it ends, in one statement, the
-last of the transaction. Intake holds the turn only from that statement to its commit, and
-all its row locks (the case a staff report is added to, its own new rows) come before it.
+Turns serialise whatever a writer does between taking the turn and committing, so the busiest
+writer, intake, takes it as late as it can: `submit_report` runs inside `events.batched()`,
+which hands `count_events` every event of the block when it ends, and their moves are summed
+into one statement, the last of the transaction. Intake holds the turn only from that statement
+to its commit, and all its row locks (the case a staff report is added to, its own new rows)
+come before it.
 
 The tallies are derived data: `rebuild_tallies` recounts them from the tables (after bulk
 loads, which bypass the services, and nightly, to repair any drift), with the table locked so
@@ -30,9 +32,7 @@ no increment is lost or counted twice.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,14 +40,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, Trim, TruncMonth
-from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from cases.events import CaseKey, CaseMoved, CasesLoadedInBulk
+from intake.events import ReportFiled
+from plumbing.events import Event
 from reports.models import StatisticsTally
 
 Figure = StatisticsTally.Figure
 TallyKey = tuple[str, str, str]  # (figure, month, key)
-CaseKey = tuple[str, int]  # (status, priority) of a case that has not been merged away
 
 REFERENCE_FIGURES: dict[str, str] = {
     # the encounter's many-to-many field behind each figure counted per reference row
@@ -69,36 +70,32 @@ def place_of(city: str | None) -> str:
     return (city or "").strip(" ")
 
 
-def count_report(
-    *,
-    occurred_at: datetime | None,
-    city: str,
-    kinds: Iterable[str],
-    agencies: Iterable[str],
-    bases: Iterable[str],
-) -> None:
-    """Count one new report: its encounter's month and place, and each of its kinds, agencies
-    and perceived bases (codes)."""
+def count_events(events: Sequence[Event]) -> None:
+    """Move the tallies by a batch of domain events (subscribed in ReportsConfig.ready):
+    every move of the batch summed into one statement. A report filed counts its encounter's
+    month and place, and each of its kinds, agencies and perceived bases (codes); a case moved
+    leaves its old (status, priority) and joins its new one; rows loaded in bulk are recounted
+    from the tables."""
     deltas: Counter[TallyKey] = Counter()
-    deltas[(Figure.PLACE, month_of(occurred_at), place_of(city))] += 1
-    for figure, codes in ((Figure.KIND, kinds), (Figure.AGENCY, agencies),
-                          (Figure.BASIS, bases)):
-        for code in set(codes):
-            deltas[(figure, "", code)] += 1
-    _apply(deltas)
-
-
-def count_case(*, before: CaseKey | None, after: CaseKey | None) -> None:
-    """Move one case from `before` to `after` (status, priority); None for a case that is not
-    counted: not yet opened, or merged into another."""
-    if before == after:
-        return
-    deltas: Counter[TallyKey] = Counter()
-    if before is not None:
-        deltas[(Figure.CASE, "", case_key(*before))] -= 1
-    if after is not None:
-        deltas[(Figure.CASE, "", case_key(*after))] += 1
-    _apply(deltas)
+    for event in events:
+        if isinstance(event, ReportFiled):
+            deltas[(Figure.PLACE, month_of(event.occurred_at), place_of(event.city))] += 1
+            for figure, codes in (
+                (Figure.KIND, event.kinds),
+                (Figure.AGENCY, event.agencies),
+                (Figure.BASIS, event.bases),
+            ):
+                for code in set(codes):
+                    deltas[(figure, "", code)] += 1
+        elif isinstance(event, CaseMoved) and event.before != event.after:
+            if event.before is not None:
+                deltas[(Figure.CASE, "", case_key(*event.before))] -= 1
+            if event.after is not None:
+                deltas[(Figure.CASE, "", case_key(*event.after))] += 1
+    if any(isinstance(event, CasesLoadedInBulk) for event in events):
+        rebuild_tallies()
+    else:
+        _write(deltas)
 
 
 def case_key(status: str, priority: int) -> str:
@@ -107,49 +104,6 @@ def case_key(status: str, priority: int) -> str:
 
 # pg_advisory_xact_lock's key for the tallies (any constant other code does not use).
 TALLY_LOCK = 0x5244_5441_4C4C
-
-
-# The moves collected by the innermost `deferred()` block of this thread, if any.
-_deferred: ContextVar[Counter[TallyKey] | None] = ContextVar("deferred_tallies", default=None)
-
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Collect the tally moves made inside the block and write them when it ends: summed, in
-    one statement, so on PostgreSQL the writers' turn (`TALLY_LOCK`) is taken then and held
-    only until the surrounding transaction commits.
-
-    Use it inside the write's transaction, around everything the transaction does
-    (`with transaction.atomic(), tallies.deferred():`). If the block raises, nothing is
-    written: its transaction is rolled back too. A savepoint rolled back inside the block
-    while the block carries on does not take back what was counted in it, so nothing may be
-    counted inside a savepoint the write survives (`submit_report`'s only one, the retry of a
-    colliding tracking code, counts nothing). A block inside another adds to the outer one's
-    moves.
-    """
-    if _deferred.get() is not None:
-        yield
-        return
-    moves: Counter[TallyKey] = Counter()
-    token = _deferred.set(moves)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    if any(moves.values()):
-        if not connection.in_atomic_block:
-            raise TransactionManagementError(
-                "tallies.deferred() must end inside the transaction of the write it counts."
-            )
-        _write(moves)
-
-
-def _apply(deltas: Counter[TallyKey]) -> None:
-    moves = _deferred.get()
-    if moves is not None:
-        moves.update(deltas)
-        return
-    _write(deltas)
 
 
 def _write(deltas: Counter[TallyKey]) -> None:

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from cases.models import Case
 from intake.models import Report
 from intake.services import submit_report
+from plumbing import events
 from reports import tallies
 from reports.models import StatisticsTally
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory
@@ -80,7 +81,7 @@ def test_intakes_do_not_wait_for_an_uncommitted_intake_and_get_unique_increasing
 
     def file(index: int) -> list[str]:
         if index == 0:
-            with transaction.atomic(), tallies.deferred():
+            with transaction.atomic(), events.batched():
                 receipt = submit_report(submission=_submission(), channel=Report.Channel.WEB)
                 opened.set()
                 # Held open until the others are done, or for long enough to tell they wait.

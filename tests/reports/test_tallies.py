@@ -10,13 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
+from cases.events import CaseMoved
 from cases.exceptions import CaseError
 from cases.models import Case
 from cases.services import merge_cases, override_priority, transition_case
+from intake.events import ReportFiled
 from intake.models import Report
 from intake.services import submit_report
+from plumbing import events
 from reports.models import StatisticsTally
 from reports.statistics import StatisticsFilters, compute_figures
 from reports.statistics_tasks import build_nightly_statistics
@@ -158,28 +162,36 @@ def test_intake_takes_the_tally_writers_turn_only_for_its_last_statement_on_post
     assert locks == [write - 1]
 
 
-def test_deferred_tallies_are_written_once_at_the_end_and_not_at_all_when_the_block_fails():
-    from reports import tallies
-
-    def count() -> None:
-        tallies.count_report(occurred_at=None, city="Richfield", kinds=["injury"], agencies=[],
-                             bases=[])
+def test_batched_events_move_the_tallies_once_at_the_end_and_not_at_all_when_the_block_fails():
+    def filed() -> None:
+        events.publish(
+            ReportFiled(occurred_at=None, city="Richfield", kinds=("injury",), agencies=(),
+                        bases=())
+        )
 
     def stored() -> dict:
         return dict(StatisticsTally.objects.filter(count__gt=0)
                     .values_list("key", "count"))
 
-    with transaction.atomic(), tallies.deferred():
-        count()
-        with tallies.deferred():  # joins the outer block
-            count()
+    with transaction.atomic(), events.batched():
+        filed()
+        with events.batched():  # joins the outer block
+            filed()
         assert stored() == {}
     assert stored() == {"Richfield": 2, "injury": 2}
 
-    with pytest.raises(RuntimeError), transaction.atomic(), tallies.deferred():
-        count()
+    with pytest.raises(RuntimeError), transaction.atomic(), events.batched():
+        filed()
         raise RuntimeError("the write failed")
     assert stored() == {"Richfield": 2, "injury": 2}
+
+
+# Outside the test's transaction, as in a request.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_that_ends_outside_its_transaction_is_refused():
+    with pytest.raises(TransactionManagementError), events.batched():
+        events.publish(CaseMoved(before=None, after=("new", 2)))
+    assert not StatisticsTally.objects.exists()
 
 
 def test_rebuild_repairs_drifted_tallies_and_reports_how_many_changed():
