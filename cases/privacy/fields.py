@@ -88,6 +88,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "id": SHOWN,
         "case": SHOWN,
         "tracking_code": SHOWN,
+        "data_key": INTERNAL,  # the id of its key in the key store (plumbing/keys/store.py)
         "secret_hash": INTERNAL,
         "external_id": INTERNAL,
         "channel": SHOWN,

@@ -50,7 +50,7 @@ def test_the_replica_is_never_migrated():
 
 # Outside any transaction, as in a request: a test transaction would keep every read on the
 # primary.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queue_counts_and_statistics_tolerate_lag_and_the_case_queue_does_not(
     with_replica, legal, monkeypatch
 ):
