@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
@@ -53,7 +54,11 @@ def test_production_passes_the_deployment_checks():
          "LEGAL_HELP": '{"name": "Example legal aid", "phone": "612-555-0101"}',
          # Passkeys belong to the site's domain and its HTTPS origins (cases.W001).
          "OTP_WEBAUTHN_RP_ID": "rightsdesk.example.org",
-         "OTP_WEBAUTHN_ALLOWED_ORIGINS": "https://rightsdesk.example.org"},
+         "OTP_WEBAUTHN_ALLOWED_ORIGINS": "https://rightsdesk.example.org",
+         # The key-encryption key from the secret store, the data keys in a database of their
+         # own (keys.E001, keys.W001, keys.W002, keys.E002).
+         "KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+         "KEYSTORE_URL": "postgres://keys@keys.example.org:5432/rightsdesk_keys"},
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )

@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from plumbing.keys import store
+from plumbing.keys.checks import check_keys
 from plumbing.keys.sealing import Unreadable, seal, unseal
 from tests.conftest import need_service
 
@@ -135,3 +136,41 @@ def test_generate_writes_a_key_file_once(settings, tmp_path):
     assert (tmp_path / "kek").read_text() == first
     assert (tmp_path / "kek").stat().st_mode & 0o077 == 0
     store.key_encryption_keys()  # the file's key is a usable KEK
+
+
+def _check_ids() -> set[str]:
+    return {message.id for message in check_keys()}
+
+
+def test_deploy_check_passes_with_keys_from_the_environment_and_a_store_of_their_own(
+    settings, tmp_path
+):
+    settings.KEYSTORE_URL = ""
+    settings.KEYSTORE_PATH = tmp_path / "keys" / "data-keys.sqlite3"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.BASE_DIR = tmp_path / "app"
+    assert _check_ids() == set()
+
+
+def test_deploy_check_refuses_a_missing_key_and_warns_of_a_key_file(settings, tmp_path):
+    settings.KEY_ENCRYPTION_KEYS = []
+    settings.KEY_ENCRYPTION_KEY_FILE = str(tmp_path / "missing")
+    assert {"keys.E001", "keys.W001"} <= _check_ids()
+
+
+def test_deploy_check_warns_of_a_key_store_among_the_media(settings, tmp_path):
+    settings.KEYSTORE_URL = ""
+    settings.MEDIA_ROOT = tmp_path
+    settings.KEYSTORE_PATH = tmp_path / "data-keys.sqlite3"
+    assert "keys.W002" in _check_ids()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_deploy_check_refuses_a_key_store_in_the_applications_database(settings):
+    settings.DATABASES = {
+        "default": {"HOST": "db.example.org", "PORT": 5432, "NAME": "rightsdesk"}
+    }
+    settings.KEYSTORE_URL = "postgres://keys@db.example.org:5432/rightsdesk"
+    assert "keys.E002" in _check_ids()
+    settings.KEYSTORE_URL = "postgres://keys@db.example.org:5432/rightsdesk_keys"
+    assert "keys.E002" not in _check_ids()
