@@ -53,6 +53,7 @@ SHOWN, IDENTITY, NAME, SCRUBBED, INTERNAL, RELATED = (
 FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     Case: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "reference": SHOWN,
         # Made by submit_report from the encounter kinds and the city, or written by staff
         # for the seed cases; never the public's words.
@@ -78,6 +79,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     CaseNote: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "case": SHOWN,
         "author": SHOWN,
         "body": SCRUBBED,
@@ -86,6 +88,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Report: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "case": SHOWN,
         "tracking_code": SHOWN,
         "secret_hash": INTERNAL,
@@ -111,6 +114,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Complainant: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "role": SHOWN,
         "is_anonymous": SHOWN,
@@ -124,6 +128,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Encounter: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "occurred_at": SHOWN,
         "occurred_at_is_approximate": SHOWN,
@@ -149,6 +154,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Witness: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "name": IDENTITY,
         "contact": IDENTITY,
@@ -158,6 +164,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Evidence: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "file": INTERNAL,  # where it is stored; files are downloaded through access checks only
         # People name files after themselves ("ana_garcia_stop.mp4"); type, size and SHA-256
@@ -173,6 +180,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     ReportFact: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "topic": SHOWN,
         "label": SCRUBBED,
@@ -185,6 +193,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
 # are written like notes: both scrubbed.
 FIELD_CLASSES[ReportAddition] = {
     "id": SHOWN,
+    "data_key": INTERNAL,  # the id of the row's data key, never the key
     "report": SHOWN,
     "kind": SHOWN,
     "body": SCRUBBED,
@@ -194,6 +203,7 @@ FIELD_CLASSES[ReportAddition] = {
 }
 FIELD_CLASSES[ReportMessage] = {
     "id": SHOWN,
+    "data_key": INTERNAL,  # the id of the row's data key, never the key
     "report": SHOWN,
     "direction": SHOWN,
     "author": SHOWN,

@@ -632,3 +632,7 @@ KEY_ENCRYPTION_KEY_FILE = env.str(
     "KEY_ENCRYPTION_KEY_FILE", default=str(BASE_DIR / "keys" / "key-encryption-keys")
 )
 KEYSTORE_PATH = env.path("KEYSTORE_PATH", default=BASE_DIR / "keys" / "data-keys.sqlite3")
+# The key of the blind search index (plumbing/keys/blind_index.py): case search text is kept as
+# keyed hashes of its words, never as the words. Outside the database like the KEKs; without
+# it, a key derived from SECRET_KEY. Changing it means `manage.py rebuild_search_index`.
+SEARCH_INDEX_KEY = env.str("SEARCH_INDEX_KEY", default="")
