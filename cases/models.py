@@ -122,6 +122,9 @@ class Case(models.Model):
 
     history = CaseHistoricalRecords(
         m2m_fields=[tags],
+        # Staff write reasons in their own words (a transition, a merge, a priority override)
+        # and may name people in them: sealed with the case's key, like its notes.
+        history_change_reason_field=SealedTextField(null=True, blank=True),
         excluded_fields=["search_text", "kind_codes", "agency_codes"],
         # See intake/models.py: history is read by the case's id, never by these.
         no_db_index=["reference", "assignee", "merged_into"],

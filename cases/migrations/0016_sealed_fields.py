@@ -43,6 +43,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='historicalcase',
+            name='history_change_reason',
+            field=plumbing.keys.fields.SealedTextField(blank=True, null=True),
+        ),
+        migrations.AlterField(
+            model_name='historicalcase',
             name='priority_override_reason',
             field=plumbing.keys.fields.SealedTextField(blank=True, max_length=500),
         ),

@@ -1,4 +1,5 @@
-"""Give every case a data key, seal its notes and priority reasons (history rows too), and turn
+"""Give every case a data key, seal its notes, priority reasons and the reasons of its history
+rows (staff write them in their own words), and turn
 the stored search text into the blind index (plumbing/keys/blind_index.py): the search text
 held the liaison projection's words in plain form. On PostgreSQL the generated search vector is
 remade with the 'simple' configuration, as the tokens are not English words."""
@@ -31,6 +32,9 @@ def seal_existing(apps, schema_editor):
         seal_columns(apps.get_model("cases", name), "cases.casenote", ["body"])
     for name in ("case", "historicalcase"):
         seal_columns(apps.get_model("cases", name), "cases.case", ["priority_override_reason"])
+    seal_columns(
+        apps.get_model("cases", "historicalcase"), "cases.historicalcase", ["history_change_reason"]
+    )
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
         for sql in DROP_VECTOR:
@@ -49,6 +53,9 @@ def open_existing(apps, schema_editor):
         open_columns(apps.get_model("cases", name), "cases.casenote", ["body"])
     for name in ("case", "historicalcase"):
         open_columns(apps.get_model("cases", name), "cases.case", ["priority_override_reason"])
+    open_columns(
+        apps.get_model("cases", "historicalcase"), "cases.historicalcase", ["history_change_reason"]
+    )
     if schema_editor.connection.vendor == "postgresql":
         for sql in DROP_VECTOR:
             schema_editor.execute(sql)

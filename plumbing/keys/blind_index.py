@@ -6,8 +6,9 @@ words: a reader of the database learns which cases share a word, not the word. T
 rebuilding every case's search text (`manage.py rebuild_search_index`).
 
 Words are lowercased and stripped of accents, so "Pérez" and "perez" are one token; a few very
-common English words are left out, as PostgreSQL's English search configuration leaves them out.
-There is no stemming: "stopped" does not find "stop".
+common English words are left out, as PostgreSQL's English search configuration leaves them out;
+and the commonest English endings are taken off (`stem`: "boxed", "boxing" and "boxes" are all
+"box"), a small part of what PostgreSQL's English stemmer did before the index was blind.
 """
 
 import base64
@@ -39,11 +40,32 @@ def search_key() -> bytes:
     ).digest()
 
 
+def stem(word: str) -> str:
+    """`word` without a plural or verb ending ("-s", "-es" after x, ch, sh, ss or z, "-ed",
+    "-ing", "-ly"), keeping at least three letters; a doubled last consonant left behind is
+    halved ("stopped", "stop")."""
+    if not word.isalpha() or len(word) < 4:
+        return word
+    for ending in ("ing", "ed", "ly", "es", "s"):
+        base = word.removesuffix(ending)
+        if base == word or len(base) < 3:
+            continue
+        if ending == "es" and not base.endswith(("x", "ch", "sh", "ss", "z")):
+            continue
+        if ending == "s" and base.endswith(("s", "u", "i")):
+            continue
+        if ending in ("ing", "ed") and base[-1] == base[-2] and base[-1] not in "lsz":
+            base = base[:-1]
+        return base
+    return word
+
+
 def normal_words(text: str) -> list[str]:
-    """The words of `text`, lowercased, without accents, without stop words, in order."""
+    """The words of `text`, lowercased, without accents and endings, without stop words, in
+    order."""
     flat = unicodedata.normalize("NFKD", text.casefold())
     flat = "".join(char for char in flat if not unicodedata.combining(char))
-    return [word for word in _WORD.findall(flat) if word not in STOP_WORDS]
+    return [stem(word) for word in _WORD.findall(flat) if word not in STOP_WORDS]
 
 
 @functools.lru_cache(maxsize=65536)
