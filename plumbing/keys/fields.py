@@ -22,6 +22,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.translation import gettext_lazy as _
 
 from plumbing.keys import store
 from plumbing.keys.sealing import is_sealed, seal, unseal
@@ -193,7 +194,7 @@ class SealedDecimalField(SealedTextField):
         try:
             return Decimal(str(value))
         except InvalidOperation as error:
-            raise ValidationError("Enter a number.", code="invalid") from error
+            raise ValidationError(_("Enter a number."), code="invalid") from error
 
     def to_text(self, value: Any) -> str:
         if value is None or value == "":

@@ -268,3 +268,16 @@ def test_rotating_the_key_encryption_key_keeps_every_report_readable(settings, l
     store.forget()
     with pytest.raises(Exception, match="unwrapped"):
         store.data_key(reports[0].data_key or uuid.uuid4())
+
+
+def test_rebuilding_the_search_index_under_a_new_key_finds_the_case_again(settings):
+    receipt = submit_report(
+        submission=ReportSubmissionFactory(narrative="The lavender truck stopped us."),
+        channel="web",
+    )
+    case = Case.objects.get(pk=receipt.report.case_id)
+    assert list(search(Case.objects.all(), "lavender")) == [case]
+    settings.SEARCH_INDEX_KEY = "another search key"
+    assert list(search(Case.objects.all(), "lavender")) == []
+    call_command("rebuild_search_index")
+    assert list(search(Case.objects.all(), "lavender trucks")) == [case]
