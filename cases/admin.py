@@ -52,9 +52,7 @@ class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "reference",
         "title",
         "reports__tracking_code",
-        "reports__narrative",
         "reports__encounter__city",
-        "reports__encounter__plates",
     ]
     list_select_related = ["assignee"]
     date_hierarchy = "opened_at"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from plumbing.keys.fields import DataKeyField, SealedTextField
 from plumbing.records import Record
 
 
@@ -80,6 +81,9 @@ class Case(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn by the person who reported it")
 
     reference = models.CharField(max_length=20, unique=True)
+    # The case's own data key (plumbing/keys/fields.py), made when the case is opened: it seals
+    # what the case itself holds about people (its notes, the reason for a priority).
+    data_key = DataKeyField()
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=15, choices=Status, default=Status.NEW)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -87,7 +91,7 @@ class Case(models.Model):
     # `priority` is what the queue sorts by; it equals `computed_priority` unless overridden.
     priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
     computed_priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
-    priority_override_reason = models.CharField(max_length=500, blank=True)
+    priority_override_reason = SealedTextField(max_length=500, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -118,6 +122,9 @@ class Case(models.Model):
 
     history = CaseHistoricalRecords(
         m2m_fields=[tags],
+        # Staff write reasons in their own words (a transition, a merge, a priority override)
+        # and may name people in them: sealed with the case's key, like its notes.
+        history_change_reason_field=SealedTextField(null=True, blank=True),
         excluded_fields=["search_text", "kind_codes", "agency_codes"],
         # See intake/models.py: history is read by the case's id, never by these.
         no_db_index=["reference", "assignee", "merged_into"],
@@ -185,8 +192,9 @@ class CaseNote(models.Model):
         LEGAL = "legal", _("Legal staff only")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    data_key = DataKeyField(source="case")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = SealedTextField()
     visibility = models.CharField(max_length=10, choices=Visibility, default=Visibility.STAFF)
     created_at = models.DateTimeField(default=timezone.now)
 

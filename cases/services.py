@@ -1,6 +1,7 @@
 """The only ways a case changes. Each function is atomic, records the actor and the reason in
 the case's history, and raises CaseError with a stable code when the change is not allowed."""
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -88,9 +89,19 @@ def _refuse_if_merged(case: Case) -> None:
 
 
 @transaction.atomic
-def open_case(*, title: str, priority: int, actor: User | None, reason: str) -> Case:
-    """Open a new case. Called by `submit_report`, which then adds the first report."""
+def open_case(
+    *,
+    title: str,
+    priority: int,
+    actor: User | None,
+    reason: str,
+    data_key: uuid.UUID | None = None,
+) -> Case:
+    """Open a new case. Called by `submit_report`, which then adds the first report, and which
+    may give the case's data key (made with the report's); without one, the case makes its own
+    (plumbing/keys/fields.py)."""
     case = Case(
+        data_key=data_key,
         # From a sequence on PostgreSQL: no lock that other intakes wait for (cases/references.py).
         reference=next_reference(timezone.now().year),
         title=title[:200],

@@ -37,6 +37,7 @@ from intake.models import (
 )
 from plumbing import events
 from plumbing.keys import store as key_store
+from plumbing.keys.blind_index import index_text
 
 SYNTHETIC_REASON = "synthetic data"
 
@@ -160,7 +161,10 @@ class _Generator:
         numbers = issue_numbers(year=year, count=size)
 
         cases, plans = [], []
-        for number in numbers:
+        # The cases' and the reports' data keys, in one write to the key store.
+        keys = key_store.create_keys(2 * len(numbers))
+        case_keys, data_keys = keys[: len(numbers)], keys[len(numbers) :]
+        for number, case_key in zip(numbers, case_keys, strict=True):
             opened = self._when()
             kinds = self._kinds()
             city = self._pick_weighted(CITIES)[0]
@@ -185,6 +189,7 @@ class _Generator:
             steps = min(len(STATUS_PATH) - 1, int(rng.random() * (1 + age_days / 60)))
             priority = compute_priority(k.severity for k in kinds)
             case = Case(
+                data_key=case_key,
                 reference=format_reference(year, number),
                 title=f"{', '.join(k.label for k in worst)}, {city}"[:200],
                 status=STATUS_PATH[steps],
@@ -194,9 +199,9 @@ class _Generator:
                 assignee=rng.choice(self.workers) if steps else None,
                 opened_at=opened,
                 status_changed_at=opened + timedelta(days=steps * 3),
-                search_text="\n".join(
+                search_text=index_text("\n".join(
                     part for part in (searchable, address if shared else "", city, plate) if part
-                ),
+                )),
                 kind_codes=codes_value(k.code for k in kinds),
                 agency_codes=codes_value(agencies),
             )
@@ -208,7 +213,6 @@ class _Generator:
 
         reports, encounters, people, witnesses, notes, evidence = [], [], [], [], [], []
         kind_links, agency_links = [], []
-        data_keys = key_store.create_keys(len(cases))
         for number, case, plan, data_key in zip(numbers, cases, plans, data_keys, strict=True):
             report = Report(
                 data_key=data_key,

@@ -96,10 +96,10 @@ class ReportMessageInline(ReadOnlyMixin, admin.TabularInline):
 class ReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["tracking_code", "case", "channel", "language", "source_outlet", "submitted_at"]
     list_filter = ["channel", "language", "submitted_at"]
+    # Sealed columns (plumbing/keys/fields.py) cannot match a search: none are searched.
     search_fields = [
         "tracking_code",
         "case__reference",
-        "narrative",
         "source_headline",
         "source_outlet",
         "source_file",
@@ -122,7 +122,7 @@ class ReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class ComplainantAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "role", "report", "safe_to_contact"]
     list_filter = ["role", "is_anonymous", "safe_to_contact"]
-    search_fields = ["name", "email", "report__tracking_code"]
+    search_fields = ["report__tracking_code"]
     list_select_related = ["report"]
 
 
@@ -130,14 +130,14 @@ class ComplainantAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class EncounterAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["report", "occurred_at", "city", "agents_identified"]
     list_filter = ["kinds", "agencies", "agents_identified", "city"]
-    search_fields = ["report__tracking_code", "address", "city", "plates"]
+    search_fields = ["report__tracking_code", "city"]
     list_select_related = ["report"]
 
 
 @admin.register(Witness)
 class WitnessAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "report", "willing_to_be_contacted"]
-    search_fields = ["name", "report__tracking_code"]
+    search_fields = ["report__tracking_code"]
     list_select_related = ["report"]
 
 
@@ -145,7 +145,7 @@ class WitnessAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class EvidenceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["original_name", "report", "content_type", "size", "sha256"]
     list_filter = ["content_type"]
-    search_fields = ["original_name", "sha256", "report__tracking_code"]
+    search_fields = ["sha256", "report__tracking_code"]
     exclude = ["file"]
     list_select_related = ["report"]
 
@@ -153,7 +153,7 @@ class EvidenceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 @admin.register(ReportFact)
 class ReportFactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["label", "value", "report"]
-    search_fields = ["label", "value", "report__tracking_code"]
+    search_fields = ["label", "report__tracking_code"]
     list_select_related = ["report"]
 
 
@@ -161,7 +161,7 @@ class ReportFactAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class ReportAdditionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "report", "kind", "added_at"]
     list_filter = ["kind"]
-    search_fields = ["body", "report__tracking_code"]
+    search_fields = ["report__tracking_code"]
     list_select_related = ["report"]
 
 
@@ -169,5 +169,5 @@ class ReportAdditionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 class ReportMessageAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "report", "direction", "author", "sent_at", "read_at"]
     list_filter = ["direction"]
-    search_fields = ["body", "report__tracking_code"]
+    search_fields = ["report__tracking_code"]
     list_select_related = ["report", "author"]

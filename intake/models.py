@@ -5,11 +5,14 @@ should no longer count is handled on its case, which closes, merges or is withdr
 """
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from plumbing.keys.fields import DataKeyField, SealedDecimalField, SealedTextField
 
 # History is read by the original row's id (a case's timeline, cases/timeline.py), never by
 # the fields the live tables index for the queue and lookups; each index the history tables
@@ -105,7 +108,7 @@ class Report(models.Model):
     # The id of this report's data key in the key store (plumbing/keys/store.py): what
     # identifies people in the report is sealed with it, and destroying it (reports.retention)
     # makes all of that unreadable, in every backup too.
-    data_key = models.UUIDField(null=True, blank=True, editable=False)
+    data_key = DataKeyField()
     # Salted HMAC of the status secret, never the secret itself (see intake/tracking.py).
     secret_hash = models.CharField(max_length=200, blank=True)
     # Identifier in the system the report was imported from (a seed file, a partner's intake);
@@ -113,7 +116,7 @@ class Report(models.Model):
     external_id = models.CharField(max_length=120, blank=True)
     channel = models.CharField(max_length=10, choices=Channel)
     language = models.CharField(max_length=10, default="en")
-    narrative = models.TextField()
+    narrative = SealedTextField()
     consent_to_contact = models.BooleanField(default=False)
     consent_to_share_with_liaison = models.BooleanField(
         default=False,
@@ -166,9 +169,11 @@ class ReportFact(models.Model):
     shows each version instead of picking one (see cases/conflicts.py)."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="facts")
+    # Its report's data key (plumbing/keys/fields.py), as in every row sealed with it.
+    data_key = DataKeyField(source="report")
     topic = models.SlugField(max_length=60)
     label = models.CharField(max_length=200)
-    value = models.CharField(max_length=500)
+    value = SealedTextField(max_length=500)
 
     history = HistoricalRecords(no_db_index=["report"])
 
@@ -197,17 +202,19 @@ class Complainant(models.Model):
         OFFICIAL = "official", _("A public official (public statement)")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="complainants")
+    data_key = DataKeyField(source="report")
     role = models.CharField(max_length=20, choices=Role)
     is_anonymous = models.BooleanField(default=False)
-    name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    name = SealedTextField(max_length=200, blank=True)
+    # An address, checked as one by the forms and the API; sealed like the name.
+    email = SealedTextField(max_length=254, blank=True, validators=[validate_email])
+    phone = SealedTextField(max_length=40, blank=True)
     safe_to_contact = models.BooleanField(default=False)
     preferred_language = models.CharField(max_length=10, blank=True)
-    race_ethnicity = models.CharField(
+    race_ethnicity = SealedTextField(
         max_length=200, blank=True, help_text=_("Optional, in the person's own words.")
     )
-    occupation = models.CharField(max_length=200, blank=True)
+    occupation = SealedTextField(max_length=200, blank=True)
 
     history = HistoricalRecords(no_db_index=["report"])
 
@@ -237,39 +244,33 @@ class Encounter(models.Model):
         UNKNOWN = "unknown", _("Not sure")
 
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="encounter")
+    data_key = DataKeyField(source="report")
     occurred_at = models.DateTimeField(null=True, blank=True, db_index=True)
     occurred_at_is_approximate = models.BooleanField(default=False)
-    address = models.CharField(max_length=300, blank=True)
+    address = SealedTextField(max_length=300, blank=True)
     city = models.CharField(max_length=100, blank=True, db_index=True)
     state = models.CharField(max_length=2, blank=True, default="MN")
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # Sealed as text: read back as a Decimal or None. Their ranges are checked by the form and
+    # the API (a sealed column cannot be checked by the database).
+    latitude = SealedDecimalField(places=6)
+    longitude = SealedDecimalField(places=6)
     kinds = models.ManyToManyField(EncounterKind, blank=True, related_name="encounters")
     agencies = models.ManyToManyField(Agency, blank=True, related_name="encounters")
     agent_count = models.PositiveSmallIntegerField(null=True, blank=True)
     vehicle_count = models.PositiveSmallIntegerField(null=True, blank=True)
-    vehicle_description = models.TextField(blank=True)
-    plates = models.CharField(max_length=200, blank=True)
+    vehicle_description = SealedTextField(blank=True)
+    plates = SealedTextField(max_length=200, blank=True)
     agents_identified = models.CharField(
         max_length=12, choices=Identified, default=Identified.UNKNOWN
     )
     perceived_basis = models.ManyToManyField(PerceivedBasis, blank=True, related_name="encounters")
-    perceived_basis_other = models.CharField(max_length=200, blank=True)
-    injuries = models.TextField(blank=True)
-    outcome = models.TextField(blank=True)
+    perceived_basis_other = SealedTextField(max_length=200, blank=True)
+    injuries = SealedTextField(blank=True)
+    outcome = SealedTextField(blank=True)
 
     # Kinds, agencies and bases are set once, by submit_report, in the same transaction as the
     # encounter; the encounter's own history row and the report's reason cover them.
     history = HistoricalRecords(no_db_index=["report", "occurred_at", "city"])
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
-                name="encounter_coordinates_valid",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"Encounter in report {self.report_id}"
@@ -277,9 +278,10 @@ class Encounter(models.Model):
 
 class Witness(models.Model):
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="witnesses")
-    name = models.CharField(max_length=200, blank=True)
-    contact = models.CharField(max_length=200, blank=True)
-    statement = models.TextField(blank=True)
+    data_key = DataKeyField(source="report")
+    name = SealedTextField(max_length=200, blank=True)
+    contact = SealedTextField(max_length=200, blank=True)
+    statement = SealedTextField(blank=True)
     willing_to_be_contacted = models.BooleanField(default=False)
     # Set when the person who filed the report added this witness later (ReportAddition).
     addition = models.ForeignKey(
@@ -300,12 +302,13 @@ class Evidence(models.Model):
     """An uploaded file. Stored under a random name in private storage, never in the web root."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="evidence")
+    data_key = DataKeyField(source="report")
     file = models.FileField(upload_to="evidence/%Y/%m/", max_length=300)
-    original_name = models.CharField(max_length=255)
+    original_name = SealedTextField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    description = models.CharField(max_length=500, blank=True)
+    description = SealedTextField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
     # Raised by cases.services.record_evidence_download; each download is a history row with
     # the user who downloaded the file.
@@ -341,9 +344,10 @@ class ReportAddition(models.Model):
         CORRECTION = "correction", _("A correction")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="additions")
+    data_key = DataKeyField(source="report")
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.INFORMATION)
     # May be empty when the addition is only files or a witness.
-    body = models.TextField(blank=True)
+    body = SealedTextField(blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords(no_db_index=["report"])
@@ -365,12 +369,13 @@ class ReportMessage(models.Model):
         FROM_REPORTER = "from_reporter", _("Answer from the person who reported")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="messages")
+    data_key = DataKeyField(source="report")
     direction = models.CharField(max_length=14, choices=Direction)
     # The case worker who asked; nobody for the person's answers.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    body = models.TextField()
+    body = SealedTextField()
     # The question an answer answers.
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"

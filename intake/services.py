@@ -146,9 +146,11 @@ def submit_report(
             raise ValidationError({f"evidence.{index}": error.messages}) from error
 
     fingerprint = _fingerprint(submission, inspected) if key else ""
-    # The report's data key is made first, in the key store outside the database; a
-    # transaction rolled back leaves it an orphan, which the daily purge destroys.
-    data_key = key_store.create_key()
+    # The report's data key (and a new case's) is made first, in the key store outside the
+    # database, in one write; a transaction rolled back leaves them orphans, which the daily
+    # purge destroys.
+    keys = key_store.create_keys(1 if case is not None else 2)
+    data_key, case_key = keys[0], (keys[1] if len(keys) > 1 else None)
     stored: list[str] = []
     for _attempt in range(2):
         try:
@@ -157,7 +159,8 @@ def submit_report(
             with transaction.atomic(), events.batched():
                 sent = _claim(channel, key, fingerprint) if key else None
                 receipt = _write(
-                    submission, channel, actor, case, title, reason, inspected, stored, data_key
+                    submission, channel, actor, case, title, reason, inspected, stored,
+                    (data_key, case_key),
                 )
                 if sent is not None:
                     sent.report = receipt.report
@@ -261,8 +264,9 @@ def _write(
     reason: str,
     inspected: list[evidence_files.InspectedFile],
     stored: list[str],
-    data_key: uuid.UUID,
+    keys: tuple[uuid.UUID, uuid.UUID | None],
 ) -> Receipt:
+    data_key, case_key = keys
     history = {"_history_user": actor, "_change_reason": reason}
     enc = submission.encounter
     kinds = _reference_rows(EncounterKind, list(enc.kind_codes), "encounter.kinds")
@@ -280,6 +284,7 @@ def _write(
             priority=compute_priority(kind.severity for kind in kinds),
             actor=actor,
             reason=reason,
+            data_key=case_key,
         )
 
     secret = "" if channel == Report.Channel.PRESS else tracking.new_secret()

@@ -471,6 +471,13 @@ class EncounterSerializer(serializers.ModelSerializer):
         help_text="Null (as are `latitude` and `longitude`) where your role may not see who the "
         "people of the report are: where it happened can be where they live or work.",
     )
+    # Sealed in the database as text (plumbing/keys/fields.py); numbers here, as before.
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Encounter

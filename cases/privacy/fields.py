@@ -53,6 +53,7 @@ SHOWN, IDENTITY, NAME, SCRUBBED, INTERNAL, RELATED = (
 FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     Case: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "reference": SHOWN,
         # Made by submit_report from the encounter kinds and the city, or written by staff
         # for the seed cases; never the public's words.
@@ -78,6 +79,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     CaseNote: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "case": SHOWN,
         "author": SHOWN,
         "body": SCRUBBED,
@@ -86,6 +88,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Report: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "case": SHOWN,
         "tracking_code": SHOWN,
         "data_key": INTERNAL,  # the id of its key in the key store (plumbing/keys/store.py)
@@ -112,6 +115,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Complainant: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "role": SHOWN,
         "is_anonymous": SHOWN,
@@ -125,6 +129,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Encounter: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "occurred_at": SHOWN,
         "occurred_at_is_approximate": SHOWN,
@@ -150,6 +155,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Witness: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "name": IDENTITY,
         "contact": IDENTITY,
@@ -159,6 +165,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     Evidence: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "file": INTERNAL,  # where it is stored; files are downloaded through access checks only
         # People name files after themselves ("ana_garcia_stop.mp4"); type, size and SHA-256
@@ -174,6 +181,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
     },
     ReportFact: {
         "id": SHOWN,
+        "data_key": INTERNAL,  # the id of the row's data key, never the key
         "report": SHOWN,
         "topic": SHOWN,
         "label": SCRUBBED,
@@ -186,6 +194,7 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
 # are written like notes: both scrubbed.
 FIELD_CLASSES[ReportAddition] = {
     "id": SHOWN,
+    "data_key": INTERNAL,  # the id of the row's data key, never the key
     "report": SHOWN,
     "kind": SHOWN,
     "body": SCRUBBED,
@@ -195,6 +204,7 @@ FIELD_CLASSES[ReportAddition] = {
 }
 FIELD_CLASSES[ReportMessage] = {
     "id": SHOWN,
+    "data_key": INTERNAL,  # the id of the row's data key, never the key
     "report": SHOWN,
     "direction": SHOWN,
     "author": SHOWN,

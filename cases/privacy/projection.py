@@ -296,7 +296,10 @@ def _reports_of(case_ids: Iterable[int]) -> dict[int, list[Report]]:
         Report.objects.filter(case_id__in=ids)
         .only("pk", "case_id", "consent_to_share_with_liaison")
         .prefetch_related(
-            Prefetch("encounter", queryset=Encounter.objects.only("pk", "report_id", "address")),
+            Prefetch(
+                "encounter",
+                queryset=Encounter.objects.only("pk", "report_id", "data_key", "address"),
+            ),
             *REPORT_PREFETCH,
         )
     )

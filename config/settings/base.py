@@ -647,3 +647,7 @@ KEYSTORE_PATH = env.path("KEYSTORE_PATH", default=BASE_DIR / "keys" / "data-keys
 # With several machines: a PostgreSQL database of its own for the data keys (never the
 # application's database), e.g. postgres://keys@KEYHOST/rightsdesk_keys. Empty: KEYSTORE_PATH.
 KEYSTORE_URL = env.str("KEYSTORE_URL", default="")
+# The key of the blind search index (plumbing/keys/blind_index.py): case search text is kept as
+# keyed hashes of its words, never as the words. Outside the database like the KEKs; without
+# it, a key derived from SECRET_KEY. Changing it means `manage.py rebuild_search_index`.
+SEARCH_INDEX_KEY = env.str("SEARCH_INDEX_KEY", default="")

@@ -46,3 +46,5 @@ KEYSTORE_PATH = env.path(  # noqa: F405
     "TEST_KEYSTORE_PATH",
     default=BASE_DIR / "test-artifacts" / f"data-keys-{os.getpid()}.sqlite3",  # noqa: F405
 )
+# A fixed blind-index key (plumbing/keys/blind_index.py), shared with the test Celery worker.
+SEARCH_INDEX_KEY = "test-search-index-key-not-secret"

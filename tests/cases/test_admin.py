@@ -52,3 +52,27 @@ def test_administrator_manages_agencies_but_sees_no_cases(client, administrator,
     assert client.get("/admin/cases/case/").status_code == 403
     assert client.get(f"/admin/cases/case/{seeded.pk}/change/").status_code == 403
     assert client.get("/admin/intake/complainant/").status_code == 403
+
+
+def test_no_admin_searches_a_sealed_column():
+    """A sealed column holds ciphertext: searching it would never match, so no admin offers it."""
+    from django.contrib import admin
+    from django.db.models.constants import LOOKUP_SEP
+
+    from plumbing.keys.fields import SealedTextField
+
+    for model, model_admin in admin.site._registry.items():
+        for path in model_admin.search_fields:
+            target, *hops = path.lstrip("^=@").split(LOOKUP_SEP)
+            field = model._meta.get_field(target)
+            for hop in hops:
+                field = field.related_model._meta.get_field(hop)
+            assert not isinstance(field, SealedTextField), (model.__name__, path)
+
+
+def test_legal_staff_read_sealed_fields_in_plain_text_in_the_admin(client, legal, seeded):
+    client.force_login(legal)
+    report = seeded.reports.first()
+    page = client.get(f"/admin/intake/report/{report.pk}/change/").content.decode()
+    assert report.narrative[:40] in page
+    assert "s1." not in page

@@ -83,7 +83,15 @@ def manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *arguments],
         cwd=django_settings.BASE_DIR,
-        env={**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
+        env={
+            **inherited,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            # The keys that open this test's sealed rows, which the base settings do not fix.
+            "KEY_ENCRYPTION_KEYS": ",".join(django_settings.KEY_ENCRYPTION_KEYS),
+            "KEYSTORE_PATH": str(django_settings.KEYSTORE_PATH),
+            "SEARCH_INDEX_KEY": django_settings.SEARCH_INDEX_KEY,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=180,

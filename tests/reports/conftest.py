@@ -158,6 +158,8 @@ class Worker:
             "REDIS_URL": self.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            # The worker opens sealed rows (case files print them): the test's data keys.
+            "TEST_KEYSTORE_PATH": str(settings.KEYSTORE_PATH),
             "CI": os.environ.get("CI", ""),
             **self.env,
         }
