@@ -158,6 +158,8 @@ class Worker:
             "REDIS_URL": self.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            # The data keys this run made, so the worker seals and opens with the same ones.
+            "TEST_KEYSTORE_PATH": str(settings.KEYSTORE_PATH),
             "CI": os.environ.get("CI", ""),
             **self.env,
         }
