@@ -24,13 +24,16 @@ while it is read (a seekable file object: downloads, the metadata-stripping copy
 
 import io
 import os
+import secrets
 import struct
 import uuid
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.files.base import File
+from django.core.files.storage import Storage
 
 from plumbing.keys.sealing import Unreadable
 from plumbing.keys.store import KeyDestroyed, data_key
@@ -44,7 +47,9 @@ __all__ = [
     "is_sealed_file",
     "plain_chunks",
     "plain_size",
+    "seal_stored",
     "sealed_size",
+    "unseal_stored",
     "verify",
 ]
 
@@ -336,3 +341,31 @@ def verify(source: IO[bytes], *, key_id: uuid.UUID, context: bytes) -> int:
     """Open the whole of the sealed `source` and forget it; its plain size. Raises Damaged or
     KeyDestroyed as opening would."""
     return sum(len(chunk) for chunk in plain_chunks(source, key_id=key_id, context=context))
+
+
+def _beside(name: str) -> str:
+    """A fresh random name in the folder of `name`, with its extension."""
+    folder, slash, base = name.rpartition("/")
+    suffix = base[base.index(".") :] if "." in base else ""
+    return f"{folder}{slash}{secrets.token_hex(16)}{suffix}"
+
+
+def seal_stored(storage: Storage, name: str, *, key_id: uuid.UUID, context: bytes) -> str:
+    """Seal the plain stored file `name` into a new file beside it (same folder and extension,
+    a fresh random name), a chunk at a time; the new name. The plain file is left for the
+    caller to delete once the row points at the sealed one."""
+    wanted = _beside(name)
+    with storage.open(name, "rb") as plain:
+        sealing = SealingReader(
+            plain, key_id=key_id, context=context, plain_size=storage.size(name)
+        )
+        return storage.save(wanted, File(cast(IO[bytes], sealing), name=wanted))
+
+
+def unseal_stored(storage: Storage, name: str, *, key_id: uuid.UUID, context: bytes) -> str:
+    """The reverse of `seal_stored`: the file the sealed `name` holds, saved plain under a new
+    name beside it; the new name."""
+    wanted = _beside(name)
+    opened = OpenedFile(storage.open(name, "rb"), key_id=key_id, context=context)
+    with opened:
+        return storage.save(wanted, File(cast(IO[bytes], opened), name=wanted))
