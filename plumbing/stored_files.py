@@ -14,6 +14,10 @@ the S3 storage is configured with `file_overwrite` off), a row's file and hash a
 deletes a file a committed row points at. So a file named by a database snapshot has the bytes
 it had when the snapshot was taken, for as long as anyone reads it: a backup may copy the files
 after the dump.
+
+Every stored file is sealed with a data key (plumbing/keys/files.py); each kind says where its
+key is (`key_field`). Checking a file opens it and hashes the file it holds, since the recorded
+SHA-256 is that of the file as received; a backup copies the sealed bytes as they are.
 """
 
 import hashlib
