@@ -12,7 +12,7 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         # Backups, restores and verify_evidence cover these files (plumbing/stored_files.py).
-        declare_stored_files("intake.Evidence")
+        declare_stored_files("intake.Evidence", key_field="report__data_key")
         # Registers the checks of the help lines and legal help (`check --deploy` warns).
         from intake import checks  # noqa: F401
         # Read here, after every settings module has had its say, so production (DEBUG off)

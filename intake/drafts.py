@@ -7,12 +7,18 @@ shown again exactly as it was left, and everything is validated again before sub
 what was typed on a page the person left without saving it (Back, another language: not an
 answer, only shown again on that page until it is saved) and descriptions of pending files;
 file bytes never go into the session.
+
+Pending files are stored sealed (plumbing/keys/files.py), each with a data key of its own whose
+id ends the stored name; the key is destroyed with the file, when the report is sent (its
+evidence is then sealed again with the report's key) or when the draft is abandoned.
 """
 
+import io
 import logging
 import secrets
+import uuid
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -22,6 +28,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from intake.evidence import InspectedFile
+from plumbing.keys import store
+from plumbing.keys.files import CHUNK_BYTES, OpenedFile, SealingReader
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +40,8 @@ SENT_KEY = "intake_sent"
 PENDING_DIR = "intake-pending"
 # Steps that identify the person; dropped as soon as they choose to report anonymously.
 IDENTITY_STEPS = ("identity", "contact")
+# The place pending files are sealed for (plumbing.keys.files).
+SEALED_FOR = b"intake.pending"
 
 
 class Draft:
@@ -170,14 +180,21 @@ def _new_draft() -> dict[str, Any]:
 def keep_pending(
     upload: UploadedFile, inspected: InspectedFile, description: str
 ) -> dict[str, Any]:
-    """Store an inspected upload under a random name until the report is sent; return what the
-    session keeps about it."""
+    """Store an inspected upload, sealed with a new data key, under a random name until the
+    report is sent; return what the session keeps about it."""
     token = secrets.token_hex(16)
-    upload.seek(0)
-    stored_name = default_storage.save(f"{PENDING_DIR}/{token}", upload)
+    key = store.create_key()
+    sealing = SealingReader(upload, key_id=key, context=SEALED_FOR, plain_size=inspected.size)
+    name = f"{PENDING_DIR}/{token}.{key.hex}"
+    try:
+        stored_name = default_storage.save(name, File(cast(IO[bytes], sealing), name=name))
+    except BaseException:
+        store.destroy_keys([key])
+        raise
     return {
         "token": token,
         "stored_name": stored_name,
+        "data_key": key.hex,
         "original_name": (upload.name or "upload")[:255],
         "content_type": inspected.content_type,
         "size": inspected.size,
@@ -191,18 +208,35 @@ def pending_exists(entry: dict[str, Any]) -> bool:
 
 
 def open_pending(entry: dict[str, Any]) -> File:
-    """Open a pending file for submit_report, under the name the person gave it. Raises
-    FileNotFoundError when it has been purged."""
+    """Open a pending file for submit_report, under the name the person gave it, as it was
+    uploaded (opened from its sealed copy as it is read). Raises FileNotFoundError when it has
+    been purged, plumbing.keys.files.Damaged when its stored copy was altered."""
     if not pending_exists(entry):
         raise FileNotFoundError(entry["original_name"])
-    opened = default_storage.open(entry["stored_name"], "rb")
-    opened.name = entry["original_name"]
-    return opened
+    stored = default_storage.open(entry["stored_name"], "rb")
+    if "data_key" not in entry:  # kept before pending files were sealed
+        stored.name = entry["original_name"]
+        return stored
+    opened = OpenedFile(stored, key_id=uuid.UUID(hex=entry["data_key"]), context=SEALED_FOR)
+    pending = File(io.BufferedReader(opened, buffer_size=CHUNK_BYTES), name=entry["original_name"])
+    pending.size = int(entry["size"])
+    return pending
 
 
 def delete_pending(entries: list[dict[str, Any]]) -> None:
     for entry in entries:
         default_storage.delete(entry["stored_name"])
+        if "data_key" in entry:
+            store.destroy_keys([uuid.UUID(hex=entry["data_key"])])
+
+
+def _pending_key(name: str) -> uuid.UUID | None:
+    """The id of the data key a pending file's name ends with (None for an older name)."""
+    _token, _dot, key = name.rpartition(".")
+    try:
+        return uuid.UUID(hex=key) if _dot else None
+    except ValueError:
+        return None
 
 
 def purge_stale_pending(max_age_seconds: int | None = None) -> int:
@@ -218,6 +252,9 @@ def purge_stale_pending(max_age_seconds: int | None = None) -> int:
         path = f"{PENDING_DIR}/{name}"
         if default_storage.get_modified_time(path) < cutoff:
             default_storage.delete(path)
+            key = _pending_key(name)
+            if key is not None:
+                store.destroy_keys([key])
             purged += 1
     if purged:
         logger.info("Purged %d abandoned evidence uploads.", purged)

@@ -2,17 +2,21 @@
 
 The type of a file is read from its bytes, never from its name or the browser's claim, and only
 images, video, audio and PDF are kept. Files are stored under a random name; the name the person
-gave is kept as data only.
+gave is kept as data only. They are stored sealed with their report's data key
+(plumbing/keys/files.py), sealed while they are written and opened while they are read; the
+recorded SHA-256 is that of the file as received.
 """
 
 import hashlib
+import io
 import logging
 import re
 import secrets
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 import filetype
 from django.conf import settings
@@ -23,7 +27,9 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake.keys import report_key
 from intake.metadata import NoSharedCopy, Refusal, shared_copy
+from plumbing.keys.files import CHUNK_BYTES, OpenedFile, SealingReader, verify
 
 if TYPE_CHECKING:
     from intake.models import Evidence
@@ -85,12 +91,43 @@ def check_total_size(uploads: list[File]) -> None:
         )
 
 
-def store_file(upload: File, inspected: InspectedFile) -> str:
-    """Save under a random name in private storage; return the stored name."""
+# The place evidence files are sealed for (plumbing.keys.files): the model's label.
+SEALED_FOR = b"intake.evidence"
+
+
+def store_file(upload: IO[bytes], inspected: InspectedFile, *, key_id: uuid.UUID) -> str:
+    """Save sealed with the data key `key_id` (the report's) under a random name in private
+    storage, a chunk at a time; return the stored name."""
     now = timezone.now()
     name = f"evidence/{now:%Y/%m}/{secrets.token_hex(16)}.{inspected.extension}"
-    upload.seek(0)
-    return default_storage.save(name, upload)
+    sealing = SealingReader(
+        upload, key_id=key_id, context=SEALED_FOR, plain_size=inspected.size
+    )
+    # A file object to the storage, which only reads it (and may rewind it).
+    return default_storage.save(name, File(cast(IO[bytes], sealing), name=name))
+
+
+def open_stored(evidence: "Evidence") -> io.BufferedReader:
+    """The evidence file as received, opened from its sealed copy as it is read (seekable).
+    Raises plumbing.keys.files.Damaged when the stored file was altered or cut short (on
+    opening or on the read that reaches the damage) and KeyDestroyed when the report's key is
+    gone."""
+    name: str = evidence.file.name  # type: ignore[assignment]  # a stored file has a name
+    opened = OpenedFile(
+        default_storage.open(name, "rb"),
+        key_id=report_key(evidence.report),
+        context=SEALED_FOR,
+        name=PurePosixPath(name).name,
+    )
+    return io.BufferedReader(opened, buffer_size=CHUNK_BYTES)
+
+
+def check_intact(evidence: "Evidence") -> None:
+    """Open the whole stored file once and forget it, so that a file altered or cut short
+    anywhere is refused (Damaged) before any of it is served."""
+    name: str = evidence.file.name  # type: ignore[assignment]  # a stored file has a name
+    with default_storage.open(name, "rb") as stored:
+        verify(stored, key_id=report_key(evidence.report), context=SEALED_FOR)
 
 
 def delete_stored(names: list[str]) -> None:
@@ -123,15 +160,19 @@ def file_response(evidence: "Evidence", *, original: bool = False) -> FileRespon
     can tie it to the evidence record, and `X-Evidence-Copy` says which of the two this is.
 
     Raises NoSharedCopy (after logging why) when no clean copy can be made: nothing is served in
-    its place. The caller decides who may have the file and records that they did.
+    its place. Raises plumbing.keys.files.Damaged when the stored file was altered or cut short
+    and KeyDestroyed when its key is gone: nothing of it is served either. The caller decides
+    who may have the file and records that they did.
     """
     filename = download_name(evidence.original_name, evidence.file.name)  # type: ignore[arg-type]  # a stored file has a name
     if original:
-        body: File[bytes] | IO[bytes] = evidence.file.open("rb")
+        # Checked whole first, so a damaged original is refused rather than cut off midway.
+        check_intact(evidence)
+        body: File[bytes] | IO[bytes] = open_stored(evidence)
         named = PurePosixPath(filename)
         filename = f"{named.stem}_original{named.suffix}"
     else:
-        with evidence.file.open("rb") as stored:
+        with open_stored(evidence) as stored:
             try:
                 body = shared_copy(stored, evidence.content_type)
             except NoSharedCopy as refused:

@@ -21,6 +21,7 @@ from cases.models import Case
 from cases.search import refresh_search_text
 from intake import evidence as evidence_files
 from intake.inputs import EvidenceInput, WitnessInput
+from intake.keys import report_key
 from intake.models import Evidence, Report, ReportAddition, ReportMessage, Witness
 
 # The history reason of everything the person adds: who wrote it is never a user account.
@@ -124,6 +125,7 @@ def add_to_report(
             raise ValidationError({"evidence": error.messages}) from error
 
     stored: list[str] = []
+    key = report_key(report)
     try:
         with transaction.atomic():
             addition = ReportAddition(report=report, kind=kind, body=body)
@@ -138,7 +140,7 @@ def add_to_report(
                     ) from error
                 _save(row, ADDED_BY_REPORTER)
             for item, checked in zip(evidence, inspected, strict=True):
-                name = evidence_files.store_file(item.file, checked)
+                name = evidence_files.store_file(item.file, checked, key_id=key)
                 stored.append(name)
                 _save(
                     Evidence(

@@ -358,7 +358,7 @@ def _write(
         _insert_all(rows, actor=actor, reason=reason)
     evidence_rows: list[Evidence] = []
     for item, checked in zip(submission.evidence, inspected, strict=True):
-        name = evidence_files.store_file(item.file, checked)
+        name = evidence_files.store_file(item.file, checked, key_id=data_key)
         stored.append(name)
         row = Evidence(
             report=report,

@@ -14,9 +14,14 @@ the S3 storage is configured with `file_overwrite` off), a row's file and hash a
 deletes a file a committed row points at. So a file named by a database snapshot has the bytes
 it had when the snapshot was taken, for as long as anyone reads it: a backup may copy the files
 after the dump.
+
+Every stored file is sealed with a data key (plumbing/keys/files.py); each kind says where its
+key is (`key_field`). Checking a file opens it and hashes the file it holds, since the recorded
+SHA-256 is that of the file as received; a backup copies the sealed bytes as they are.
 """
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +31,8 @@ from django.apps import apps
 from django.core import checks
 from django.core.files.storage import Storage, default_storage
 from django.db import models
+
+from plumbing.keys.files import Damaged, KeyDestroyed, OpenedFile
 
 # Files are read and hashed this much at a time; none is ever read whole into memory.
 CHUNK_BYTES = 1024 * 1024
@@ -37,11 +44,21 @@ _BATCH = 1000
 class StoredFileKind:
     """A model whose rows point at stored files: the file field and the field holding the
     SHA-256 recorded when the file was written. Rows with an empty file name have no file yet
-    (a document still queued, say) and are skipped."""
+    (a document still queued, say) and are skipped.
+
+    The files are sealed (plumbing/keys/files.py) with the data key named by `key_field`: a
+    field of the model, or `<foreign key>__<field>` of the row it points at; the SHA-256 is the
+    hash of the file as received, before it was sealed."""
 
     model_label: str
     file_field: str
     sha256_field: str
+    key_field: str
+
+    @property
+    def context(self) -> bytes:
+        """The place each file is sealed for (plumbing.keys.files): b"intake.evidence"."""
+        return self.name.encode("ascii")
 
     @property
     def model(self) -> type[models.Model]:
@@ -61,9 +78,28 @@ class StoredFileKind:
         file = meta.get_field(self.file_field).column  # type: ignore[union-attr]
         sha256 = meta.get_field(self.sha256_field).column  # type: ignore[union-attr]
         return (
-            f'SELECT "{pk}", "{file}", "{sha256}" FROM "{meta.db_table}" '  # noqa: S608
+            f'SELECT "{pk}", "{file}", "{sha256}", {self._key_sql()} '  # noqa: S608
+            f'FROM "{meta.db_table}" '
             f"WHERE \"{file}\" <> '' AND \"{pk}\" > {int(last_pk)} "
             f'ORDER BY "{pk}" LIMIT {_BATCH}'
+        )
+
+
+    def _key_sql(self) -> str:
+        """The data key's column, or a subquery for it on the row `key_field` goes through."""
+        meta = self.model._meta
+        if "__" not in self.key_field:
+            key = meta.get_field(self.key_field).column  # type: ignore[union-attr]
+            return f'"{meta.db_table}"."{key}"'
+        through, field = self.key_field.split("__")
+        link = meta.get_field(through)
+        target = link.related_model._meta  # type: ignore[union-attr]
+        key = target.get_field(field).column  # type: ignore[union-attr]
+        link_column = link.column  # type: ignore[union-attr]
+        table, pk = target.db_table, target.pk.column
+        return (
+            f'(SELECT "{key}" FROM "{table}" '  # noqa: S608 - identifiers from the models
+            f'WHERE "{table}"."{pk}" = "{meta.db_table}"."{link_column}")'
         )
 
 
@@ -71,12 +107,20 @@ _DECLARED: dict[str, StoredFileKind] = {}
 
 
 def declare_stored_files(
-    model_label: str, *, file_field: str = "file", sha256_field: str = "sha256"
+    model_label: str,
+    *,
+    file_field: str = "file",
+    sha256_field: str = "sha256",
+    key_field: str = "data_key",
 ) -> None:
-    """Declare that `model_label`'s `file_field` names files in the default storage whose
-    SHA-256 is recorded in `sha256_field`. Called from the owning app's `ready()`."""
+    """Declare that `model_label`'s `file_field` names files in the default storage, sealed
+    with the data key in `key_field`, whose SHA-256 (of the file as received) is recorded in
+    `sha256_field`. Called from the owning app's `ready()`."""
     _DECLARED[model_label.lower()] = StoredFileKind(
-        model_label=model_label, file_field=file_field, sha256_field=sha256_field
+        model_label=model_label,
+        file_field=file_field,
+        sha256_field=sha256_field,
+        key_field=key_field,
     )
 
 
@@ -86,12 +130,14 @@ def declared_kinds() -> list[StoredFileKind]:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """One row's file: its kind, the row's id, the stored name and the recorded SHA-256."""
+    """One row's file: its kind, the row's id, the stored name, the recorded SHA-256 and the
+    data key that seals it (None when the row has none: the file cannot be opened)."""
 
     kind: StoredFileKind
     pk: int
     name: str
     sha256: str
+    data_key: uuid.UUID | None = None
 
     def __str__(self) -> str:
         # Ids only: an evidence file's original name can identify the person who sent it.
@@ -106,8 +152,15 @@ def recorded_files(cursor: Any) -> Iterator[StoredFile]:
         while True:
             cursor.execute(kind.select_after(last_pk))
             rows = cursor.fetchall()
-            for pk, name, sha256 in rows:
-                yield StoredFile(kind=kind, pk=pk, name=name, sha256=sha256 or "")
+            for pk, name, sha256, key in rows:
+                yield StoredFile(
+                    kind=kind,
+                    pk=pk,
+                    name=name,
+                    sha256=sha256 or "",
+                    # A UUID from PostgreSQL, 32 hex digits from SQLite.
+                    data_key=uuid.UUID(str(key)) if key else None,
+                )
             if len(rows) < _BATCH:
                 break
             last_pk = rows[-1][0]
@@ -132,18 +185,94 @@ def read_stored(
 
 class Finding(StrEnum):
     MISSING = "missing"  # the row names a file the storage does not have
-    MISMATCH = "mismatch"  # the stored bytes do not hash to the recorded SHA-256
+    MISMATCH = "mismatch"  # the opened file does not hash to the recorded SHA-256
+    DAMAGED = "damaged"  # the sealed file does not open: altered or cut short
+    NO_KEY = "no key"  # the data key that seals it is destroyed (or the row names none)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What reading a stored file found: the SHA-256 and size of its bytes as stored (sealed:
+    what a backup copies), the SHA-256 of the file they hold (None when it did not open) and
+    the finding (None when it opened and hashed to the recorded SHA-256)."""
+
+    digest: str
+    size: int
+    plain_sha256: str | None
+    finding: Finding | None
+
+
+class _Tee:
+    """Reads `source` for a reader, hashing (and copying `into`) every byte it hands out."""
+
+    def __init__(self, source: Any, into: BinaryIO | None) -> None:
+        self.source, self.into = source, into
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        part = self.source.read(size)
+        self.digest.update(part)
+        self.size += len(part)
+        if self.into is not None:
+            self.into.write(part)
+        return part
+
+    def seekable(self) -> bool:
+        return False
+
+    def drain(self) -> None:
+        while self.read(CHUNK_BYTES):
+            pass
+
+
+def check_stored_file(
+    stored: StoredFile, *, storage: Storage | None = None, into: BinaryIO | None = None
+) -> Checked | None:
+    """Read `stored` once through the storage: open it with its data key and hash the file it
+    holds against the recorded SHA-256, while hashing (and with `into`, copying) the sealed
+    bytes as they are. None when the storage has no such file."""
+    try:
+        with (storage or default_storage).open(stored.name, "rb") as source:
+            tee = _Tee(source, into)
+            plain_sha256: str | None = None
+            finding: Finding | None = None
+            try:
+                if stored.data_key is None:
+                    raise KeyDestroyed(str(stored))
+                opened = OpenedFile(
+                    tee,  # type: ignore[arg-type]  # read() is all it uses of this source
+                    key_id=stored.data_key,
+                    context=stored.kind.context,
+                )
+                plain = hashlib.sha256()
+                while chunk := opened.read_chunk():
+                    plain.update(chunk)
+                plain_sha256 = plain.hexdigest()
+            except KeyDestroyed:
+                finding = Finding.NO_KEY
+            except Damaged:
+                finding = Finding.DAMAGED
+            else:
+                if plain_sha256 != stored.sha256:
+                    finding = Finding.MISMATCH
+            tee.drain()
+    except FileNotFoundError:
+        return None
+    return Checked(
+        digest=tee.digest.hexdigest(),
+        size=tee.size,
+        plain_sha256=plain_sha256,
+        finding=finding,
+    )
 
 
 def check_stored(
     stored: StoredFile, *, storage: Storage | None = None, into: BinaryIO | None = None
 ) -> Finding | None:
-    """None when the storage holds exactly the recorded bytes of `stored`."""
-    try:
-        digest, _size = read_stored(stored.name, storage=storage, into=into)
-    except FileNotFoundError:
-        return Finding.MISSING
-    return None if digest == stored.sha256 else Finding.MISMATCH
+    """None when the storage holds `stored` sealed, intact, with the recorded bytes."""
+    checked = check_stored_file(stored, storage=storage, into=into)
+    return Finding.MISSING if checked is None else checked.finding
 
 
 def undeclared_file_fields(**kwargs: Any) -> list[checks.CheckMessage]:

@@ -112,6 +112,9 @@ class Document(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
+    # The id of the data key the file is sealed with (plumbing/keys/files.py), in the key store
+    # outside the database: one of its own, set with the file, destroyed with it.
+    data_key = models.UUIDField(null=True, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -44,7 +44,6 @@ from typing import Any, Protocol
 import kombu.exceptions
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
@@ -55,7 +54,7 @@ from django.utils.translation import gettext as _
 from cases.access import visible_cases
 from cases.models import Case
 from plumbing.outbox.services import publish
-from reports import leases
+from reports import document_files, leases
 from reports.access import may_download, may_export, visible_documents
 from reports.models import Document, StatisticsSnapshot
 
@@ -302,7 +301,7 @@ def _store(claim: Claim, rendered: Rendered) -> Document | None:
     one's: the check and the write happen under the row's lock, in one transaction, so of two
     attempts exactly one is stored. A claim that was taken over deletes its copy."""
     pdf = bytes(rendered.pdf)
-    name = default_storage.save(claim.file_name, ContentFile(pdf))
+    name, key = document_files.store_sealed(claim.file_name, pdf)
     kept = False
     try:
         with transaction.atomic():
@@ -314,6 +313,7 @@ def _store(claim: Claim, rendered: Rendered) -> Document | None:
                 )
                 return document
             document.file.name = name
+            document.data_key = key
             document.sha256 = hashlib.sha256(pdf).hexdigest()
             document.size = len(pdf)
             document.pages = rendered.pages
@@ -327,7 +327,7 @@ def _store(claim: Claim, rendered: Rendered) -> Document | None:
         return document
     finally:
         if not kept:
-            default_storage.delete(name)
+            document_files.discard(name, key)
 
 
 def _hand_back(claim: Claim, error: BaseException) -> None:

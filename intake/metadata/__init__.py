@@ -3,9 +3,11 @@ them: where the photo or recording was made (GPS), the camera and its serial num
 name, the software, comments and tags.
 
 The stored file is evidence and is never changed: its bytes and SHA-256 stay as they were
-received. Every copy that leaves (a download from the case page or the API) is made from it by
-`shared_copy`, except the original that legal staff ask for by name (cases/access.py). Case
-files (`reports`) list evidence by name, type, size and hash and embed none of it.
+received (it is stored sealed, plumbing/keys/files.py, and `source` here is always the file
+opened from its sealed copy, intake.evidence.open_stored). Every copy that leaves (a download
+from the case page or the API) is made from it by `shared_copy`, except the original that
+legal staff ask for by name (cases/access.py). Case files (`reports`) list evidence by name,
+type, size and hash and embed none of it.
 
 Each type has one cleaner, chosen by the type found in the file's bytes at upload
 (`intake.evidence.inspect_upload`). Lossless means the picture or sound is copied byte for

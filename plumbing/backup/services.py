@@ -10,9 +10,12 @@ yet sent (intake-pending/) belongs to a session that will have expired before an
 never consented to as a report, and is purged within hours anyway; rendered copies that lost a
 race are orphans.
 
-Evidence and documents carry the SHA-256 recorded when they were written; the backup checks
-every copy against it and records in the manifest each file that was missing or did not match,
-so a file damaged in the storage is noticed the night it is backed up, not when a court asks.
+Evidence and documents are stored sealed (plumbing/keys/files.py) and carry the SHA-256 of the
+file as received; the backup copies the sealed bytes as they are (a backup holds nothing a
+destroyed key could still open), opens each on the way to check the file it holds against that
+SHA-256, and records in the manifest each file that was missing, damaged, without its key or
+not matching, so a file damaged in the storage is noticed the night it is backed up, not when a
+court asks. The manifest's own SHA-256 of each copy is that of its sealed bytes.
 
 A restore checks everything it can before it writes anything: the manifest, that the database
 is empty (unless `force`), that this code knows every migration the backup has, every SHA-256
@@ -39,7 +42,7 @@ from plumbing.backup.manifest import (
     entry_for,
     failed_files,
 )
-from plumbing.stored_files import Finding, read_stored, recorded_files
+from plumbing.stored_files import Finding, check_stored_file, read_stored, recorded_files
 
 
 @dataclass
@@ -70,26 +73,28 @@ def take_backup(
         taken_at=taken_at.isoformat(), vendor=snapshot.vendor, migrations=migrations
     )
     manifest.files[snapshot.dump.name] = entry_for(snapshot.dump)
+    # Path -> the SHA-256 of the file its sealed copy holds (None when it did not open).
+    opened: dict[str, str | None] = {}
     for stored in stored_files:
         path = f"{MEDIA_FOLDER}/{stored.name}"
         check_path(path, vendor=snapshot.vendor)
         finding: Finding | None = None
         if path in manifest.files:  # two rows of one file: copied once, each row checked
-            if manifest.files[path]["sha256"] != stored.sha256:
+            if opened[path] != stored.sha256:
                 finding = Finding.MISMATCH
         else:
             local = folder / path
             local.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with local.open("xb") as copy:
-                    digest, size = read_stored(stored.name, storage=storage, into=copy)
-            except FileNotFoundError:
+            with local.open("xb") as copy:
+                # The sealed bytes are copied as they are, and opened on the way to check them.
+                checked = check_stored_file(stored, storage=storage, into=copy)
+            if checked is None:
                 local.unlink(missing_ok=True)
                 finding = Finding.MISSING
             else:
-                manifest.files[path] = {"sha256": digest, "size": size}
-                if digest != stored.sha256:
-                    finding = Finding.MISMATCH
+                manifest.files[path] = {"sha256": checked.digest, "size": checked.size}
+                opened[path] = checked.plain_sha256
+                finding = checked.finding
         if finding is not None:
             manifest.problems.append({"file": str(stored), "finding": str(finding)})
     manifest_sha256 = manifest.write(folder)

@@ -37,7 +37,7 @@ from cases.models import Case
 from plumbing.api_errors import ErrorCode as RequestCode
 from plumbing.api_errors import messages_by_name, refusal_exception_handler
 from plumbing.api_input import StrictInputSerializer
-from reports import services
+from reports import document_files, services
 from reports.access import may_export
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
@@ -320,12 +320,14 @@ def record_document_access(*, request: Any, document: Document, kind: AccessKind
 
 
 def document_file_response(document: Document) -> FileResponse:
-    """The stored PDF as a private attachment (also used by the staff pages)."""
+    """The stored PDF as a private attachment (also used by the staff pages), opened from its
+    sealed file as it is sent. A file altered or cut short raises plumbing.keys.files.Damaged
+    before anything is sent."""
     stamp = timezone.localtime(document.requested_at).strftime("%Y%m%d-%H%M")
     subject = document.case.reference if document.case_id else "statistics"  # type: ignore[union-attr]
     filename = f"{subject}-{document.kind.replace('_', '-')}-{stamp}.pdf"
     response = FileResponse(
-        document.file.open("rb"),
+        document_files.open_sealed(document),
         as_attachment=True,
         filename=filename,
         content_type="application/pdf",

@@ -9,7 +9,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +24,7 @@ from cases import views as case_views
 from cases.roles import Role
 from intake.models import Report
 from intake.services import submit_report
+from reports.document_files import store_sealed
 from reports.models import Document
 from tests.factories import ReportSubmissionFactory, report_with_evidence
 
@@ -175,7 +175,7 @@ def _ready_document(case, user) -> Document:
         size=len(PDF),
         sha256=hashlib.sha256(PDF).hexdigest(),
     )
-    document.file.save("ready.pdf", ContentFile(PDF), save=False)
+    document.file.name, document.data_key = store_sealed("documents/ready.pdf", PDF)
     document.save()
     return document
 

@@ -6,14 +6,18 @@ copy can be made of is served to no one in its place."""
 import hashlib
 import io
 import logging
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
 from cases.exceptions import CaseError
 from cases.services import record_evidence_download
+from intake.evidence import open_stored
+from plumbing.keys.files import Damaged
 from tests import metadata_samples as samples
 from tests.factories import report_with_evidence
 
@@ -55,7 +59,8 @@ def _photo(*, consent: bool = True, data: bytes | None = None, name: str = "stop
 
 
 def _stored(evidence) -> bytes:
-    with evidence.file.open("rb") as stored:
+    """The evidence as received, opened from its sealed file."""
+    with open_stored(evidence) as stored:
         return stored.read()
 
 
@@ -220,3 +225,50 @@ def test_the_case_page_links_no_copy_of_a_type_that_has_none(client, legal):
     assert "notice.pdf" in html
     assert "No copy without its location and camera data can be made" in html
     assert f'href="{_url(evidence, original=1)}"' in html
+
+
+def _damage(evidence, how: str) -> None:
+    path = Path(settings.MEDIA_ROOT) / evidence.file.name
+    data = bytearray(path.read_bytes())
+    if how == "flipped byte":
+        data[len(data) // 2] ^= 0x01
+    else:
+        del data[-20:]
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["flipped byte", "truncated"])
+@pytest.mark.parametrize("original", [False, True])
+def test_a_damaged_stored_file_is_refused_and_not_counted_as_downloaded(
+    client, legal, how, original
+):
+    evidence = _photo(consent=False).evidence.get()
+    _damage(evidence, how)
+    client.force_login(legal)
+    client.raise_request_exception = True
+
+    with pytest.raises(Damaged, match="altered, cut short"):
+        client.get(_url(evidence, **({"original": 1} if original else {})))
+
+    evidence.refresh_from_db()
+    assert evidence.download_count == 0
+
+
+def test_the_api_refuses_a_damaged_stored_file(legal):
+    evidence = _photo(consent=False).evidence.get()
+    _damage(evidence, "flipped byte")
+    api = APIClient()
+    api.force_login(legal)
+    with pytest.raises(Damaged):
+        api.get(_api_url(evidence, original="true"))
+    evidence.refresh_from_db()
+    assert evidence.download_count == 0
+
+
+def test_the_stored_photo_holds_neither_its_location_nor_its_bytes_in_plain():
+    original = samples.jpeg_with_location()
+    evidence = _photo(data=original).evidence.get()
+    stored = (Path(settings.MEDIA_ROOT) / evidence.file.name).read_bytes()
+    assert samples.planted_in(stored) == []
+    assert b"Exif" not in stored and b"GPS" not in stored and original[:64] not in stored
+    assert _stored(evidence) == original

@@ -23,6 +23,7 @@ from cases.services import transition_case
 from intake import ratelimit
 from intake.api.errors import service_errors
 from intake.api.throttles import SUBMIT_SCOPE
+from intake.evidence import open_stored
 from intake.inputs import SourceInput
 from intake.models import (
     Agency,
@@ -264,7 +265,9 @@ def test_multipart_report_with_a_png_stores_the_evidence_with_its_sha256(client)
     assert evidence.description == "The SUVs"
     assert "my photo" not in evidence.file.name
     with default_storage.open(evidence.file.name) as stored:
-        assert stored.read() == png
+        assert png[:16] not in stored.read()  # stored sealed
+    with open_stored(evidence) as opened:
+        assert opened.read() == png
     assert evidence.history.get().history_change_reason == "submitted via API"
 
 

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from cases.services import ask_reporter
 from cases.timeline import case_timeline
 from intake import follow_up
+from intake.evidence import open_stored
 from intake.inputs import EvidenceInput, WitnessInput
 from intake.models import Evidence, Report, ReportAddition, ReportMessage, Witness
 from intake.reporter_session import SESSION_KEY
@@ -191,7 +192,7 @@ def _any_user():
 # --- Adding to a report ---------------------------------------------------------------------
 
 
-def test_adding_text_files_and_a_witness_makes_one_dated_part_of_the_same_report():
+def test_adding_text_files_and_a_witness_makes_one_dated_part_of_the_same_report(settings):
     report, secret = _file()
     client = _signed_in(report, secret)
     response = client.post(
@@ -215,6 +216,11 @@ def test_adding_text_files_and_a_witness_makes_one_dated_part_of_the_same_report
     assert file.report_id == report.pk
     assert file.original_name == "second.png"
     assert len(file.sha256) == 64
+    # Stored sealed with the report's own key; opened, it is the file as sent.
+    sent = png_bytes(b"\x10\x20\x30")
+    assert sent[:16] not in (settings.MEDIA_ROOT / file.file.name).read_bytes()
+    with open_stored(file) as opened:
+        assert opened.read() == sent
     witness = Witness.objects.get(addition=addition)
     assert (witness.report_id, witness.name) == (report.pk, "Dora Nearby")
     # The first account is untouched; each new row has its own history, by nobody, with why.

@@ -1,11 +1,12 @@
 """`manage.py verify_evidence`: every stored evidence file and ready document is read back through
-the storage and hashed against the SHA-256 recorded when it was written; missing and changed
-files are named by id (never by the name the person gave the file) and the command fails; files
-are read a chunk at a time, never whole."""
+the storage, opened from its sealed form and hashed against the SHA-256 recorded when it was
+written (that of the file as received); missing, changed, damaged and keyless files are named by
+id (never by the name the person gave the file) and the command fails; files are read a chunk at
+a time, never whole."""
 
 import hashlib
 import tracemalloc
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from intake.evidence import SEALED_FOR
 from intake.models import Evidence
+from plumbing.keys import store
+from plumbing.keys.files import SealingReader
 from plumbing.stored_files import CHUNK_BYTES
 from reports.models import Document
 from tests.factories import png_bytes, report_with_evidence
@@ -68,7 +72,11 @@ def test_verify_evidence_names_changed_and_missing_files_by_id_and_fails(
     evidence_and_case_file, media
 ):
     evidence, document = evidence_and_case_file
-    (media / evidence.file.name).write_bytes(png_bytes(b"\x00\x00\x01"))
+    # Other bytes, sealed properly with the report's own key: they open, and do not match.
+    other = SealingReader(
+        BytesIO(png_bytes(b"\x00\x00\x01")), key_id=evidence.report.data_key, context=SEALED_FOR
+    )
+    (media / evidence.file.name).write_bytes(other.read())
     default_storage.delete(document.file.name)
 
     output, error = failing_verify()
@@ -81,6 +89,23 @@ def test_verify_evidence_names_changed_and_missing_files_by_id_and_fails(
     assert "2 stored files are missing or do not match" in error
     assert "Ana Example" not in output + error
     assert evidence.file.name not in output + error
+
+
+def test_verify_evidence_names_files_that_do_not_open_or_whose_key_is_gone(
+    evidence_and_case_file, media
+):
+    evidence, document = evidence_and_case_file
+    # The plain file put in place of the sealed one: it is not taken for the evidence.
+    (media / evidence.file.name).write_bytes(png_bytes())
+    store.destroy_keys([document.data_key])
+
+    output, _error = failing_verify()
+
+    assert output.splitlines() == [
+        f"intake.evidence {evidence.pk}: damaged",
+        f"reports.document {document.pk}: no key",
+        "Checked 2 stored files: 2 failed.",
+    ]
 
 
 def test_a_document_still_queued_has_no_file_yet_and_is_not_checked(legal):

@@ -8,6 +8,7 @@ import gettext
 import re
 import secrets
 import struct
+import uuid
 import zlib
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from cases.models import Case
 from intake import drafts
 from intake.models import Complainant, Encounter, Evidence, Report, Witness
 from intake.selectors import report_status
+from plumbing.keys import store as key_store
 
 pytestmark = pytest.mark.django_db
 
@@ -466,8 +468,27 @@ def test_pending_uploads_live_outside_the_web_root_and_are_removed_with_the_draf
 def test_stale_pending_uploads_are_purged(client):
     upload = SimpleUploadedFile("door.png", tiny_png(), content_type="image/png")
     post_step(client, "evidence", {"files": [upload], "action": "upload"})
+    key = uuid.UUID(hex=client.session[drafts.SESSION_KEY]["evidence"][0]["data_key"])
     assert drafts.purge_stale_pending(max_age_seconds=3600) == 0
     assert drafts.purge_stale_pending(max_age_seconds=-1) == 1
+    assert key_store.existing_keys([key]) == set()
+
+
+def test_pending_uploads_are_sealed_with_a_key_of_their_own_destroyed_with_them(client):
+    upload = SimpleUploadedFile("door.png", tiny_png(), content_type="image/png")
+    post_step(client, "evidence", {"files": [upload], "action": "upload"})
+    entry = client.session[drafts.SESSION_KEY]["evidence"][0]
+    stored = Path(default_storage.path(entry["stored_name"])).read_bytes()
+    assert b"PNG" not in stored and tiny_png()[:16] not in stored
+    with drafts.open_pending(entry) as opened:
+        assert opened.size == len(tiny_png())
+        assert opened.read() == tiny_png()
+    key = uuid.UUID(hex=entry["data_key"])
+    assert key_store.existing_keys([key]) == {key}
+
+    client.post(reverse("intake:start-over"))
+
+    assert key_store.existing_keys([key]) == set()
 
 
 # --- Abuse -------------------------------------------------------------------------------------

@@ -68,13 +68,14 @@ print(json.dumps({"evidence": evidence, "documents": documents}))
 # Settings a `manage.py` of ours must not inherit from this test process.
 _NOT_INHERITED = (
     "DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "TEST_MEDIA_ROOT", "DJANGO_SETTINGS_MODULE",
-    "STORAGE_BACKEND",
+    "STORAGE_BACKEND", "KEYSTORE_PATH", "KEY_ENCRYPTION_KEYS", "KEY_ENCRYPTION_KEY_FILE",
 )
 
 
 def manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """`manage.py` in a process of its own with the base settings (the embedded default, tasks
-    in-process) and `env` (DATABASE_URL, MEDIA_ROOT or the S3 settings, ...)."""
+    in-process), this test run's data keys (its key store and key-encryption key) and `env`
+    (DATABASE_URL, MEDIA_ROOT or the S3 settings, ...)."""
     inherited = {
         key: value
         for key, value in os.environ.items()

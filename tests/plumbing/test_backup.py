@@ -19,9 +19,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from intake.evidence import SEALED_FOR
 from intake.models import Evidence
 from plumbing import stored_files
 from plumbing.backup.database import DUMP_FILES
+from plumbing.keys import store
+from plumbing.keys.files import verify
 from reports.models import Document
 from tests.factories import png_bytes
 from tests.plumbing.conftest import manage, served_as_legal, table_count
@@ -165,7 +168,7 @@ def test_a_second_restore_is_refused_unless_forced(
     assert manage("verify_evidence", env=restored).returncode == 0
 
 
-def test_backup_reports_stored_files_that_are_missing_or_no_longer_match_by_id(
+def test_backup_reports_stored_files_that_are_missing_or_no_longer_open_by_id(
     media, legal, generous_rates, tmp_path
 ):
     file_a_report_and_render_its_case_file(legal)
@@ -180,7 +183,8 @@ def test_backup_reports_stored_files_that_are_missing_or_no_longer_match_by_id(
 
     manifest = json.loads((backup / "manifest.json").read_text())
     assert sorted(manifest["problems"], key=lambda p: p["file"]) == [
-        {"file": f"intake.evidence {changed.pk}", "finding": "mismatch"},
+        # A plain file in place of the sealed one is not taken for the evidence.
+        {"file": f"intake.evidence {changed.pk}", "finding": "damaged"},
         {"file": f"reports.document {document.pk}", "finding": "missing"},
     ]
     # The changed file is kept as it is now, and listed with the hash it has now.
@@ -188,6 +192,27 @@ def test_backup_reports_stored_files_that_are_missing_or_no_longer_match_by_id(
     assert entry["sha256"] == hashlib.sha256(png_bytes(b"\x99\x99\x99")).hexdigest()
     assert f"media/{kept.file.name}" in manifest["files"]
     assert "car.png" not in (backup / "manifest.json").read_text()
+
+
+def test_a_backup_copies_the_sealed_files_and_a_destroyed_key_leaves_its_copies_unreadable(
+    media, legal, generous_rates, tmp_path
+):
+    file_a_report_and_render_its_case_file(legal)
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    evidence = Evidence.objects.order_by("pk").first()
+    copy = backup / "media" / evidence.file.name
+    # The copy is the stored sealed file, byte for byte: nothing of the photo in plain.
+    assert copy.read_bytes() == (media / evidence.file.name).read_bytes()
+    assert b"PNG" not in copy.read_bytes()
+    with copy.open("rb") as sealed:
+        assert verify(sealed, key_id=evidence.report.data_key, context=SEALED_FOR) > 0
+
+    # The case is purged: its report's data key is destroyed.
+    store.destroy_keys([evidence.report.data_key])
+
+    with copy.open("rb") as sealed, pytest.raises(store.KeyDestroyed):
+        verify(sealed, key_id=evidence.report.data_key, context=SEALED_FOR)
 
 
 def test_backup_goes_into_a_new_folder_only(media, tmp_path):

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from storages.backends.s3 import S3Storage
 
 from intake.models import Evidence
+from plumbing.keys.files import sealed_size
 from reports.models import Document
 from tests.factories import png_bytes
 from tests.plumbing.conftest import settings_storages
@@ -101,7 +102,10 @@ def test_evidence_filed_through_the_api_is_encrypted_private_and_streams_only_to
     s3 = object_store.client()
     head = s3.head_object(Bucket=bucket, Key=evidence.file.name)
     assert head["ServerSideEncryption"] == "AES256"
-    assert head["ContentLength"] == len(data)
+    # Sealed with the report's key before it leaves for the bucket (plumbing/keys/files.py).
+    assert head["ContentLength"] == sealed_size(len(data))
+    stored = s3.get_object(Bucket=bucket, Key=evidence.file.name)["Body"].read()
+    assert data[:16] not in stored
     grants = s3.get_object_acl(Bucket=bucket, Key=evidence.file.name)["Grants"]
     assert not [g for g in grants if "AllUsers" in str(g.get("Grantee", {}).get("URI", ""))]
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -172,7 +176,8 @@ def test_a_case_file_renders_into_the_bucket_and_verify_evidence_reads_the_bucke
     )
     with pytest.raises(CommandError):
         call_command("verify_evidence", stdout=(out := StringIO()))
-    assert out.getvalue().splitlines()[0] == f"intake.evidence {evidence.pk}: mismatch"
+    # A plain file in the sealed one's place is not taken for the evidence.
+    assert out.getvalue().splitlines()[0] == f"intake.evidence {evidence.pk}: damaged"
 
 
 def test_a_stored_name_is_never_overwritten_in_the_bucket(bucket, object_store):

@@ -8,6 +8,7 @@ the real renderers in a real worker.
 """
 
 import hashlib
+import io
 import logging
 import os
 import socket
@@ -25,20 +26,32 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.roles import Role
 from cases.services import merge_cases
 from config.celery import app as celery_app
+from intake.models import Report
+from plumbing.keys import store as key_store
+from plumbing.keys.files import Damaged, verify
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import relay_message
 from reports import leases, services
+from reports.document_files import SEALED_FOR, discard, open_sealed, store_sealed
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
 from reports.tasks import reclaim_documents_of_dead_processes, render_document_task
 from tests.reports.conftest import COMPLAINANT, named_case
+
+
+def _opened(document: Document) -> bytes:
+    """The document's PDF, opened from its sealed file."""
+    with open_sealed(document) as opened:
+        return opened.read()
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +137,7 @@ def _lapsed() -> datetime:
 
 def _ready(case, user, kind=Document.Kind.CASE_FILE) -> Document:
     document = _queued(case, user, kind)
-    document.file.save("ready.pdf", ContentFile(PDF), save=False)
+    document.file.name, document.data_key = store_sealed("documents/ready.pdf", PDF)
     document.sha256 = hashlib.sha256(PDF).hexdigest()
     document.status, document.pages, document.size = Document.Status.READY, 3, len(PDF)
     document.save()
@@ -229,7 +242,7 @@ def test_legal_staff_ask_for_a_statistics_pdf_and_it_renders_with_the_real_rende
     document.refresh_from_db()
     assert (document.kind, document.status, document.case) == ("statistics", "ready", None)
     assert document.pages >= 1
-    assert default_storage.open(document.file.name).read().startswith(b"%PDF")
+    assert _opened(document).startswith(b"%PDF")
     assert _client(liaison).get(f"/api/v1/documents/{document.pk}/").status_code == 404
     response = _client(legal).get(f"/api/v1/documents/{document.pk}/download/")
     assert response.status_code == 200
@@ -264,7 +277,11 @@ def test_in_the_embedded_default_asking_renders_in_process_after_commit(
     assert (document.attempts, document.pages, document.size) == (1, 3, len(PDF))
     assert document.sha256 == hashlib.sha256(PDF).hexdigest()
     assert document.file.name.startswith("documents/")
-    assert default_storage.open(document.file.name).read() == PDF
+    assert _opened(document) == PDF
+    # Stored sealed with a data key of its own: the media folder holds no PDF.
+    assert b"%PDF" not in default_storage.open(document.file.name).read()
+    assert document.data_key is not None
+    assert document.data_key not in set(Report.objects.values_list("data_key", flat=True))
     assert _pdfs(media) == [media / document.file.name]
     assert document.started_at <= document.finished_at
     assert _reasons(document) == [
@@ -590,9 +607,12 @@ def test_a_delivery_takes_over_at_once_from_a_process_of_this_host_that_died(
 
 
 def test_a_late_worker_whose_claim_was_taken_over_stores_nothing(
-    legal, case, fake_renderer, media, handed, django_capture_on_commit_callbacks
+    legal, case, fake_renderer, media, handed, django_capture_on_commit_callbacks, monkeypatch
 ):
     document = _queued(case, legal)
+    made = []
+    create_key = key_store.create_key
+    monkeypatch.setattr(key_store, "create_key", lambda: made.append(create_key()) or made[-1])
 
     def taken_over(doc: Document) -> None:
         # The first worker stalls past its lease: the sweep hands the row back and a second
@@ -609,6 +629,8 @@ def test_a_late_worker_whose_claim_was_taken_over_stores_nothing(
     assert late.pk == document.pk
     assert (document.status, document.attempts, fake_renderer.calls) == ("ready", 2, 2)
     assert _pdfs(media) == [media / document.file.name]  # the late copy was deleted
+    # ... and the key it was sealed with destroyed: no copy of it opens again.
+    assert len(made) == 2 and key_store.existing_keys(made) == {document.data_key}
     assert _reasons(document).count("Rendered: 3 pages") == 1
     assert _reasons(document)[-1] == "Rendered: 3 pages"
 
@@ -986,3 +1008,34 @@ def test_a_worker_that_starts_takes_back_at_once_the_renders_of_its_hosts_dead_p
     assert (dead.status, dead.attempts, fake_renderer.calls) == ("ready", 2, 1)
     assert (alive.status, alive.lease_token) == ("rendering", "a" * 32)
     assert (elsewhere.status, elsewhere.lease_token) == ("rendering", "b" * 32)
+
+
+def test_a_damaged_document_file_is_refused_on_every_download_path(legal, case, media):
+    document = _ready(case, legal)
+    path = media / document.file.name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(Damaged):
+        _client(legal).get(f"/api/v1/documents/{document.pk}/download/")
+    staff = Client()
+    staff.force_login(legal)
+    with pytest.raises(Damaged):
+        staff.get(reverse("documents:download", kwargs={"pk": document.pk}))
+
+    path.write_bytes(bytes(data[:-10]))  # cut short
+    with pytest.raises(Damaged):
+        _client(legal).get(f"/api/v1/documents/{document.pk}/download/")
+
+
+def test_discarding_a_document_file_destroys_its_key(legal, case, media):
+    document = _ready(case, legal)
+    copy = (media / document.file.name).read_bytes()
+
+    discard(document.file.name, document.data_key)
+
+    assert not (media / document.file.name).exists()
+    assert key_store.existing_keys([document.data_key]) == set()
+    with pytest.raises(key_store.KeyDestroyed):
+        verify(io.BytesIO(copy), key_id=document.data_key, context=SEALED_FOR)

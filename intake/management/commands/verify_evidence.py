@@ -8,9 +8,10 @@ from plumbing.stored_files import check_stored, recorded_files
 
 class Command(BaseCommand):
     help = (
-        "Re-hash every stored evidence file and ready document through the storage against the "
-        "SHA-256 recorded when it was written; list the missing and mismatched ones by id and "
-        "exit non-zero if there are any."
+        "Open every stored evidence file and ready document through the storage with its data "
+        "key and re-hash the file it holds against the SHA-256 recorded when it was written; "
+        "list the missing, mismatched, damaged and keyless ones by id and exit non-zero if "
+        "there are any."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
