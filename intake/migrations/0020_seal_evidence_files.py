@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("intake", "0010_report_data_key"),
+        ("intake", "0012_seal_existing_values"),
     ]
 
     operations = [
