@@ -202,6 +202,53 @@ class CaseNote(models.Model):
         return f"Note on {self.case_id} by {self.author_id}"
 
 
+class LegalHold(models.Model):
+    """A legal hold on a case: while it is in force (`lifted_at` empty) the case is never
+    purged, whatever its retention schedule says (cases/retention.py).
+
+    Placed and lifted only by legal staff, through `cases.legal_holds`, each with a reason;
+    the row's history records who did each and why. A lifted hold stays as the record of it;
+    a case has at most one hold in force at a time.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords(no_db_index=["case", "placed_by", "lifted_by"])
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_legal_hold_in_force_per_case",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="legal_hold_has_reason"),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lift_reason="", lifted_by__isnull=True)
+                | (Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~Q(lift_reason="")),
+                name="lifted_legal_hold_has_who_and_reason",
+            ),
+        ]
+        permissions = [
+            ("manage_legal_hold", "Can place and lift legal holds and see upcoming purges"),
+        ]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "in force"
+        return f"Legal hold on {self.case_id} ({state})"
+
+
 class RoleChange(Record):
     """One role granted to or removed from an account: who, whom, when. Append-only.
 

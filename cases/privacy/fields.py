@@ -75,6 +75,8 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "agency_codes": INTERNAL,
         "reports": RELATED,
         "notes": RELATED,
+        # Legal staff's holds on the case: read only by them, through cases/legal_holds.py.
+        "legal_holds": INTERNAL,
     },
     CaseNote: {
         "id": SHOWN,
