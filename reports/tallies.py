@@ -210,9 +210,11 @@ def read_tallies() -> Tallies:
 # --- Recounting --------------------------------------------------------------------------------
 
 
-def recount(*, case_ids: Collection[int] | None = None) -> Counter[TallyKey]:
+def recount(
+    *, case_ids: Collection[int] | None = None, purged: bool = True
+) -> Counter[TallyKey]:
     """Every tally counted afresh from the tables: a pass over encounters, the three link
-    tables and cases, plus the tallies of the cases the retention schedule purged
+    tables and cases, plus (`purged`) the tallies of the cases the retention schedule purged
     (`PurgedTally`), which are no longer in the tables. With `case_ids`, only what those cases
     and their reports count for (what a purge keeps of them)."""
     from cases.models import Case
@@ -260,9 +262,9 @@ def recount(*, case_ids: Collection[int] | None = None) -> Counter[TallyKey]:
     for status, priority, n in cases.values_list("status", "priority").annotate(n=Count("pk")):
         counts[(Figure.CASE, "", case_key(status, priority))] += n
 
-    if case_ids is None:
-        purged = PurgedTally.objects.values_list("figure", "month", "key", "count")
-        for figure, month, key, n in purged:
+    if purged and case_ids is None:
+        kept = PurgedTally.objects.values_list("figure", "month", "key", "count")
+        for figure, month, key, n in kept:
             counts[(figure, month, key)] += n
     return counts
 
@@ -299,8 +301,10 @@ def keep_purged_counts(*, case_ids: Collection[int]) -> None:
         cursor.execute(sql, params)
 
 
-def rebuild_tallies() -> int:
-    """Replace every tally with a fresh recount; returns how many rows changed.
+def rebuild_tallies(*, purged: bool = True) -> int:
+    """Replace every tally with a fresh recount; returns how many rows changed. `purged=False`
+    leaves out the kept counts of purged cases: only for the migration that started the
+    tallies, which runs before their table exists (and before anything was purged).
 
     The table is locked first (on PostgreSQL; SQLite has one writer anyway): a write already
     holding a tally row finishes before the recount starts, so its report is in the recount;
@@ -311,7 +315,7 @@ def rebuild_tallies() -> int:
             table = connection.ops.quote_name(StatisticsTally._meta.db_table)
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        fresh = recount()
+        fresh = recount(purged=purged)
         stored = {
             (figure, month, key): n
             for figure, month, key, n in StatisticsTally.objects.values_list(
