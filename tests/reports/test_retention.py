@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -106,6 +107,19 @@ def _rows_of(case):
     return rows, files
 
 
+def _rows_pointing_at(model, pks):
+    """Rows of any table, history tables and link tables included, whose foreign key names one
+    of `pks` of `model`: table.column -> how many."""
+    found = {}
+    for other in apps.get_models(include_auto_created=True):
+        for field in other._meta.concrete_fields:
+            if field.is_relation and field.related_model is model:
+                n = other._base_manager.filter(**{f"{field.attname}__in": pks}).count()
+                if n:
+                    found[f"{other._meta.db_table}.{field.column}"] = n
+    return found
+
+
 def _figures():
     return compute_figures(filters=StatisticsFilters())
 
@@ -128,6 +142,9 @@ def test_the_done_scenario_list_ahead_hold_one_purge_the_rest_statistics_still_c
     assert [row.case.reference for row in upcoming_purges()] == [doomed.reference]
     held_rows, held_files = _rows_of(held)
     doomed_rows, doomed_files = _rows_of(doomed)
+    doomed_reports = list(doomed.reports.values_list("pk", flat=True))
+    doomed_evidence = list(Evidence.objects.filter(report__case=doomed).values_list("pk", flat=True))
+    assert _rows_pointing_at(Case, [doomed.pk])
     assert all(doomed_rows.values()), doomed_rows
     before = _figures()
 
@@ -140,6 +157,9 @@ def test_the_done_scenario_list_ahead_hold_one_purge_the_rest_statistics_still_c
     assert all(default_storage.exists(name) for name in held_files)
     gone_rows, _files = _rows_of(doomed)
     assert set(gone_rows.values()) == {0}, gone_rows
+    assert _rows_pointing_at(Case, [doomed.pk]) == {}
+    assert _rows_pointing_at(Report, doomed_reports) == {}
+    assert _rows_pointing_at(Evidence, doomed_evidence) == {}
     assert not any(default_storage.exists(name) for name in doomed_files)
     assert Case.objects.filter(pk__in=[later.pk, still_open.pk]).count() == 2
 
