@@ -91,6 +91,8 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "case": SHOWN,
         "tracking_code": SHOWN,
         "secret_hash": INTERNAL,
+        # The id of the report's data key in the key store (plumbing/keys): never shown.
+        "data_key": INTERNAL,
         "external_id": INTERNAL,
         "channel": SHOWN,
         "language": SHOWN,
