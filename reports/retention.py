@@ -34,8 +34,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
 from datetime import datetime
+from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings

@@ -143,7 +143,9 @@ def test_the_done_scenario_list_ahead_hold_one_purge_the_rest_statistics_still_c
     held_rows, held_files = _rows_of(held)
     doomed_rows, doomed_files = _rows_of(doomed)
     doomed_reports = list(doomed.reports.values_list("pk", flat=True))
-    doomed_evidence = list(Evidence.objects.filter(report__case=doomed).values_list("pk", flat=True))
+    doomed_evidence = list(
+        Evidence.objects.filter(report__case=doomed).values_list("pk", flat=True)
+    )
     assert _rows_pointing_at(Case, [doomed.pk])
     assert all(doomed_rows.values()), doomed_rows
     before = _figures()
