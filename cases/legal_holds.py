@@ -36,6 +36,17 @@ def _reason(reason: str, *, doing: str) -> str:
     return text
 
 
+def _locked(case: Case) -> Case:
+    """The case's row, locked; a case the purge deleted while this waited for the lock is
+    refused in words rather than failing."""
+    locked = Case.objects.select_for_update().filter(pk=case.pk).first()
+    if locked is None:
+        raise CaseError(
+            ErrorCode.NOT_HELD, f"{case.reference} was purged by the retention schedule."
+        )
+    return locked
+
+
 def place_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
     """Put `case` under a legal hold: it will not be purged until the hold is lifted.
 
@@ -44,7 +55,7 @@ def place_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
     require_permission(actor, PERMISSION, "place legal holds")
     text = _reason(reason, doing="A legal hold")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = _locked(case)
         if LegalHold.objects.filter(case=locked, lifted_at__isnull=True).exists():
             raise CaseError(
                 ErrorCode.ALREADY_HELD, f"{locked.reference} is already under a legal hold."
@@ -64,7 +75,7 @@ def lift_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
     require_permission(actor, PERMISSION, "lift legal holds")
     text = _reason(reason, doing="Lifting a legal hold")
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = _locked(case)
         hold = (
             LegalHold.objects.select_for_update()
             .filter(case=locked, lifted_at__isnull=True)

@@ -14,6 +14,7 @@ from cases.legal_holds import hold_in_force, lift_legal_hold, place_legal_hold
 from cases.models import Case, LegalHold
 from cases.retention import upcoming_purges
 from cases.services import transition_case
+from reports.retention import purge_expired_cases
 from tests.factories import report_with_evidence
 
 pytestmark = pytest.mark.django_db
@@ -291,3 +292,11 @@ def test_the_api_answers_404_for_a_case_that_does_not_exist_or_a_user_with_no_ro
         content_type="application/json",
     )
     assert refused.status_code == 403
+
+
+def test_a_hold_on_a_case_purged_meanwhile_is_refused_in_words(legal):
+    case = _case(legal, closed_days_ago=91)
+    assert purge_expired_cases().purged == [case.reference]
+    with pytest.raises(CaseError) as refused:
+        place_legal_hold(case=case, actor=legal, reason="Too late")
+    assert "purged" in refused.value.message
