@@ -54,9 +54,8 @@ def _measure(results: Results) -> None:
     from cases.retention import due_for_purge
     from intake.services import submit_report
     from reports.retention import purge_expired_cases
-    from tests.bench.fixtures import people, submission
+    from tests.bench.fixtures import submission
 
-    who = people()
     filed: list[int] = []
     queries: list[int] = []
 
@@ -83,7 +82,6 @@ def _measure(results: Results) -> None:
         filed.clear()
         return elapsed / CASES
 
-    del who
     comparison = alternate(file_cases, purge_cases, unit="ms per case")
     results.add(
         Figure.from_comparison(
