@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from cases.models import Case, LegalHold
@@ -66,21 +67,44 @@ class UpcomingPurge:
     purge_date: datetime
 
 
-def upcoming_purges(*, days: int | None = None, at: datetime | None = None) -> list[UpcomingPurge]:
+# The most the upcoming purges page lists: the soonest ones. Past the first days of a new
+# schedule the purge takes what is due every day, and a month ahead holds far fewer.
+UPCOMING_LIMIT = 500
+
+
+def _purge_at() -> SqlCase:
+    """A case's purge date, in SQL (closed cases only)."""
+    return SqlCase(
+        *(
+            When(close_reason=reason,
+                 then=F("status_changed_at") + timedelta(days=retention_days(reason)))
+            for reason in Case.CloseReason
+        ),
+        output_field=DateTimeField(),
+    )
+
+
+def upcoming_purges(
+    *, days: int | None = None, at: datetime | None = None, limit: int | None = None
+) -> list[UpcomingPurge]:
     """Cases the purge will destroy within `days` (RETENTION_UPCOMING_DAYS) from `at` (now),
-    soonest first, in one query: those already due, which the next daily run takes, and
-    those whose date falls in the window. Held cases are left out: they will not be purged."""
+    soonest first, at most `limit` (UPCOMING_LIMIT), in one query: those already due, which
+    the next daily run takes, and those whose date falls in the window. Held cases are left
+    out: they will not be purged."""
     moment = at or timezone.now()
     horizon = moment + timedelta(days=settings.RETENTION_UPCOMING_DAYS if days is None else days)
-    cases = due_for_purge(at=horizon).only(
-        "reference", "status", "close_reason", "status_changed_at", "merged_into"
+    cases = (
+        due_for_purge(at=horizon)
+        .only("reference", "status", "close_reason", "status_changed_at", "merged_into")
+        .annotate(purge_at=_purge_at())
+        .order_by("purge_at", "reference")[: limit or UPCOMING_LIMIT]
     )
     rows = []
     for case in cases:
         date = purge_date(case)
         assert date is not None  # noqa: S101 - due_for_purge keeps closed, unmerged cases
         rows.append(UpcomingPurge(case=case, purge_date=date))
-    return sorted(rows, key=lambda row: (row.purge_date, row.case.reference))
+    return rows
 
 
 def is_held(case: Case) -> bool:

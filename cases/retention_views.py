@@ -38,6 +38,7 @@ def _render(
         listed.append((row, form))
     context = {
         "rows": listed,
+        "capped": len(rows) >= retention.UPCOMING_LIMIT,
         "days": settings.RETENTION_UPCOMING_DAYS,
         "errors": error_summary([bound]) if bound is not None else [],
     }

@@ -300,3 +300,18 @@ def test_a_hold_on_a_case_purged_meanwhile_is_refused_in_words(legal):
     with pytest.raises(CaseError) as refused:
         place_legal_hold(case=case, actor=legal, reason="Too late")
     assert "purged" in refused.value.message
+
+
+def test_the_upcoming_purges_page_lists_the_soonest_first_up_to_its_limit(
+    legal, client, monkeypatch
+):
+    latest = _case(legal, closed_days_ago=65)
+    soonest = _case(legal, closed_days_ago=85)
+    middle = _case(legal, closed_days_ago=75)
+    assert [row.case for row in upcoming_purges()] == [soonest, middle, latest]
+    assert [row.case for row in upcoming_purges(limit=2)] == [soonest, middle]
+    monkeypatch.setattr("cases.retention.UPCOMING_LIMIT", 2)
+    client.force_login(legal)
+    page = client.get(UPCOMING).content.decode()
+    assert 'id="upcoming-capped"' in page
+    assert soonest.reference in page and latest.reference not in page
