@@ -21,6 +21,9 @@ class ErrorCode(StrEnum):
     INVALID_QUESTION = "invalid_question"
     # The change was made on a view of the case that is out of date: someone changed it since.
     STALE_CASE = "stale_case"
+    # A legal hold placed on a case already held, or lifted from a case that is not.
+    ALREADY_HELD = "already_held"
+    NOT_HELD = "not_held"
 
 
 class CaseError(Exception):

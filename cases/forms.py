@@ -369,6 +369,43 @@ def _visible(user: User | None, references: list[str]) -> list[Case]:
     return found
 
 
+class LegalHoldForm(forms.Form):
+    """Place a legal hold (the case page) or lift it (prefix "lift"): a reason is required."""
+
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=2000,
+        help_text=_("Kept in the hold's history, with your name and the time."),
+        widget=_textarea(2),
+    )
+
+    def __init__(self, *args: Any, lifting: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "lift" if lifting else "hold")
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = (
+            _("Lifting a legal hold needs a reason.")
+            if lifting
+            else _("A legal hold needs a reason.")
+        )
+
+
+class UpcomingHoldForm(forms.Form):
+    """Place a legal hold from the upcoming purges page: one per listed case, told apart by
+    their prefix (the case's id); the case is named by its reference."""
+
+    reference = forms.CharField(max_length=20, widget=forms.HiddenInput())
+    reason = forms.CharField(
+        label=_("Why hold it?"),
+        max_length=2000,
+        error_messages={"required": _("A legal hold needs a reason.")},
+        widget=_textarea(2),
+    )
+
+    def __init__(self, *args: Any, case_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"hold-{case_id}")
+        super().__init__(*args, **kwargs)
+
+
 class BulkForm(forms.Form):
     """Assign or move several cases of the queue at once."""
 

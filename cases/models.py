@@ -145,6 +145,14 @@ class Case(models.Model):
             models.Index(fields=["-opened_at"], name="case_opened_idx"),
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
             models.Index(fields=["due_date"], name="case_due_idx"),
+            # The retention schedule's question, daily and on the upcoming purges page: closed
+            # cases of each close reason closed before a date (cases/retention.py). Partial, so
+            # open and merged cases, never purged by themselves, are not in it.
+            models.Index(
+                fields=["close_reason", "status_changed_at"],
+                condition=Q(status="closed", merged_into__isnull=True),
+                name="case_retention_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -208,6 +216,53 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.case_id} by {self.author_id}"
+
+
+class LegalHold(models.Model):
+    """A legal hold on a case: while it is in force (`lifted_at` empty) the case is never
+    purged, whatever its retention schedule says (cases/retention.py).
+
+    Placed and lifted only by legal staff, through `cases.legal_holds`, each with a reason;
+    the row's history records who did each and why. A lifted hold stays as the record of it;
+    a case has at most one hold in force at a time.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords(no_db_index=["case", "placed_by", "lifted_by"])
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_legal_hold_in_force_per_case",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="legal_hold_has_reason"),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lift_reason="", lifted_by__isnull=True)
+                | (Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~Q(lift_reason="")),
+                name="lifted_legal_hold_has_who_and_reason",
+            ),
+        ]
+        permissions = [
+            ("manage_legal_hold", "Can place and lift legal holds and see upcoming purges"),
+        ]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "in force"
+        return f"Legal hold on {self.case_id} ({state})"
 
 
 class RoleChange(Record):

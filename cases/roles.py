@@ -66,6 +66,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.view_legal_notes",
         "cases.export_full_case_file",
         "cases.view_statistics",
+        # Legal holds and the upcoming purges of the retention schedule (cases/legal_holds.py).
+        "cases.manage_legal_hold",
     ],
     # Reference data and accounts, through the Django admin; no case data. Groups are the roles
     # above, synced after every migrate, so the administrator reads them and changes none: a

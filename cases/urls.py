@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import account_views, passkey_views, two_factor_views, views
+from cases import account_views, passkey_views, retention_views, two_factor_views, views
 
 app_name = "cases"
 
@@ -82,6 +82,9 @@ urlpatterns = [
         views.ask_reporter,
         name="ask-reporter",
     ),
+    path("cases/<str:reference>/legal-hold/", views.place_hold, name="place-hold"),
+    path("cases/<str:reference>/legal-hold/lift/", views.lift_hold, name="lift-hold"),
+    path("retention/upcoming/", retention_views.upcoming_purges, name="upcoming-purges"),
     path(
         "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
     ),

@@ -34,6 +34,7 @@ from cases.forms import (
     AssignForm,
     BulkForm,
     DueDateForm,
+    LegalHoldForm,
     MergeForm,
     NoteForm,
     PriorityForm,
@@ -42,9 +43,12 @@ from cases.forms import (
     TransitionForm,
     case_workers,
 )
+from cases.legal_holds import PERMISSION as HOLD_PERMISSION
+from cases.legal_holds import hold_in_force, lift_legal_hold, place_legal_hold
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.privacy import Projected, project_case
+from cases.retention import purge_date
 from cases.roles import role_of
 from cases.selectors import (
     case_contents,
@@ -271,6 +275,8 @@ def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
         ),
         "note": NoteForm(may_write_legal=user.has_perm("cases.view_legal_notes")),
         "merge": MergeForm(user=user, initial=seen),
+        "hold": LegalHoldForm(),
+        "lift": LegalHoldForm(lifting=True),
     }
 
 
@@ -333,6 +339,10 @@ def _render_case(
         "may_add_note": user.has_perm("cases.add_casenote"),
         "may_merge": user.has_perm("cases.merge_case"),
         "errors": error_summary([bound]) if bound is not None else [],
+        # Legal staff only: the hold in force (one query) and when the case is purged.
+        "may_hold": user.has_perm(HOLD_PERMISSION),
+        "legal_hold": hold_in_force(case) if user.has_perm(HOLD_PERMISSION) else None,
+        "purge_date": purge_date(case),
         # Legal staff only; asked of the permissions already loaded, so no query for others.
         "recent_views": (
             recent_case_views(reference=case.reference, limit=settings.ACCESS_LOG_CASE_PAGE_ROWS)
@@ -554,6 +564,35 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
         }
 
     return _act(request, reference, lambda data, case: MergeForm(data, user=request.user), perform)
+
+
+# --- Legal hold (legal staff only; 403 for anyone else) ---------------------------------------
+
+
+@login_required
+@permission_required(HOLD_PERMISSION, raise_exception=True)
+@require_POST
+def place_hold(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        place_legal_hold(case=case, actor=request.user, reason=data["reason"])
+        return _("%(reference)s is under a legal hold: it will not be purged.") % {
+            "reference": case.reference
+        }
+
+    return _act(request, reference, lambda data, case: LegalHoldForm(data), perform)
+
+
+@login_required
+@permission_required(HOLD_PERMISSION, raise_exception=True)
+@require_POST
+def lift_hold(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        lift_legal_hold(case=case, actor=request.user, reason=data["reason"])
+        return _("The legal hold on %(reference)s is lifted.") % {"reference": case.reference}
+
+    return _act(
+        request, reference, lambda data, case: LegalHoldForm(data, lifting=True), perform
+    )
 
 
 # --- Evidence ------------------------------------------------------------------------------------

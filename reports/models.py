@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from plumbing.records import Record
+
 
 class StatisticsSnapshot(models.Model):
     """Figures computed at one moment for one set of filters (reports/statistics.py)."""
@@ -171,3 +173,57 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+class PurgedCase(Record):
+    """What is left of a case the retention schedule purged (reports/retention.py): its
+    reference, how and when it closed, when it was purged and how many reports it held.
+
+    Nothing anyone wrote is kept, so a purged case leaves no trace of the people in it; the
+    row is the record that the purge happened, and lets a reference that no longer opens be
+    explained. A record: added once, never changed.
+    """
+
+    edit_refusal = "A purged case's record is never changed."
+    update_refusal = "A purged case's record is never changed."
+    delete_refusal = "A purged case's record is never deleted."
+
+    reference = models.CharField(max_length=20, unique=True)
+    close_reason = models.CharField(max_length=15)
+    closed_at = models.DateTimeField()
+    purged_at = models.DateTimeField(default=timezone.now)
+    report_count = models.PositiveIntegerField(default=0)
+    # The reference of the case it had been merged into (purged with it), "" for none.
+    merged_into_reference = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-purged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} purged {self.purged_at:%Y-%m-%d}"
+
+
+class PurgedTally(models.Model):
+    """The statistics tallies of the cases and reports the retention schedule purged.
+
+    The running tallies (`StatisticsTally`) keep counting a purged case: the purge does not
+    move them. But `rebuild_tallies` recounts from the tables, where a purged case no longer
+    is; it adds these rows back (reports/tallies.py `recount`), so the statistics count
+    purged cases for good. Same keys as `StatisticsTally`; written by the purge in the
+    transaction that deletes the case.
+    """
+
+    figure = models.CharField(max_length=10, choices=StatisticsTally.Figure)
+    month = models.CharField(max_length=7, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["figure", "month", "key"], name="purged_tally_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"purged {self.figure} {self.month} {self.key}: {self.count}"

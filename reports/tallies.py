@@ -28,11 +28,13 @@ come before it.
 
 The tallies are derived data: `rebuild_tallies` recounts them from the tables (after bulk
 loads, which bypass the services, and nightly, to repair any drift), with the table locked so
-no increment is lost or counted twice.
+no increment is lost or counted twice. Cases the retention schedule purged are no longer in the
+tables: the purge keeps what they counted for in `PurgedTally` (`keep_purged_counts`), and the
+recount adds it back.
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,7 +47,7 @@ from django.utils import timezone
 from cases.events import CaseKey, CaseMoved, CasesLoadedInBulk
 from intake.events import ReportFiled
 from plumbing.events import Event
-from reports.models import StatisticsTally
+from reports.models import PurgedTally, StatisticsTally
 
 Figure = StatisticsTally.Figure
 TallyKey = tuple[str, str, str]  # (figure, month, key)
@@ -162,17 +164,26 @@ def read_tallies() -> Tallies:
 # --- Recounting --------------------------------------------------------------------------------
 
 
-def recount() -> Counter[TallyKey]:
+def recount(
+    *, case_ids: Collection[int] | None = None, purged: bool = True
+) -> Counter[TallyKey]:
     """Every tally counted afresh from the tables: a pass over encounters, the three link
-    tables and cases."""
+    tables and cases, plus (`purged`) the tallies of the cases the retention schedule purged
+    (`PurgedTally`), which are no longer in the tables. With `case_ids`, only what those cases
+    and their reports count for (what a purge keeps of them)."""
     from cases.models import Case
     from intake.models import Encounter, Report
 
     zone = timezone.get_default_timezone()
     counts: Counter[TallyKey] = Counter()
     with_encounter = 0
+    encounters = Encounter.objects.order_by()
+    reports = Report.objects.all()
+    if case_ids is not None:
+        encounters = encounters.filter(report__case_id__in=case_ids)
+        reports = reports.filter(case_id__in=case_ids)
     rows = (
-        Encounter.objects.order_by()
+        encounters
         .values(place=Trim(Coalesce("city", Value(""))),
                 month=TruncMonth("occurred_at", tzinfo=zone))
         .annotate(n=Count("pk"))
@@ -184,26 +195,70 @@ def recount() -> Counter[TallyKey]:
         counts[(Figure.PLACE, f"{month:%Y-%m}" if month else "", row["place"])] += row["n"]
         with_encounter += row["n"]
     # A report without an encounter counts in the total, under "not known".
-    without = Report.objects.count() - with_encounter
+    without = reports.count() - with_encounter
     if without:
         counts[(Figure.PLACE, "", "")] += without
 
     for relation, figure in REFERENCE_FIGURES.items():
         field = Encounter._meta.get_field(relation)
+        source = field.m2m_field_name()  # type: ignore[union-attr]
         target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
         links = field.remote_field.through.objects.order_by()  # type: ignore[union-attr]
+        if case_ids is not None:
+            links = links.filter(**{f"{source}__report__case_id__in": case_ids})
         for row in links.values(code=F(f"{target}__code")).annotate(n=Count("pk")):
             counts[(figure, "", row["code"])] += row["n"]
 
     has_report = Exists(Report.objects.filter(case=OuterRef("pk")))
     cases = Case.objects.filter(has_report, merged_into__isnull=True).order_by()
+    if case_ids is not None:
+        cases = cases.filter(pk__in=case_ids)
     for status, priority, n in cases.values_list("status", "priority").annotate(n=Count("pk")):
         counts[(Figure.CASE, "", case_key(status, priority))] += n
+
+    if purged and case_ids is None:
+        kept = PurgedTally.objects.values_list("figure", "month", "key", "count")
+        for figure, month, key, n in kept:
+            counts[(figure, month, key)] += n
     return counts
 
 
-def rebuild_tallies() -> int:
-    """Replace every tally with a fresh recount; returns how many rows changed.
+def keep_purged_counts(*, case_ids: Collection[int]) -> None:
+    """Keep what `case_ids` count for in the statistics before the retention schedule deletes
+    them (reports/retention.py), in `PurgedTally`, which `recount` adds back.
+
+    The running tallies do not move: a purged case still counts there. Call it in the purge's
+    transaction, with the cases locked, before their rows go. On PostgreSQL it first takes the
+    tally table in ROW EXCLUSIVE mode, so a `rebuild_tallies` (EXCLUSIVE) either finished
+    before, or starts after this transaction commits, and never counts the cases twice or not
+    at all.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(StatisticsTally._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+    counts = recount(case_ids=case_ids)
+    rows = sorted((key, n) for key, n in counts.items() if n)
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(PurgedTally._meta.db_table)
+    figure, month, key, count = (quote(name) for name in ("figure", "month", "key", "count"))
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list[Any] = [value for (f, m, k), n in rows for value in (str(f), m, k, n)]
+    sql = (
+        f"INSERT INTO {table} ({figure}, {month}, {key}, {count}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({figure}, {month}, {key}) "
+        f"DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def rebuild_tallies(*, purged: bool = True) -> int:
+    """Replace every tally with a fresh recount; returns how many rows changed. `purged=False`
+    leaves out the kept counts of purged cases: only for the migration that started the
+    tallies, which runs before their table exists (and before anything was purged).
 
     The table is locked first (on PostgreSQL; SQLite has one writer anyway): a write already
     holding a tally row finishes before the recount starts, so its report is in the recount;
@@ -214,7 +269,7 @@ def rebuild_tallies() -> int:
             table = connection.ops.quote_name(StatisticsTally._meta.db_table)
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        fresh = recount()
+        fresh = recount(purged=purged)
         stored = {
             (figure, month, key): n
             for figure, month, key, n in StatisticsTally.objects.values_list(

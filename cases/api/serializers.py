@@ -63,6 +63,8 @@ class APIErrorCode(models.TextChoices):
         "Only a report filed through the public form or API has a person who can be asked.",
     )
     INVALID_QUESTION = ErrorCode.INVALID_QUESTION, "A question must have 1 to 5000 characters."
+    ALREADY_HELD = ErrorCode.ALREADY_HELD, "The case is already under a legal hold."
+    NOT_HELD = ErrorCode.NOT_HELD, "The case is not under a legal hold."
     STALE_CASE = (
         ErrorCode.STALE_CASE,
         "The case changed since the version in `If-Match`; `case` is the case as it is now.",

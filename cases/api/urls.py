@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases.api import views
+from cases.api import legal_holds, views
 
 app_name = "cases_api"
 
@@ -24,6 +24,16 @@ urlpatterns = [
     path("cases/<str:reference>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path("cases/<str:reference>/tags/", views.CaseTagsView.as_view(), name="case-tags"),
     path("cases/<str:reference>/history/", views.CaseHistoryView.as_view(), name="case-history"),
+    path(
+        "cases/<str:reference>/legal-hold/",
+        legal_holds.LegalHoldView.as_view(),
+        name="case-legal-hold",
+    ),
+    path(
+        "cases/<str:reference>/legal-hold/lift/",
+        legal_holds.LegalHoldLiftView.as_view(),
+        name="case-legal-hold-lift",
+    ),
     path(
         "evidence/<int:evidence_id>/download/",
         views.EvidenceDownloadView.as_view(),

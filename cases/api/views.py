@@ -105,9 +105,16 @@ TAG = "Cases"
 # -- Errors ---------------------------------------------------------------------------------
 
 
-# A `CaseError` from a service: 403 for `role_not_permitted`, 400 for the others.
+# A `CaseError` from a service: 403 for `role_not_permitted`, 409 for a legal hold that is
+# already in force or not in force (the case's state, not the request, is in the way), 400
+# for the others.
 case_exception_handler = refusal_exception_handler(
-    CaseError, status_of={ErrorCode.ROLE_NOT_PERMITTED: status.HTTP_403_FORBIDDEN}
+    CaseError,
+    status_of={
+        ErrorCode.ROLE_NOT_PERMITTED: status.HTTP_403_FORBIDDEN,
+        ErrorCode.ALREADY_HELD: status.HTTP_409_CONFLICT,
+        ErrorCode.NOT_HELD: status.HTTP_409_CONFLICT,
+    },
 )
 
 

@@ -76,6 +76,8 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "agency_codes": INTERNAL,
         "reports": RELATED,
         "notes": RELATED,
+        # Legal staff's holds on the case: read only by them, through cases/legal_holds.py.
+        "legal_holds": INTERNAL,
     },
     CaseNote: {
         "id": SHOWN,
@@ -91,7 +93,6 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "data_key": INTERNAL,  # the id of the row's data key, never the key
         "case": SHOWN,
         "tracking_code": SHOWN,
-        "data_key": INTERNAL,  # the id of its key in the key store (plumbing/keys/store.py)
         "secret_hash": INTERNAL,
         "external_id": INTERNAL,
         "channel": SHOWN,

@@ -651,3 +651,26 @@ KEYSTORE_URL = env.str("KEYSTORE_URL", default="")
 # keyed hashes of its words, never as the words. Outside the database like the KEKs; without
 # it, a key derived from SECRET_KEY. Changing it means `manage.py rebuild_search_index`.
 SEARCH_INDEX_KEY = env.str("SEARCH_INDEX_KEY", default="")
+
+# --- Retention and legal hold (cases/retention.py, cases/legal_holds.py, reports/retention.py)
+# Days a closed case is kept after it closed, by its close reason; then the daily purge
+# destroys its reports' data keys and deletes it (unless it is under a legal hold). Cases that
+# are not closed are never purged. A case merged into another goes with the case it was
+# merged into (its reports are there), so "duplicate" applies to duplicates closed unmerged.
+RETENTION_DAYS = {
+    "spam": env.int("RETENTION_DAYS_SPAM", default=90),
+    "duplicate": env.int("RETENTION_DAYS_DUPLICATE", default=365),
+    "out_of_scope": env.int("RETENTION_DAYS_OUT_OF_SCOPE", default=365),
+    "withdrawn": env.int("RETENTION_DAYS_WITHDRAWN", default=365),
+    "resolved": env.int("RETENTION_DAYS_RESOLVED", default=7 * 365),
+}
+# How far ahead legal staff see upcoming purges (/staff/retention/upcoming/).
+RETENTION_UPCOMING_DAYS = env.int("RETENTION_UPCOMING_DAYS", default=30)
+# Data keys no row refers to are destroyed once they are this old (a key made for a report
+# whose transaction rolled back); younger ones may belong to a write still in progress.
+RETENTION_ORPHAN_KEY_HOURS = env.int("RETENTION_ORPHAN_KEY_HOURS", default=24)
+CELERY_IMPORTS += ["reports.retention_tasks"]
+CELERY_BEAT_SCHEDULE["retention-purge"] = {
+    "task": "reports.retention_tasks.purge_expired_cases_task",
+    "schedule": crontab(hour=4, minute=15),
+}

@@ -5,10 +5,11 @@ from django.db import migrations, models
 
 def count_existing(apps, schema_editor):
     """Start the tallies from what is already stored. The recount reads the tables through
-    the current models; should they change so far that it cannot, squash this migration."""
+    the current models; should they change so far that it cannot, squash this migration.
+    Nothing was purged yet, and the table of purged counts comes later (reports 0040)."""
     from reports.tallies import rebuild_tallies
 
-    rebuild_tallies()
+    rebuild_tallies(purged=False)
 
 
 class Migration(migrations.Migration):
