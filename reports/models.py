@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+from plumbing.audit.history import ChainedHistoricalRecords
 
 
 class StatisticsSnapshot(models.Model):
@@ -32,7 +32,7 @@ class StatisticsSnapshot(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["-computed_at", "-pk"]
@@ -136,7 +136,7 @@ class Document(models.Model):
     error = models.CharField(max_length=500, blank=True)
     download_count = models.PositiveIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

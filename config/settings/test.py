@@ -46,3 +46,5 @@ KEYSTORE_PATH = env.path(  # noqa: F405
     "TEST_KEYSTORE_PATH",
     default=BASE_DIR / "test-artifacts" / f"data-keys-{os.getpid()}.sqlite3",  # noqa: F405
 )
+# A fixed audit chain key, so a Celery worker started by a test hashes as the test does.
+AUDIT_CHAIN_KEY = "test-audit-chain-key-0123456789abcdef0123456789abcdef"
