@@ -110,6 +110,11 @@ class Document(models.Model):
     )
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # A case file's chain head when it was rendered (cases/audit.py), printed on its last page,
+    # and the chain heads it is made of ("table:object" -> [seq, hash]), so `verify_document`
+    # can tell later whether each is still a row of an intact chain.
+    chain_head = models.CharField(max_length=64, blank=True)
+    chain_heads = models.JSONField(default=dict, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     requested_by = models.ForeignKey(

@@ -16,6 +16,26 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='document',
+            name='chain_head',
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AddField(
+            model_name='document',
+            name='chain_heads',
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.AddField(
+            model_name='historicaldocument',
+            name='chain_head',
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AddField(
+            model_name='historicaldocument',
+            name='chain_heads',
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.AddField(
             model_name='historicaldocument',
             name='chain_hash',
             field=models.CharField(blank=True, editable=False, max_length=64),
