@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from plumbing.audit.history import ChainedHistoricalRecords
 
+from plumbing.audit.history import ChainedHistoricalRecords
 from plumbing.records import Record
 
 

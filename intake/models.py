@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from plumbing.audit.history import ChainedHistoricalRecords
 
 # History is read by the original row's id (a case's timeline, cases/timeline.py), never by
@@ -380,7 +381,9 @@ class ReportMessage(models.Model):
     # bookkeeping, written without a history row, like Report.acknowledged_at.
     read_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = ChainedHistoricalRecords(excluded_fields=["read_at"], no_db_index=["report", "author"])
+    history = ChainedHistoricalRecords(
+        excluded_fields=["read_at"], no_db_index=["report", "author"]
+    )
 
     class Meta:
         ordering = ["sent_at", "pk"]

@@ -60,7 +60,7 @@ def check_document(stream: BinaryIO) -> DocumentCheck:
     if document is None or document.case is None:
         return check
     check.document = document
-    history = Document.history.model  # type: ignore[attr-defined]
+    history = Document.history.model
     check.document_breaks = list(walk_table(history, records=[document.pk]))
     check.record_intact = (
         not check.document_breaks

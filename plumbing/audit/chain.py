@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,9 @@ def chain_key() -> bytes:
     if not value:
         path = getattr(settings, "AUDIT_CHAIN_KEY_FILE", "") or ""
         if not path:
-            raise ImproperlyConfigured("No audit chain key: set AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY_FILE.")
+            raise ImproperlyConfigured(
+                "No audit chain key: set AUDIT_CHAIN_KEY or AUDIT_CHAIN_KEY_FILE."
+            )
         value = _read_key_file(str(path))
     if len(value) < 32:
         raise ImproperlyConfigured("The audit chain key must be at least 32 characters long.")
@@ -157,7 +159,7 @@ class ChainSpec:
 _NOT_HASHED = {"chain_seq", "chain_hash"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec_for(model: type[models.Model], record: str | None = None) -> ChainSpec:
     """The chain spec of a history model (its record is the tracked object's id) or of a
     chained record such as the access log (its record is its `chain_key`). A migration's
@@ -187,7 +189,9 @@ def _hasher() -> Any:
     return hmac.new(chain_key(), digestmod=hashlib.sha256)
 
 
-def digest(spec: ChainSpec, seq: int, previous: str, values: Sequence[Any], base: Any = None) -> str:
+def digest(
+    spec: ChainSpec, seq: int, previous: str, values: Sequence[Any], base: Any = None
+) -> str:
     """The chain hash of a row whose hashed columns hold `values` (in `spec.fields` order)."""
     parts = [spec.table, str(seq), previous]
     for name, canon, value in zip(spec.names, spec.canons, values, strict=True):
@@ -242,7 +246,9 @@ def chain_heads(
     return heads
 
 
-def chain_rows(model: type[models.Model], rows: Sequence[models.Model], *, using: str | None = None) -> None:
+def chain_rows(
+    model: type[models.Model], rows: Sequence[models.Model], *, using: str | None = None
+) -> None:
     """Give each of `rows` (new, unsaved, in the order they will be inserted) its seq and hash.
 
     A history row that creates its object (`+`) starts a chain and reads nothing; the others
@@ -254,11 +260,7 @@ def chain_rows(model: type[models.Model], rows: Sequence[models.Model], *, using
     first: dict[Any, models.Model] = {}
     for row in rows:
         first.setdefault(getattr(row, spec.record), row)
-    lookup = [
-        record
-        for record, row in first.items()
-        if getattr(row, "history_type", None) != "+"
-    ]
+    lookup = [record for record, row in first.items() if getattr(row, "history_type", None) != "+"]
     heads = chain_heads(model, lookup, using=using) if lookup else {}
     base = _hasher()
     for row in rows:
@@ -270,7 +272,11 @@ def chain_rows(model: type[models.Model], rows: Sequence[models.Model], *, using
 
 
 def rechain_table(
-    model: type[models.Model], *, record: str | None = None, using: str = "default", batch: int = 2000
+    model: type[models.Model],
+    *,
+    record: str | None = None,
+    using: str = "default",
+    batch: int = 2000,
 ) -> int:
     """Recompute every chain of `model`'s table from the rows as they are now stored, in
     (record, id) order: for a migration that adds the chain, or one that rewrites stored
@@ -291,7 +297,9 @@ def rechain_table(
             current, seq, previous = record, 0, ""
         seq += 1
         previous = digest(spec, seq, previous, values[:record_at], base)
-        pending.append(model(**{spec.tiebreak: values[-1], "chain_seq": seq, "chain_hash": previous}))
+        pending.append(
+            model(**{spec.tiebreak: values[-1], "chain_seq": seq, "chain_hash": previous})
+        )
         if len(pending) >= batch:
             manager.bulk_update(pending, ["chain_seq", "chain_hash"])
             written += len(pending)

@@ -96,7 +96,12 @@ def walk_table(
     expected, previous, before, intact = 1, "", "", True
     last_bad = False
     for values in _rows(spec, queryset, chunk):
-        record, row_id, seq, stored = values[width], values[width + 1], values[width + 2], values[width + 3]
+        record, row_id, seq, stored = (
+            values[width],
+            values[width + 1],
+            values[width + 2],
+            values[width + 3],
+        )
         if record != current:
             if heads is not None and current is not _NONE:
                 heads[current] = Head(table, str(current), expected - 1, previous, intact)

@@ -23,7 +23,7 @@ def _break_one_row(case: Case) -> int:
     row = History.objects.filter(id=case.pk).order_by("chain_seq").first()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {History._meta.db_table} SET status = %s WHERE history_id = %s",
+            f"UPDATE {History._meta.db_table} SET status = %s WHERE history_id = %s",  # noqa: S608
             ["closed", row.history_id],
         )
     return row.history_id
@@ -33,8 +33,11 @@ def test_the_nightly_check_mails_legal_staff_only_when_it_finds_a_break(
     legal, liaison, administrator, django_capture_on_commit_callbacks
 ):
     case = named_case()
-    for user, address in ((legal, "legal@example.org"), (liaison, "liaison@example.org"),
-                          (administrator, "admin@example.org")):
+    for user, address in (
+        (legal, "legal@example.org"),
+        (liaison, "liaison@example.org"),
+        (administrator, "admin@example.org"),
+    ):
         user.email = address
         user.save()
     with django_capture_on_commit_callbacks(execute=True):

@@ -29,8 +29,9 @@ def _case() -> Case:
 def test_chains_stay_valid_through_the_case_workflow(legal, liaison, other_liaison):
     report = report_with_evidence(consent_to_share_with_liaison=True)
     case = report.case
-    case = transition_case(case=case, to="triaged", actor=liaison, reason="Read",
-                           expected_version=None)
+    case = transition_case(
+        case=case, to="triaged", actor=liaison, reason="Read", expected_version=None
+    )
     case = assign_case(case=case, assignee=other_liaison, actor=liaison, expected_version=None)
     add_note(case=case, author=legal, body="Legal looked.", visibility="legal")
     evidence = Evidence.objects.get(report=report)
@@ -40,15 +41,24 @@ def test_chains_stay_valid_through_the_case_workflow(legal, liaison, other_liais
     answer_question(report=report, question_id=question.pk, body="Zane Avenue.")
     add_to_report(report=report, body="One more thing: they had no badges.")
     duplicate = _case()
-    merge_cases(survivor=case, duplicates=[duplicate], actor=liaison, reason="Same stop",
-                expected_version=None)
+    merge_cases(
+        survivor=case,
+        duplicates=[duplicate],
+        actor=liaison,
+        reason="Same stop",
+        expected_version=None,
+    )
     case.refresh_from_db()
-    transition_case(case=case, to="investigating", actor=liaison, reason="On it",
-                    expected_version=None)
+    transition_case(
+        case=case, to="investigating", actor=liaison, reason="On it", expected_version=None
+    )
 
     assert list(verify_all()) == []
-    seqs = list(Case.history.model.objects.filter(id=case.pk).order_by("chain_seq")
-                .values_list("chain_seq", flat=True))
+    seqs = list(
+        Case.history.model.objects.filter(id=case.pk)
+        .order_by("chain_seq")
+        .values_list("chain_seq", flat=True)
+    )
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 4
     assert Evidence.history.model.objects.filter(id=evidence.pk).count() == 3
 

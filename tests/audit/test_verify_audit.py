@@ -38,9 +38,11 @@ def _rows(case: Case) -> list:
     return list(History.objects.filter(id=case.pk).order_by("chain_seq"))
 
 
-def _sql(statement: str, params: list) -> None:
+def _sql(statement: str, params: list, model=History) -> None:
+    """Run `statement` ("{table}" is the model's table) as an insider with SQL access would."""
+    sql = statement.format(table=model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(sql, params)
 
 
 def _breaks(model=History) -> list:
@@ -60,12 +62,15 @@ def test_an_sql_update_of_a_history_field_is_named(liaison):
     case = _worked_case(liaison)
     edited = _rows(case)[1]
     _sql(
-        f"UPDATE {History._meta.db_table} SET history_change_reason = %s WHERE history_id = %s",
+        "UPDATE {table} SET history_change_reason = %s WHERE history_id = %s",
         ["nothing to see", edited.history_id],
     )
     [found] = _breaks()
     assert (found.table, found.record, found.row_id, found.problem) == (
-        History._meta.db_table, str(case.pk), edited.history_id, EDITED,
+        History._meta.db_table,
+        str(case.pk),
+        edited.history_id,
+        EDITED,
     )
     with pytest.raises(CommandError):
         call_command("verify_audit")
@@ -74,9 +79,13 @@ def test_an_sql_update_of_a_history_field_is_named(liaison):
 def test_an_sql_delete_of_a_middle_history_row_is_named(liaison):
     case = _worked_case(liaison)
     rows = _rows(case)
-    _sql(f"DELETE FROM {History._meta.db_table} WHERE history_id = %s", [rows[2].history_id])
+    _sql("DELETE FROM {table} WHERE history_id = %s", [rows[2].history_id])
     [found] = _breaks()
-    assert (found.record, found.row_id, found.problem) == (str(case.pk), rows[3].history_id, DELETED)
+    assert (found.record, found.row_id, found.problem) == (
+        str(case.pk),
+        rows[3].history_id,
+        DELETED,
+    )
     assert "seq 3 missing" in str(found)
 
 
@@ -84,15 +93,25 @@ def test_an_sql_insert_of_a_forged_history_row_is_named(liaison):
     case = _worked_case(liaison)
     last = _rows(case)[-1]
     columns = [f.column for f in History._meta.concrete_fields if f.attname != "history_id"]
-    values = [getattr(last, f.attname) for f in History._meta.concrete_fields if f.attname != "history_id"]
+    values = [
+        getattr(last, f.attname) for f in History._meta.concrete_fields if f.attname != "history_id"
+    ]
     forged = dict(zip(columns, values, strict=True))
-    forged.update(status="closed", close_reason="spam", chain_seq=last.chain_seq + 1,
-                  history_change_reason="closed by nobody", chain_hash="0" * 64)
-    forged = {k: connection.ops.adapt_datetimefield_value(v) if hasattr(v, "tzinfo") else v
-              for k, v in forged.items()}
+    forged.update(
+        status="closed",
+        close_reason="spam",
+        chain_seq=last.chain_seq + 1,
+        history_change_reason="closed by nobody",
+        chain_hash="0" * 64,
+    )
+    forged = {
+        k: connection.ops.adapt_datetimefield_value(v) if hasattr(v, "tzinfo") else v
+        for k, v in forged.items()
+    }
     names = ", ".join(forged)
     marks = ", ".join(["%s"] * len(forged))
-    _sql(f"INSERT INTO {History._meta.db_table} ({names}) VALUES ({marks})", list(forged.values()))
+    statement = "INSERT INTO {table} (%s) VALUES (%s)" % (names, marks)  # noqa: S608, UP031
+    _sql(statement, list(forged.values()))
     [found] = _breaks()
     assert (found.record, found.seq, found.problem) == (str(case.pk), last.chain_seq + 1, EDITED)
 
@@ -103,15 +122,13 @@ def test_a_second_row_cannot_take_a_place_already_taken_in_a_chain(liaison):
     case = _worked_case(liaison)
     rows = _rows(case)
     with pytest.raises(IntegrityError), transaction.atomic():
-        _sql(f"UPDATE {History._meta.db_table} SET chain_seq = %s WHERE history_id = %s",
-             [2, rows[2].history_id])
+        _sql("UPDATE {table} SET chain_seq = %s WHERE history_id = %s", [2, rows[2].history_id])
 
 
 def test_a_row_moved_to_another_place_in_its_chain_is_named(liaison):
     case = _worked_case(liaison)
     rows = _rows(case)
-    _sql(f"UPDATE {History._meta.db_table} SET chain_seq = %s WHERE history_id = %s",
-         [9, rows[1].history_id])
+    _sql("UPDATE {table} SET chain_seq = %s WHERE history_id = %s", [9, rows[1].history_id])
     named = {(found.row_id, found.problem) for found in _breaks()}
     assert (rows[1].history_id, DELETED) in named
     assert (rows[2].history_id, DELETED) in named
@@ -122,12 +139,23 @@ def test_an_sql_update_of_an_access_log_row_is_named(liaison):
     request = RequestFactory().get("/staff/cases/")
     request.user = liaison
     for _ in range(3):
-        record_access(request=request, kind=AccessKind.CASE, object_id=case.reference,
-                      case_reference=case.reference)
+        record_access(
+            request=request,
+            kind=AccessKind.CASE,
+            object_id=case.reference,
+            case_reference=case.reference,
+        )
     rows = list(AccessLogEntry.objects.order_by("chain_seq"))
     assert [row.chain_seq for row in rows] == [1, 2, 3]
     assert _breaks(AccessLogEntry) == []
-    _sql(f"UPDATE {AccessLogEntry._meta.db_table} SET username = %s WHERE id = %s",
-         ["somebody-else", rows[1].pk])
+    _sql(
+        "UPDATE {table} SET username = %s WHERE id = %s",
+        ["somebody-else", rows[1].pk],
+        AccessLogEntry,
+    )
     [found] = _breaks(AccessLogEntry)
-    assert (found.record, found.row_id, found.problem) == (f"case:{case.reference}", rows[1].pk, EDITED)
+    assert (found.record, found.row_id, found.problem) == (
+        f"case:{case.reference}",
+        rows[1].pk,
+        EDITED,
+    )
