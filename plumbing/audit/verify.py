@@ -20,6 +20,7 @@ from django.apps import apps
 from django.db import models
 
 from plumbing.audit.chain import ChainSpec, _hasher, digest, spec_for
+from plumbing.audit.starts import chain_starts
 
 EDITED = "edited"
 DELETED = "deleted"
@@ -91,6 +92,7 @@ def walk_table(
         queryset = queryset.filter(**{f"{spec.record}__in": list(records)})
     width = len(spec.names)
     base = _hasher()
+    starts = chain_starts(spec.table)
     table = spec.table
     current: Any = _NONE
     expected, previous, before, intact = 1, "", "", True
@@ -106,6 +108,10 @@ def walk_table(
             if heads is not None and current is not _NONE:
                 heads[current] = Head(table, str(current), expected - 1, previous, intact)
             current, expected, previous, before, intact, last_bad = record, 1, "", "", True, False
+            if starts:
+                # A chain whose first rows expired starts after the row recorded for it.
+                expected, previous = starts.get(str(record), (0, ""))
+                expected += 1
         if not stored:
             intact = False
             yield Break(table, str(record), row_id, seq, UNCHAINED)

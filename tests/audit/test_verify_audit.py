@@ -1,13 +1,17 @@
 """The audit chain names every history or access-log row changed with SQL alone."""
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from accesslog.models import AccessKind, AccessLogEntry
-from accesslog.services import record_access
+from accesslog.services import expire_access_log, record_access
 from cases.models import Case
 from cases.services import add_note, transition_case
 from intake.models import Report
@@ -159,3 +163,24 @@ def test_an_sql_update_of_an_access_log_row_is_named(liaison):
         rows[1].pk,
         EDITED,
     )
+
+
+def test_expiring_the_oldest_access_log_rows_leaves_chains_that_check_as_whole(liaison):
+    case = _case()
+    request = RequestFactory().get("/staff/cases/")
+    request.user = liaison
+    for _ in range(4):
+        record_access(request=request, kind=AccessKind.CASE, object_id=case.reference,
+                      case_reference=case.reference)
+    rows = list(AccessLogEntry.objects.order_by("chain_seq"))
+    old = timezone.now() - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS + 1)
+    _sql("UPDATE {table} SET at = %s WHERE id IN (%s, %s)",
+         [old, rows[0].pk, rows[1].pk], AccessLogEntry)
+    # The two rows now look old, and their hashes no longer hold: expiry takes them out.
+    assert expire_access_log() == 2
+    assert _breaks(AccessLogEntry) == []
+
+    # Deleting the first row that is left is still named.
+    _sql("DELETE FROM {table} WHERE id = %s", [rows[2].pk], AccessLogEntry)
+    [found] = _breaks(AccessLogEntry)
+    assert (found.row_id, found.problem) == (rows[3].pk, DELETED)
