@@ -25,7 +25,7 @@ def expire_chain_heads(queryset: models.QuerySet[Any]) -> int:
     together with every earlier row of their chains, after recording for each chain the newest
     row deleted, so the chain's remaining rows still check as whole. Returns the rows
     deleted."""
-    model = queryset.model
+    model: type[models.Model] = queryset.model
     spec = spec_for(model)
     ends = list(
         queryset.values_list(spec.record).annotate(last=models.Max("chain_seq")).order_by()
@@ -38,7 +38,9 @@ def expire_chain_heads(queryset: models.QuerySet[Any]) -> int:
         for record, last in batch:
             match |= models.Q(**{spec.record: record, "chain_seq": last})
             upto |= models.Q(**{spec.record: record, "chain_seq__lte": last})
-        heads = model._base_manager.filter(match).values_list(spec.record, "chain_seq", "chain_hash")
+        heads = model._base_manager.filter(match).values_list(
+            spec.record, "chain_seq", "chain_hash"
+        )
         for record, seq, hashed in heads:
             ChainStart.objects.update_or_create(
                 table=spec.table,
