@@ -7,13 +7,13 @@ database), of the table's name, the seq, the previous row's hash and every hashe
 row as stored. The row's own id is not hashed: the database gives it on INSERT, after the hash
 is made; the chain's order is the seq.
 
-Values are put in one canonical text form, the same whether they come from a model instance
-about to be saved (`field.get_prep_value(field.pre_save(...))`, which for a sealed column is
-its ciphertext) or from `.values_list()` reading the row back, on SQLite and on PostgreSQL:
-datetimes in UTC with microseconds, decimals at the column's places without trailing zeros,
-UUIDs as hex, JSON with sorted keys. A NULL column is left out, so a nullable column added to
-a table later leaves the older rows' hashes as they were; a column added with a non-null value
-needs the table rechained in its migration (`rechain_table`).
+The row is hashed as one canonical text, the same whether its values come from a model
+instance about to be saved (`field.get_prep_value(field.pre_save(...))`, which for a sealed
+column is its ciphertext) or from `.values_list()` reading the row back, on SQLite and on
+PostgreSQL: datetimes in UTC with microseconds, decimals at the column's places without
+trailing zeros, UUIDs as hex, JSON with sorted keys, every column in the model's order. A
+migration that adds a column to a chained table, or rewrites stored values, ends by rechaining
+the table (`rechain_table`, `plumbing.audit.migration.chain_existing_rows`).
 """
 
 from __future__ import annotations
@@ -66,14 +66,17 @@ def _read_key_file(path: str) -> str:
 
 
 # --- Canonical values ---------------------------------------------------------------------
+# Text, integers, booleans, floats and NULL are hashed as Python writes them (`repr`, which
+# quotes and escapes text, so no two rows read alike); the other types are turned into text
+# first, only in the columns that hold them.
 
 
 def _datetime(value: Any) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not dt.UTC:
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _decimal(places: int | None) -> Canon:
@@ -92,13 +95,9 @@ def _uuid(value: Any) -> str:
     return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
 
 
-def _bool(value: Any) -> str:
-    return "1" if value else "0"
-
-
 def _json(value: Any) -> str:
-    if isinstance(value, str):  # a JSON column read as text by a raw cursor
-        value = json.loads(value)
+    # A JSON column read as text (a raw cursor) is the same value parsed.
+    value = json.loads(value) if isinstance(value, str) else value
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -106,16 +105,13 @@ def _bytes(value: Any) -> str:
     return bytes(value).hex()
 
 
-def _float(value: Any) -> str:
-    return repr(float(value))
-
-
 def _date(value: Any) -> str:
     return value if isinstance(value, str) else value.isoformat()
 
 
-def canon_for(field: models.Field[Any, Any]) -> Canon:
-    """The function that writes a value of `field` in its canonical form."""
+def canon_for(field: models.Field[Any, Any]) -> Canon | None:
+    """The function that turns a value of `field` into text, or None where the value is text,
+    a number or a boolean already."""
     if isinstance(field, models.DateTimeField):
         return _datetime
     if isinstance(field, models.DateField | models.TimeField):
@@ -124,15 +120,13 @@ def canon_for(field: models.Field[Any, Any]) -> Canon:
         return _decimal(field.decimal_places)
     if isinstance(field, models.UUIDField):
         return _uuid
-    if isinstance(field, models.BooleanField):
-        return _bool
     if isinstance(field, models.JSONField):
         return _json
     if isinstance(field, models.BinaryField):
         return _bytes
-    if isinstance(field, models.FloatField):
-        return _float
-    return str
+    if isinstance(field, models.DurationField):
+        return str
+    return None
 
 
 # --- Specs: what a chained table hashes ---------------------------------------------------
@@ -141,15 +135,15 @@ def canon_for(field: models.Field[Any, Any]) -> Canon:
 @dataclass(frozen=True)
 class ChainSpec:
     """How one table is chained: which column names a row's chain, which breaks ties in a
-    scan, and which columns are hashed (with their canonical forms)."""
+    scan, and which columns are hashed (with the conversions their values need)."""
 
     model: type[models.Model]
     table: str
     record: str  # the attname whose value names the chain
     tiebreak: str  # the row's own id
     fields: tuple[models.Field[Any, Any], ...]
-    canons: tuple[Canon, ...]
     names: tuple[str, ...]
+    converts: tuple[tuple[int, Canon], ...]
 
     @property
     def label(self) -> str:
@@ -174,14 +168,19 @@ def spec_for(model: type[models.Model], record: str | None = None) -> ChainSpec:
         for field in meta.concrete_fields
         if field.attname not in _NOT_HASHED and field.attname != tiebreak
     )
+    converts = tuple(
+        (index, canon)
+        for index, canon in enumerate(canon_for(field) for field in fields)
+        if canon is not None
+    )
     return ChainSpec(
         model=model,
         table=meta.db_table,
         record=record,
         tiebreak=tiebreak,
         fields=fields,
-        canons=tuple(canon_for(field) for field in fields),
         names=tuple(field.attname for field in fields),
+        converts=converts,
     )
 
 
@@ -192,21 +191,34 @@ def _hasher() -> Any:
 def digest(
     spec: ChainSpec, seq: int, previous: str, values: Sequence[Any], base: Any = None
 ) -> str:
-    """The chain hash of a row whose hashed columns hold `values` (in `spec.fields` order)."""
-    parts = [spec.table, str(seq), previous]
-    for name, canon, value in zip(spec.names, spec.canons, values, strict=True):
-        if value is None:
-            continue
-        text = canon(value)
-        parts.append(f"{name}:{len(text)}:{text}")
+    """The chain hash of a row whose hashed columns hold `values` (in `spec.fields` order):
+    the HMAC of the text of (table, seq, previous hash, (column values...))."""
+    if spec.converts:
+        values = list(values)
+        for index, canon in spec.converts:
+            if values[index] is not None:
+                values[index] = canon(values[index])
     mac = (base or _hasher()).copy()
-    mac.update("\x1f".join(parts).encode())
+    mac.update(repr((spec.table, seq, previous, tuple(values))).encode())
     return str(mac.hexdigest())
+
+
+def _plain(value: Any) -> Any:
+    """A choice (`TextChoices`, `IntegerChoices`) or other subclass of text or int as the
+    plain value the database stores and gives back."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if isinstance(value, str):
+        return value[:]  # slicing a subclass of str gives a plain str
+    if isinstance(value, int):
+        return int(value)
+    return value
 
 
 def stored_values(spec: ChainSpec, row: models.Model) -> list[Any]:
     """The values `row` will be stored with, as its fields prepare them for the database."""
-    return [field.get_prep_value(field.pre_save(row, add=True)) for field in spec.fields]
+    return [_plain(field.get_prep_value(field.pre_save(row, add=True))) for field in spec.fields]
 
 
 # --- Chaining new rows --------------------------------------------------------------------
