@@ -3,8 +3,9 @@
 
 Writers of one chain at once are rare (two people opening one case in the same instant) and are
 told apart by a unique (chain_key, seq) constraint: the second INSERT fails, reads the new head
-and tries again, so the chain never forks. Inside a transaction the INSERT runs in a savepoint,
-so a failed attempt leaves the transaction usable.
+and tries again, so the chain never forks. Inside a transaction on PostgreSQL the INSERT runs in
+a savepoint, so a failed attempt leaves the transaction usable (SQLite undoes only the failed
+statement, and outside a transaction there is nothing to keep).
 """
 
 from typing import Any
@@ -37,7 +38,8 @@ class ChainedRecord(models.Model):
         for attempt in range(_ATTEMPTS):
             chain_rows(type(self), [self], using=using)
             try:
-                if transaction.get_connection(using).in_atomic_block:
+                connection = transaction.get_connection(using)
+                if connection.in_atomic_block and connection.vendor == "postgresql":
                     with transaction.atomic(using=using):
                         save(*args, **kwargs)
                 else:
