@@ -80,10 +80,12 @@ def manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         for key, value in os.environ.items()
         if key not in _NOT_INHERITED and not key.startswith("AWS_")
     }
+    # The audit chain's key of this test run: the restored rows were chained under it.
+    keys = {"AUDIT_CHAIN_KEY": django_settings.AUDIT_CHAIN_KEY}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *arguments],
         cwd=django_settings.BASE_DIR,
-        env={**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
+        env={**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.base", **keys, **env},
         capture_output=True,
         text=True,
         timeout=180,
