@@ -4,10 +4,13 @@ One row per event, written with one INSERT and never changed. Rows leave only th
 retention schedule (`accesslog.services.expire_access_log`), never one by one.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plumbing.audit.records import ChainedRecord
 from plumbing.records import Record
 
 
@@ -38,8 +41,11 @@ class AccessKind(models.TextChoices):
     SESSION_ENDED = "session_ended", "Signed-in session ended"
 
 
-class AccessLogEntry(Record):
-    """Only the retention schedule removes rows (`expire()` on a queryset)."""
+class AccessLogEntry(ChainedRecord, Record):
+    """Only the retention schedule removes rows (`expire()` on a queryset).
+
+    Each row is chained (plumbing/audit) to the one before it about the same case, or else by
+    the same account, or else with the same name typed at a failed sign-in: `chain_key`."""
 
     edit_refusal = "The access log is a record: add a row instead of editing one."
     update_refusal = "The access log is a record: its rows are never changed."
@@ -79,6 +85,21 @@ class AccessLogEntry(Record):
             models.Index(fields=["-at"], name="accesslog_at"),
             models.Index(fields=["user", "-at"], name="accesslog_user_at"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_key", "chain_seq"], name="accesslog_chain"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError(self.edit_refusal)
+        self.insert_chained(super().save, *args, **kwargs)
+
+    def chain_key_for(self) -> str:
+        if self.case_reference:
+            return f"case:{self.case_reference}"
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"name:{self.username}"
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from accesslog.models import AccessKind, AccessLogEntry
 from cases.roles import role_of
 from intake.ratelimit import client_ip
+from plumbing.audit.starts import expire_chain_heads
 
 _USERNAME_LENGTH = AccessLogEntry._meta.get_field("username").max_length
 _PATH_LENGTH = AccessLogEntry._meta.get_field("path").max_length
@@ -101,6 +102,8 @@ def _record(
 
 
 def expire_access_log(*, now: Any = None) -> int:
-    """Delete the rows older than ACCESS_LOG_RETENTION_DAYS; returns how many went."""
+    """Delete the rows older than ACCESS_LOG_RETENTION_DAYS, and any earlier row of their
+    chains (plumbing/audit); returns how many went. Where each chain now starts is recorded, so
+    the audit check takes the rest of the chain as whole."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
-    return AccessLogEntry.objects.filter(at__lt=cutoff).expire()
+    return expire_chain_heads(AccessLogEntry.objects.filter(at__lt=cutoff))

@@ -11,13 +11,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from plumbing.audit.history import ChainedHistoricalRecords
 from plumbing.keys.fields import DataKeyField, SealedTextField
 from plumbing.records import Record
 
 
-class CaseHistoricalRecords(HistoricalRecords):
+class CaseHistoricalRecords(ChainedHistoricalRecords):
     """simple-history, with a case's tags copied into each history row at two queries less.
 
     To copy the tags the library first rebuilds the case from its new history row, and that
@@ -36,7 +36,7 @@ class CaseHistoricalRecords(HistoricalRecords):
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -206,7 +206,7 @@ class CaseNote(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility, default=Visibility.STAFF)
     created_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -239,7 +239,7 @@ class LegalHold(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.TextField(blank=True)
 
-    history = HistoricalRecords(no_db_index=["case", "placed_by", "lifted_by"])
+    history = ChainedHistoricalRecords(no_db_index=["case", "placed_by", "lifted_by"])
 
     class Meta:
         ordering = ["-placed_at", "-pk"]

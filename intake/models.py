@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from plumbing.audit.history import ChainedHistoricalRecords
 from plumbing.keys.fields import DataKeyField, SealedDecimalField, SealedTextField
 
 # History is read by the original row's id (a case's timeline, cases/timeline.py), never by
@@ -36,7 +36,7 @@ class Agency(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -63,7 +63,7 @@ class EncounterKind(models.Model):
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -84,7 +84,7 @@ class PerceivedBasis(models.Model):
     label = models.CharField(max_length=120)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -139,7 +139,7 @@ class Report(models.Model):
     # without a history row: it is not a change anyone made to the report.
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(
+    history = ChainedHistoricalRecords(
         excluded_fields=["acknowledged_at"],
         no_db_index=["case", "tracking_code", "submitted_at", "submitted_by"]
     )
@@ -175,7 +175,7 @@ class ReportFact(models.Model):
     label = models.CharField(max_length=200)
     value = SealedTextField(max_length=500)
 
-    history = HistoricalRecords(no_db_index=["report"])
+    history = ChainedHistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["topic", "pk"]
@@ -216,7 +216,7 @@ class Complainant(models.Model):
     )
     occupation = SealedTextField(max_length=200, blank=True)
 
-    history = HistoricalRecords(no_db_index=["report"])
+    history = ChainedHistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["pk"]
@@ -270,7 +270,7 @@ class Encounter(models.Model):
 
     # Kinds, agencies and bases are set once, by submit_report, in the same transaction as the
     # encounter; the encounter's own history row and the report's reason cover them.
-    history = HistoricalRecords(no_db_index=["report", "occurred_at", "city"])
+    history = ChainedHistoricalRecords(no_db_index=["report", "occurred_at", "city"])
 
     def __str__(self) -> str:
         return f"Encounter in report {self.report_id}"
@@ -288,7 +288,7 @@ class Witness(models.Model):
         "ReportAddition", null=True, blank=True, on_delete=models.PROTECT, related_name="witnesses"
     )
 
-    history = HistoricalRecords(no_db_index=["report", "addition"])
+    history = ChainedHistoricalRecords(no_db_index=["report", "addition"])
 
     class Meta:
         ordering = ["pk"]
@@ -318,7 +318,7 @@ class Evidence(models.Model):
         "ReportAddition", null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
     )
 
-    history = HistoricalRecords(no_db_index=["addition"])
+    history = ChainedHistoricalRecords(no_db_index=["addition"])
 
     class Meta:
         ordering = ["pk"]
@@ -350,7 +350,7 @@ class ReportAddition(models.Model):
     body = SealedTextField(blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords(no_db_index=["report"])
+    history = ChainedHistoricalRecords(no_db_index=["report"])
 
     class Meta:
         ordering = ["added_at", "pk"]
@@ -385,7 +385,9 @@ class ReportMessage(models.Model):
     # bookkeeping, written without a history row, like Report.acknowledged_at.
     read_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["read_at"], no_db_index=["report", "author"])
+    history = ChainedHistoricalRecords(
+        excluded_fields=["read_at"], no_db_index=["report", "author"]
+    )
 
     class Meta:
         ordering = ["sent_at", "pk"]

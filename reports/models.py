@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from plumbing.audit.history import ChainedHistoricalRecords
 from plumbing.records import Record
 
 
@@ -34,7 +34,7 @@ class StatisticsSnapshot(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["-computed_at", "-pk"]
@@ -112,6 +112,11 @@ class Document(models.Model):
     )
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # A case file's chain head when it was rendered (cases/audit.py), printed on its last page,
+    # and the chain heads it is made of ("table:object" -> [seq, hash]), so `verify_document`
+    # can tell later whether each is still a row of an intact chain.
+    chain_head = models.CharField(max_length=64, blank=True)
+    chain_heads = models.JSONField(default=dict, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     # The id of the data key the file is sealed with (plumbing/keys/files.py), in the key store
@@ -141,7 +146,7 @@ class Document(models.Model):
     error = models.CharField(max_length=500, blank=True)
     download_count = models.PositiveIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = ChainedHistoricalRecords()
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -56,6 +56,8 @@ class ResourceRefused(ValueError):
 class RenderResult:
     pdf: bytes
     pages: int
+    # A case file's chain heads as printed on it (cases.audit.CaseChains.heads).
+    chain_heads: dict[str, list[Any]] | None = None
 
 
 def _static_prefix() -> str:
@@ -189,6 +191,7 @@ def render_case_file(*, document: Document) -> RenderResult:
     request and the render, and a file nobody may download should not be written.
     """
     from cases.access import visible_cases
+    from cases.audit import case_chains
     from reports.access import may_export
     from reports.case_file import load_case_file
     from reports.models import Document as DocumentModel
@@ -206,7 +209,11 @@ def render_case_file(*, document: Document) -> RenderResult:
     ):
         raise PermissionDenied("The person who asked may not have this case file.")
     # A case file's document has a case: without one the check above refused it.
-    data = load_case_file(case=cast("Case", document.case), reader=reader, redacted=redacted)
+    case = cast("Case", document.case)
+    data = load_case_file(case=case, reader=reader, redacted=redacted)
+    # The chain head is read after the file's contents: a change made in between is in the
+    # head, and so shows as "changed since" when the paper copy is checked, never the reverse.
+    chains = case_chains(case)
     with timezone.override(REPORT_TIMEZONE), translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "reports/case_file.html",
@@ -217,9 +224,13 @@ def render_case_file(*, document: Document) -> RenderResult:
                 "requested_at": timezone.localtime(document.requested_at),
                 "requested_by": _person(reader),
                 "kind_label": document.get_kind_display(),
+                "document_id": document.pk,
+                "chain_head": chains.digest,
+                "chains_intact": chains.intact,
             },
         )
-    return html_to_pdf(html)
+    result = html_to_pdf(html)
+    return RenderResult(pdf=result.pdf, pages=result.pages, chain_heads=chains.heads)
 
 
 def _person(user: Any) -> str:

@@ -52,6 +52,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from cases.access import visible_cases
+from cases.audit import heads_digest
 from cases.models import Case
 from plumbing.outbox.services import publish
 from reports import document_files, leases
@@ -317,6 +318,10 @@ def _store(claim: Claim, rendered: Rendered) -> Document | None:
             document.sha256 = hashlib.sha256(pdf).hexdigest()
             document.size = len(pdf)
             document.pages = rendered.pages
+            heads = getattr(rendered, "chain_heads", None)
+            if heads is not None:
+                document.chain_heads = heads
+                document.chain_head = heads_digest(heads)
             document.status = Document.Status.READY
             document.finished_at = timezone.now()
             document.error = ""

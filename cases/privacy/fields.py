@@ -218,12 +218,15 @@ FIELD_CLASSES[ReportMessage] = {
 
 # The columns simple-history adds to every history table. The reason is written by whoever
 # made the change (staff, a merge, the public's channel), so it is free text like any other.
+# The audit chain's seq and keyed hash (plumbing/audit) say nothing about anyone.
 HISTORY_FIELDS: dict[str, FieldClass] = {
     "history_id": SHOWN,
     "history_date": SHOWN,
     "history_type": SHOWN,
     "history_user": SHOWN,
     "history_change_reason": SCRUBBED,
+    "chain_seq": SHOWN,
+    "chain_hash": SHOWN,
 }
 
 

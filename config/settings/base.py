@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "simple_history",
     "plumbing.outbox",
     "plumbing.keys",
+    "plumbing.audit",
     "intake",
     "cases",
     "reports",
@@ -673,4 +674,23 @@ CELERY_IMPORTS += ["reports.retention_tasks"]
 CELERY_BEAT_SCHEDULE["retention-purge"] = {
     "task": "reports.retention_tasks.purge_expired_cases_task",
     "schedule": crontab(hour=4, minute=15),
+}
+
+# --- The audit chain (plumbing/audit/) ---------------------------------------------------------
+# Every history row and access-log row carries an HMAC-SHA256 chained to the row before it in
+# its record's chain; the key lives outside the database: AUDIT_CHAIN_KEY (at least 32
+# characters), or the first line of AUDIT_CHAIN_KEY_FILE, which the quick start generates
+# (`manage.py generate_audit_chain_key --if-missing`). Keep it apart from the database and its
+# backups: whoever holds it can rewrite history and its hashes together.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_FILE = env.str(
+    "AUDIT_CHAIN_KEY_FILE", default=str(BASE_DIR / "keys" / "audit-chain-key")
+)
+# `manage.py verify_audit` runs every night; a break is e-mailed to every active legal staff
+# member (cases/audit.py).
+CELERY_IMPORTS += ["cases.audit_tasks"]
+CELERY_BEAT_SCHEDULE["audit-verify-nightly"] = {
+    "task": "cases.audit_tasks.verify_audit_task",
+    # After the purge (04:15), which deletes whole chains with their records.
+    "schedule": crontab(hour=5, minute=0),
 }

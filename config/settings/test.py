@@ -48,3 +48,5 @@ KEYSTORE_PATH = env.path(  # noqa: F405
 )
 # A fixed blind-index key (plumbing/keys/blind_index.py), shared with the test Celery worker.
 SEARCH_INDEX_KEY = "test-search-index-key-not-secret"
+# A fixed audit chain key, so a Celery worker started by a test hashes as the test does.
+AUDIT_CHAIN_KEY = "test-audit-chain-key-0123456789abcdef0123456789abcdef"

@@ -81,6 +81,8 @@ def manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         for key, value in os.environ.items()
         if key not in _NOT_INHERITED and not key.startswith("AWS_")
     }
+    # The audit chain's key of this test run: the restored rows were chained under it.
+    keys = {"AUDIT_CHAIN_KEY": django_settings.AUDIT_CHAIN_KEY}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *arguments],
         cwd=django_settings.BASE_DIR,
@@ -91,6 +93,7 @@ def manage(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
             "KEY_ENCRYPTION_KEYS": ",".join(django_settings.KEY_ENCRYPTION_KEYS),
             "KEYSTORE_PATH": str(django_settings.KEYSTORE_PATH),
             "SEARCH_INDEX_KEY": django_settings.SEARCH_INDEX_KEY,
+            **keys,
             **env,
         },
         capture_output=True,
