@@ -163,10 +163,17 @@ def spec_for(model: type[models.Model], record: str | None = None) -> ChainSpec:
     if record is None:
         instance_type = getattr(model, "instance_type", None)
         record = instance_type._meta.pk.attname if instance_type is not None else "chain_key"
+    # By name, not in the model's order: a migration's model lists a column added later last,
+    # where the model's class may declare it anywhere, and both must hash a row alike.
     fields = tuple(
-        field
-        for field in meta.concrete_fields
-        if field.attname not in _NOT_HASHED and field.attname != tiebreak
+        sorted(
+            (
+                field
+                for field in meta.concrete_fields
+                if field.attname not in _NOT_HASHED and field.attname != tiebreak
+            ),
+            key=lambda field: field.attname,
+        )
     )
     converts = tuple(
         (index, canon)

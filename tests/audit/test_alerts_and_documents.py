@@ -3,7 +3,6 @@ checked against the history it was made from."""
 
 import pytest
 from django.core import mail
-from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -12,6 +11,7 @@ from cases.audit_tasks import verify_audit_task
 from cases.models import Case
 from cases.services import transition_case
 from reports import services
+from reports.document_files import open_sealed
 from tests.reports.conftest import named_case
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,8 @@ def test_verify_document_recognises_a_rendered_case_file(legal, tmp_path, capsys
     document = _rendered_case_file(case, legal)
     assert document.status == "ready" and len(document.chain_head) == 64
     copy = tmp_path / "copy.pdf"
-    with default_storage.open(document.file.name, "rb") as stored:
-        copy.write_bytes(stored.read())
+    with open_sealed(document) as pdf:  # the PDF as downloaded
+        copy.write_bytes(pdf.read())
     call_command("verify_document", str(copy))
     out = capsys.readouterr().out
     assert case.reference in out and f"document {document.pk}" in out
@@ -80,8 +80,8 @@ def test_verify_document_recognises_a_rendered_case_file(legal, tmp_path, capsys
 
 def test_verify_document_refuses_an_altered_copy(legal, tmp_path, capsys):
     document = _rendered_case_file(named_case(), legal)
-    with default_storage.open(document.file.name, "rb") as stored:
-        altered = bytearray(stored.read())
+    with open_sealed(document) as pdf:
+        altered = bytearray(pdf.read())
     altered[len(altered) // 2] ^= 0x01
     copy = tmp_path / "altered.pdf"
     copy.write_bytes(bytes(altered))
@@ -94,8 +94,8 @@ def test_verify_document_names_a_history_edited_after_the_file_was_made(legal, t
     case = named_case()
     document = _rendered_case_file(case, legal)
     copy = tmp_path / "copy.pdf"
-    with default_storage.open(document.file.name, "rb") as stored:
-        copy.write_bytes(stored.read())
+    with open_sealed(document) as pdf:  # the PDF as downloaded
+        copy.write_bytes(pdf.read())
     history_id = _break_one_row(case)
     with pytest.raises(CommandError, match="does not hold"):
         call_command("verify_document", str(copy))
