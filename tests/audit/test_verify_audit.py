@@ -184,3 +184,19 @@ def test_expiring_the_oldest_access_log_rows_leaves_chains_that_check_as_whole(l
     _sql("DELETE FROM {table} WHERE id = %s", [rows[2].pk], AccessLogEntry)
     [found] = _breaks(AccessLogEntry)
     assert (found.row_id, found.problem) == (rows[3].pk, DELETED)
+
+
+def test_rechaining_with_a_migrations_model_gives_the_hashes_the_application_writes(liaison):
+    """A migration's model lists columns in the order migrations added them; the hashes do not
+    depend on it."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from plumbing.audit.chain import rechain_table
+
+    case = _worked_case(liaison)
+    before = [row.chain_hash for row in _rows(case)]
+    state = MigrationExecutor(connection).loader.project_state().apps
+    for label in ("cases.HistoricalCase", "intake.HistoricalReport"):
+        rechain_table(state.get_model(*label.split(".")), record="id")
+    assert [row.chain_hash for row in _rows(case)] == before
+    assert list(verify_all()) == []
