@@ -11,7 +11,7 @@ The row is hashed as one canonical text, the same whether its values come from a
 instance about to be saved (`field.get_prep_value(field.pre_save(...))`, which for a sealed
 column is its ciphertext) or from `.values_list()` reading the row back, on SQLite and on
 PostgreSQL: datetimes in UTC with microseconds, decimals at the column's places without
-trailing zeros, UUIDs as hex, JSON with sorted keys, every column in the model's order. A
+trailing zeros, UUIDs as hex, JSON with sorted keys, every column in the order of their names. A
 migration that adds a column to a chained table, or rewrites stored values, ends by rechaining
 the table (`rechain_table`, `plumbing.audit.migration.chain_existing_rows`).
 """
@@ -163,8 +163,8 @@ def spec_for(model: type[models.Model], record: str | None = None) -> ChainSpec:
     if record is None:
         instance_type = getattr(model, "instance_type", None)
         record = instance_type._meta.pk.attname if instance_type is not None else "chain_key"
-    # By name, not in the model's order: a migration's model lists a column added later last,
-    # where the model's class may declare it anywhere, and both must hash a row alike.
+    # By column name: a migration's model lists its columns in the order migrations added
+    # them, the model itself in the order its class declares them.
     fields = tuple(
         sorted(
             (
@@ -191,7 +191,8 @@ def spec_for(model: type[models.Model], record: str | None = None) -> ChainSpec:
     )
 
 
-def _hasher() -> Any:
+def keyed_hasher() -> Any:
+    """An HMAC-SHA256 under the chain key, to `.copy()` for each row."""
     return hmac.new(chain_key(), digestmod=hashlib.sha256)
 
 
@@ -205,7 +206,7 @@ def digest(
         for index, canon in spec.converts:
             if values[index] is not None:
                 values[index] = canon(values[index])
-    mac = (base or _hasher()).copy()
+    mac = (base or keyed_hasher()).copy()
     mac.update(repr((spec.table, seq, previous, tuple(values))).encode())
     return str(mac.hexdigest())
 
@@ -281,13 +282,19 @@ def chain_rows(
         first.setdefault(getattr(row, spec.record), row)
     lookup = [record for record, row in first.items() if getattr(row, "history_type", None) != "+"]
     heads = chain_heads(model, lookup, using=using) if lookup else {}
-    base = _hasher()
+    base = keyed_hasher()
     for row in rows:
         record = getattr(row, spec.record)
         seq, previous = heads.get(record, (0, ""))
         row.chain_seq = seq + 1  # type: ignore[attr-defined]
         row.chain_hash = digest(spec, seq + 1, previous, stored_values(spec, row), base)  # type: ignore[attr-defined]
         heads[record] = (row.chain_seq, row.chain_hash)  # type: ignore[attr-defined]
+
+
+def _vendor(alias: str) -> str:
+    from django.db import connections
+
+    return str(connections[alias].vendor)
 
 
 def rechain_table(
@@ -304,13 +311,16 @@ def rechain_table(
     manager = model._base_manager.db_manager(using)
     columns = [*spec.names, spec.record, spec.tiebreak]
     record_at = len(spec.names)
-    base = _hasher()
+    base = keyed_hasher()
     pending: list[models.Model] = []
     written = 0
     current: Any = object()
     seq, previous = 0, ""
-    rows = manager.order_by(spec.record, spec.tiebreak).values_list(*columns)
-    for values in rows.iterator(chunk_size=batch):
+    ordered = manager.order_by(spec.record, spec.tiebreak).values_list(*columns)
+    # SQLite does not isolate a read from writes on one connection: read it all first there.
+    sqlite = _vendor(manager.db) == "sqlite"
+    rows: Iterable[tuple[Any, ...]] = list(ordered) if sqlite else ordered.iterator(batch)
+    for values in rows:
         record = values[record_at]
         if record != current:
             current, seq, previous = record, 0, ""

@@ -19,7 +19,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
-from plumbing.audit.chain import ChainSpec, _hasher, digest, spec_for
+from plumbing.audit.chain import ChainSpec, digest, keyed_hasher, spec_for
 from plumbing.audit.starts import chain_starts
 
 EDITED = "edited"
@@ -91,7 +91,7 @@ def walk_table(
     if records is not None:
         queryset = queryset.filter(**{f"{spec.record}__in": list(records)})
     width = len(spec.names)
-    base = _hasher()
+    base = keyed_hasher()
     starts = chain_starts(spec.table)
     table = spec.table
     current: Any = _NONE
