@@ -104,7 +104,7 @@ def _assert_nothing_in_plain(photo: bytes) -> list[Path]:
     forbidden = [
         FIRST.encode(), LAST.encode(), FIRST.lower().encode(), LAST.lower().encode(),
         NAME.encode("utf-16-le"), b"boxed in the blue Corolla", b"laundromat",
-        b"Exif\x00\x00", b"%PDF", b"\x89PNG", b"\xff\xd8\xff",
+        b"Exif\x00\x00", b"%PDF", b"\x89PNG", photo[:32],
         photo[200:264], photo[-64:],
         *[value if isinstance(value, bytes) else value.encode() for value in samples.PLANTED],
     ]

@@ -479,7 +479,7 @@ def test_pending_uploads_are_sealed_with_a_key_of_their_own_destroyed_with_them(
     post_step(client, "evidence", {"files": [upload], "action": "upload"})
     entry = client.session[drafts.SESSION_KEY]["evidence"][0]
     stored = Path(default_storage.path(entry["stored_name"])).read_bytes()
-    assert b"PNG" not in stored and tiny_png()[:16] not in stored
+    assert tiny_png()[:16] not in stored
     with drafts.open_pending(entry) as opened:
         assert opened.size == len(tiny_png())
         assert opened.read() == tiny_png()

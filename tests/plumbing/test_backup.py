@@ -204,7 +204,7 @@ def test_a_backup_copies_the_sealed_files_and_a_destroyed_key_leaves_its_copies_
     copy = backup / "media" / evidence.file.name
     # The copy is the stored sealed file, byte for byte: nothing of the photo in plain.
     assert copy.read_bytes() == (media / evidence.file.name).read_bytes()
-    assert b"PNG" not in copy.read_bytes()
+    assert b"\x89PNG\r\n" not in copy.read_bytes()
     with copy.open("rb") as sealed:
         assert verify(sealed, key_id=evidence.report.data_key, context=SEALED_FOR) > 0
 
