@@ -398,7 +398,8 @@ class UpcomingHoldForm(forms.Form):
         label=_("Why hold it?"),
         max_length=2000,
         error_messages={"required": _("A legal hold needs a reason.")},
-        widget=_textarea(2),
+        # Shorter than the usual text box, so a table row stays a row on a laptop screen.
+        widget=forms.Textarea(attrs={"class": "usa-textarea height-10", "rows": "2"}),
     )
 
     def __init__(self, *args: Any, case_id: int, **kwargs: Any) -> None:
