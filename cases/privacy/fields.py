@@ -94,7 +94,6 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "case": SHOWN,
         "tracking_code": SHOWN,
         "secret_hash": INTERNAL,
-        "data_key": INTERNAL,  # the id of its key in the key store, never the key
         "external_id": INTERNAL,
         "channel": SHOWN,
         "language": SHOWN,
