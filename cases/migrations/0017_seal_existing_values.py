@@ -4,11 +4,15 @@ the stored search text into the blind index (plumbing/keys/blind_index.py): the 
 held the liaison projection's words in plain form. On PostgreSQL the generated search vector is
 remade with the 'simple' configuration, as the tokens are not English words."""
 
+import re
+
 from django.db import migrations
 
 from plumbing.keys.backfill import copy_keys, give_keys, open_columns, seal_columns
 from plumbing.keys.blind_index import index_text
 
+# Text that is already a blind index (migrated back and forth): left as it is.
+BLIND = re.compile(r"^ (?:[a-z2-7]{10} )+$")
 DROP_VECTOR = [
     "DROP INDEX IF EXISTS case_search_vector_gin",
     "ALTER TABLE cases_case DROP COLUMN IF EXISTS search_vector",
@@ -40,7 +44,8 @@ def seal_existing(apps, schema_editor):
         for sql in DROP_VECTOR:
             schema_editor.execute(sql)
     for pk, text in Case.objects.exclude(search_text="").values_list("pk", "search_text").iterator():
-        Case.objects.filter(pk=pk).update(search_text=index_text(text))
+        if not BLIND.match(text):
+            Case.objects.filter(pk=pk).update(search_text=index_text(text))
     if postgres:
         for sql in _vector_sql("simple"):
             schema_editor.execute(sql)
