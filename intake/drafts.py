@@ -8,12 +8,18 @@ what was typed on a page the person left without saving it (Back, another langua
 answer, only shown again on that page until it is saved) and descriptions of pending files;
 file bytes never go into the session.
 
+The answers themselves are sealed in the session (plumbing/keys/sealing.py) with a data key of
+the draft's own, made with its first answer and destroyed when the draft is sent or cleared: the
+session table, like every other, holds nobody's name or account in plain form. A session that
+simply expires leaves its key unreferenced, and the daily purge destroys it (reports/retention.py).
+
 Pending files are stored sealed (plumbing/keys/files.py), each with a data key of its own whose
 id ends the stored name; the key is destroyed with the file, when the report is sent (its
 evidence is then sealed again with the report's key) or when the draft is abandoned.
 """
 
 import io
+import json
 import logging
 import secrets
 import uuid
@@ -30,6 +36,7 @@ from django.utils import timezone
 from intake.evidence import InspectedFile
 from plumbing.keys import store
 from plumbing.keys.files import CHUNK_BYTES, OpenedFile, SealingReader
+from plumbing.keys.sealing import Unreadable, seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,8 @@ PENDING_DIR = "intake-pending"
 IDENTITY_STEPS = ("identity", "contact")
 # The place pending files are sealed for (plumbing.keys.files).
 SEALED_FOR = b"intake.pending"
+# The place a draft's answers are sealed for in the session (plumbing.keys.sealing).
+ANSWERS_SEALED_FOR = b"intake.draft"
 
 
 class Draft:
@@ -49,8 +58,14 @@ class Draft:
 
     def __init__(self, session: SessionBase) -> None:
         self._session = session
-        stored = session.get(SESSION_KEY)
-        if not isinstance(stored, dict) or not isinstance(stored.get("answers"), dict):
+        self._key: uuid.UUID | None = None
+        held = session.get(SESSION_KEY)
+        stored = _opened(held)
+        if stored is not None:
+            self._key = uuid.UUID(hex=cast(dict[str, str], held)["key"])
+        elif isinstance(held, dict) and isinstance(held.get("answers"), dict):
+            stored = held  # kept in plain form by an older version: sealed at its next save
+        else:
             stored = _new_draft()
         self._data: dict[str, Any] = stored
 
@@ -148,9 +163,12 @@ class Draft:
         delete_pending(dropped)
 
     def clear(self) -> None:
-        """Forget everything and delete the pending files."""
+        """Forget everything, delete the pending files and destroy the answers' key."""
         delete_pending(self.evidence)
         self._session.pop(SESSION_KEY, None)
+        if self._key is not None:
+            store.destroy_keys([self._key])
+            self._key = None
         self._data = _new_draft()
 
     def mark_sent(self) -> None:
@@ -160,8 +178,37 @@ class Draft:
         self.clear()
 
     def _save(self) -> None:
-        self._session[SESSION_KEY] = self._data
+        if self._key is None:
+            self._key = store.create_key()
+        self._session[SESSION_KEY] = {
+            "key": self._key.hex,
+            "sealed": seal(self._key, json.dumps(self._data), context=ANSWERS_SEALED_FOR),
+        }
         self._session.modified = True
+
+
+def opened_draft(session: SessionBase) -> dict[str, Any] | None:
+    """What a session's draft holds, opened (for checks and tests); None when it holds none."""
+    held = session.get(SESSION_KEY)
+    if isinstance(held, dict) and isinstance(held.get("answers"), dict):
+        return held
+    return _opened(held)
+
+
+def _opened(stored: Any) -> dict[str, Any] | None:
+    """The sealed draft a session holds, opened; None for none, or one that no longer opens
+    (its key destroyed)."""
+    if not isinstance(stored, dict) or not {"key", "sealed"} <= stored.keys():
+        return None
+    try:
+        data = json.loads(
+            unseal(uuid.UUID(hex=stored["key"]), stored["sealed"], context=ANSWERS_SEALED_FOR)
+        )
+    except (ValueError, store.KeyDestroyed, Unreadable):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        return None
+    return data
 
 
 def sent_draft_id(session: SessionBase) -> str:

@@ -668,7 +668,8 @@ RETENTION_DAYS = {
 # How far ahead legal staff see upcoming purges (/staff/retention/upcoming/).
 RETENTION_UPCOMING_DAYS = env.int("RETENTION_UPCOMING_DAYS", default=30)
 # Data keys no row refers to are destroyed once they are this old (a key made for a report
-# whose transaction rolled back); younger ones may belong to a write still in progress.
+# whose transaction rolled back, or a draft's whose session expired); younger ones may belong
+# to a write or a draft still in progress, so keep it well above SESSION_COOKIE_AGE.
 RETENTION_ORPHAN_KEY_HOURS = env.int("RETENTION_ORPHAN_KEY_HOURS", default=24)
 CELERY_IMPORTS += ["reports.retention_tasks"]
 CELERY_BEAT_SCHEDULE["retention-purge"] = {

@@ -128,7 +128,7 @@ def test_each_date_error_says_what_to_fix_and_links_to_the_first_box_with_it(
     # What was typed stays in the boxes.
     for box, value in zip(DATE_BOXES, boxes, strict=True):
         assert re.search(rf'name="{box}" value="{re.escape(value)}"', page)
-    assert client.session.get(drafts.SESSION_KEY, {}).get("answers", {}).get("when") is None
+    assert (drafts.opened_draft(client.session) or {}).get("answers", {}).get("when") is None
 
 
 def test_the_date_boxes_follow_the_memorable_date_pattern(client):
@@ -187,7 +187,7 @@ def test_a_date_kept_by_the_earlier_single_box_form_still_counts(client):
     """A session of a report started before the date became three boxes."""
     walk_to_review(client, photo=False)
     session = client.session
-    kept = session[drafts.SESSION_KEY]
+    kept = drafts.opened_draft(session)
     for box in DATE_BOXES:
         del kept["answers"]["when"][box]
     kept["answers"]["when"]["occurred_date"] = "2025-06-30"
@@ -364,7 +364,7 @@ def test_switching_language_on_a_step_keeps_what_was_typed_even_if_invalid(clien
     # Not yet an answer: no errors shown, nothing saved.
     assert 'id="error-summary"' not in page
     assert "usa-input--error" not in page
-    assert client.session[drafts.SESSION_KEY]["answers"].get("when") is None
+    assert drafts.opened_draft(client.session)["answers"].get("when") is None
     # Nothing in the browser but the session cookie.
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     assert set(client.cookies) == {settings.SESSION_COOKIE_NAME}
@@ -372,7 +372,7 @@ def test_switching_language_on_a_step_keeps_what_was_typed_even_if_invalid(clien
 
     # Saved, it is checked as any answer, and no longer kept aside.
     post_step(client, "when", ANSWERS["when"])
-    assert client.session[drafts.SESSION_KEY].get("typed", {}).get("when") is None
+    assert drafts.opened_draft(client.session).get("typed", {}).get("when") is None
 
 
 def test_back_keeps_what_was_typed_and_goes_to_the_step_before(client):
@@ -389,7 +389,7 @@ def test_back_keeps_what_was_typed_and_goes_to_the_step_before(client):
     assert "They let me go." in page
     assert re.search(r'<input[^>]*value="handcuffed"[^>]*checked', page)
     assert 'id="error-summary"' not in page
-    assert client.session[drafts.SESSION_KEY]["answers"].get("what") is None
+    assert drafts.opened_draft(client.session)["answers"].get("what") is None
 
 
 def test_back_from_the_first_step_goes_to_the_start_page_and_keeps_the_choice(client):
@@ -444,7 +444,7 @@ def test_switching_language_on_the_evidence_step_keeps_the_description_not_the_f
         client, "evidence", {"files": [photo], "description": "The SUV", "switch_language": "es"}
     )
     assert response["Location"] == url("evidence")
-    assert client.session[drafts.SESSION_KEY]["evidence"] == []
+    assert drafts.opened_draft(client.session)["evidence"] == []
     assert 'value="The SUV"' in client.get(url("evidence")).content.decode()
 
 

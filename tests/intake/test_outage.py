@@ -21,8 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from intake import ratelimit
-from intake.drafts import SESSION_KEY
+from intake import drafts, ratelimit
 from intake.models import Report
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import relay_pending
@@ -132,7 +131,7 @@ def test_people_file_and_get_receipts_while_redis_is_down_and_are_acknowledged_o
 
     form = Client()
     walk_to_review(form, contact_answers(consent=True, safe=True))
-    response = form.post(url("review"), {"draft": form.session[SESSION_KEY]["id"]})
+    response = form.post(url("review"), {"draft": drafts.opened_draft(form.session)["id"]})
     assert response.status_code == 200
     code, secret = receipt_values(response)
     api = APIClient().post(REPORTS, full_report(), format="json")
@@ -186,7 +185,7 @@ def test_one_draft_sent_twice_at_the_same_instant_is_one_report_with_one_receipt
     browser = Client()
     walk_to_review(browser, contact_answers(consent=False, safe=False))
     cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    draft = browser.session[SESSION_KEY]["id"]
+    draft = drafts.opened_draft(browser.session)["id"]
     start = threading.Barrier(2)
     answers: list = [None, None]
 

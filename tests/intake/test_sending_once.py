@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from intake.drafts import SESSION_KEY
+from intake import drafts
 from intake.models import Report, SentSubmission
 from intake.services import forget_sent_submissions
 from plumbing.outbox.models import OutboxMessage
@@ -28,15 +28,15 @@ def generous_rates(settings, tmp_path):
 
 def test_the_draft_has_its_key_before_the_review_page_is_shown(client):
     walk_to_review(client, photo=False)
-    draft = client.session[SESSION_KEY]["id"]
+    draft = drafts.opened_draft(client.session)["id"]
     page = client.get(url("review"))
     assert f'name="draft" value="{draft}"' in page.content.decode()
-    assert client.session[SESSION_KEY]["id"] == draft
+    assert drafts.opened_draft(client.session)["id"] == draft
 
 
 def test_sending_the_review_again_after_it_was_sent_shows_the_same_receipt(client):
     walk_to_review(client)
-    draft = client.session[SESSION_KEY]["id"]
+    draft = drafts.opened_draft(client.session)["id"]
     first = client.post(url("review"), {"draft": draft})
     again = client.post(url("review"), {"draft": draft})
     assert first.status_code == again.status_code == 200

@@ -5,6 +5,7 @@ receipt and the status lookup."""
 import ast
 import copy
 import gettext
+import json
 import re
 import secrets
 import struct
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -403,7 +405,7 @@ def test_future_date_is_refused_with_a_message(client):
     assert "The date must be in the past or today." in page
     assert 'href="#id_occurred_date_day"' in page  # the error summary links to the first box
     assert 'aria-invalid="true"' in page
-    assert client.session.get(drafts.SESSION_KEY, {}).get("answers", {}).get("when") is None
+    assert (drafts.opened_draft(client.session) or {}).get("answers", {}).get("when") is None
 
 
 def test_later_today_is_refused_but_approximate_time_is_kept(client):
@@ -414,7 +416,7 @@ def test_later_today_is_refused_but_approximate_time_is_kept(client):
         assert "The time cannot be in the future." in response.content.decode()
     response = post_step(client, "when", {**ANSWERS["when"], "approximate": "on"})
     assert response.status_code == 302
-    assert client.session[drafts.SESSION_KEY]["answers"]["when"]["approximate"] is True
+    assert drafts.opened_draft(client.session)["answers"]["when"]["approximate"] is True
 
 
 def test_unknown_encounter_kind_or_agency_is_refused_by_name(client):
@@ -445,7 +447,7 @@ def test_executable_named_jpg_is_refused_and_other_answers_are_kept(client):
     assert "The file “photo.jpg” is not a photo, video, audio recording or PDF." in page
     assert "The file “holiday.jpg” is not a photo, video, audio recording or PDF." in page
     # The good file of the same batch and the earlier answers are kept.
-    kept = client.session[drafts.SESSION_KEY]
+    kept = drafts.opened_draft(client.session)
     assert [entry["original_name"] for entry in kept["evidence"]] == ["door.png"]
     assert kept["answers"]["identity"]["name"] == "Ana Example"
     assert len(default_storage.listdir(drafts.PENDING_DIR)[1]) == 1
@@ -454,7 +456,7 @@ def test_executable_named_jpg_is_refused_and_other_answers_are_kept(client):
 def test_pending_uploads_live_outside_the_web_root_and_are_removed_with_the_draft(client):
     upload = SimpleUploadedFile("door.png", tiny_png(), content_type="image/png")
     post_step(client, "evidence", {"files": [upload], "action": "upload"})
-    entry = client.session[drafts.SESSION_KEY]["evidence"][0]
+    entry = drafts.opened_draft(client.session)["evidence"][0]
     stored = Path(default_storage.path(entry["stored_name"]))
     assert stored.is_file()
     assert Path(settings.MEDIA_ROOT) in stored.parents
@@ -468,7 +470,7 @@ def test_pending_uploads_live_outside_the_web_root_and_are_removed_with_the_draf
 def test_stale_pending_uploads_are_purged(client):
     upload = SimpleUploadedFile("door.png", tiny_png(), content_type="image/png")
     post_step(client, "evidence", {"files": [upload], "action": "upload"})
-    key = uuid.UUID(hex=client.session[drafts.SESSION_KEY]["evidence"][0]["data_key"])
+    key = uuid.UUID(hex=drafts.opened_draft(client.session)["evidence"][0]["data_key"])
     assert drafts.purge_stale_pending(max_age_seconds=3600) == 0
     assert drafts.purge_stale_pending(max_age_seconds=-1) == 1
     assert key_store.existing_keys([key]) == set()
@@ -477,7 +479,7 @@ def test_stale_pending_uploads_are_purged(client):
 def test_pending_uploads_are_sealed_with_a_key_of_their_own_destroyed_with_them(client):
     upload = SimpleUploadedFile("door.png", tiny_png(), content_type="image/png")
     post_step(client, "evidence", {"files": [upload], "action": "upload"})
-    entry = client.session[drafts.SESSION_KEY]["evidence"][0]
+    entry = drafts.opened_draft(client.session)["evidence"][0]
     stored = Path(default_storage.path(entry["stored_name"])).read_bytes()
     assert tiny_png()[:16] not in stored
     with drafts.open_pending(entry) as opened:
@@ -503,7 +505,7 @@ def test_honeypot_refuses_without_writing_rows(client):
     # A step with the honeypot filled keeps nothing either.
     response = post_step(client, "account", {"narrative": "spam", "website": "x"})
     assert response.status_code == 400
-    assert client.session[drafts.SESSION_KEY]["answers"]["account"] == ANSWERS["account"]
+    assert drafts.opened_draft(client.session)["answers"]["account"] == ANSWERS["account"]
 
 
 def test_submission_rate_limit_refuses_without_writing_rows(client, settings):
@@ -796,7 +798,7 @@ def test_hostile_answer_before_submit_gives_a_whole_report_or_none(settings):
     settings.INTAKE_SUBMISSION_RATE = "100000/hour"
     walked = Client()
     walk_to_review(walked, photo=False)
-    answers = dict(walked.session[drafts.SESSION_KEY])
+    answers = dict(drafts.opened_draft(walked.session))
 
     @_FUZZ
     @given(slug=st.sampled_from(["about", "what", "when", "who", "why", "account"]), data=st.data())
@@ -855,3 +857,18 @@ def test_oversized_text_is_refused_with_a_message(client):
     assert "at most 20000 characters" in response.content.decode()
     response = post_step(client, "who", {**ANSWERS["who"], "agent_count": "12345"})
     assert "Enter a number of 500 or less." in response.content.decode()
+
+
+def test_a_draft_in_progress_is_sealed_in_the_session_table_and_its_key_goes_with_it(client):
+    walk_to_review(client, photo=False)
+    stored = Session.objects.get(session_key=client.session.session_key)
+    kept = json.dumps(stored.get_decoded())
+    for typed in ("Ana Example", "nurse", "boxed in my car", "Bea Neighbour", "bea@example.org"):
+        assert typed not in kept
+    # The page reads it back whole.
+    assert "Ana Example" in client.get(url("review")).content.decode()
+    key = uuid.UUID(hex=client.session[drafts.SESSION_KEY]["key"])
+    assert key_store.existing_keys([key]) == {key}
+
+    client.post(reverse("intake:start-over"))
+    assert key_store.existing_keys([key]) == set()
