@@ -200,7 +200,8 @@ def test_the_purge_destroys_the_data_key_before_it_deletes_a_row(legal, monkeypa
     result = purge_expired_cases()
 
     assert seen == {"keys left": set(), "report rows": 1}
-    assert result.keys_destroyed == 1
+    assert result.keys_destroyed == 2  # the report's and the case's
+    assert store.existing_keys([report.data_key, case.data_key]) == set()
     with pytest.raises(store.KeyDestroyed):
         unseal(report.data_key, backup, context=NAME_CONTEXT)
 
