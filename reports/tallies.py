@@ -116,12 +116,20 @@ def _write(deltas: Counter[TallyKey]) -> None:
         with connection.cursor() as cursor:
             # Held to the end of the transaction; taking it again in it is free.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TALLY_LOCK])
+    _add_counts(StatisticsTally, rows)
+
+
+def _add_counts(
+    model: type[StatisticsTally] | type[PurgedTally], rows: list[tuple[TallyKey, int]]
+) -> None:
+    """Add each row's count to `model`'s row of the same (figure, month, key), making the rows
+    that are missing, in one statement: the same on PostgreSQL and SQLite (3.24 and later),
+    where only the placeholders vary."""
     quote = connection.ops.quote_name
-    table = quote(StatisticsTally._meta.db_table)
+    table = quote(model._meta.db_table)
     figure, month, key, count = (quote(name) for name in ("figure", "month", "key", "count"))
     values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     params: list[Any] = [value for (f, m, k), n in rows for value in (str(f), m, k, n)]
-    # The same statement on PostgreSQL and SQLite (3.24 and later); only placeholders vary.
     sql = (
         f"INSERT INTO {table} ({figure}, {month}, {key}, {count}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT ({figure}, {month}, {key}) "
@@ -241,18 +249,7 @@ def keep_purged_counts(*, case_ids: Collection[int]) -> None:
     rows = sorted((key, n) for key, n in counts.items() if n)
     if not rows:
         return
-    quote = connection.ops.quote_name
-    table = quote(PurgedTally._meta.db_table)
-    figure, month, key, count = (quote(name) for name in ("figure", "month", "key", "count"))
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-    params: list[Any] = [value for (f, m, k), n in rows for value in (str(f), m, k, n)]
-    sql = (
-        f"INSERT INTO {table} ({figure}, {month}, {key}, {count}) VALUES {values} "  # noqa: S608
-        f"ON CONFLICT ({figure}, {month}, {key}) "
-        f"DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _add_counts(PurgedTally, rows)
 
 
 def rebuild_tallies(*, purged: bool = True) -> int:

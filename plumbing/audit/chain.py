@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from plumbing.keys.key_files import key_lines
 
 Canon = Callable[[Any], str]
 
@@ -54,14 +55,7 @@ def chain_key() -> bytes:
 
 @lru_cache(maxsize=4)
 def _read_key_file(path: str) -> str:
-    try:
-        text = Path(path).read_text(encoding="ascii")
-    except OSError as error:
-        raise ImproperlyConfigured(
-            f"AUDIT_CHAIN_KEY_FILE cannot be read ({error.strerror}); "
-            "run `manage.py generate_audit_chain_key` to make one."
-        ) from error
-    lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    lines = key_lines(path, setting="AUDIT_CHAIN_KEY_FILE", command="generate_audit_chain_key")
     return lines[0] if lines else ""
 
 

@@ -36,6 +36,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from plumbing.keys.key_files import key_lines
+
 DATA_KEY_BYTES = 32  # AES-256-GCM
 # Unwrapped keys are kept this long in the memory of the process that used them, so a page
 # that opens twenty sealed fields of one report unwraps its key once.
@@ -57,14 +59,9 @@ def key_encryption_keys() -> MultiFernet:
     keys = list(getattr(settings, "KEY_ENCRYPTION_KEYS", []) or [])
     path = getattr(settings, "KEY_ENCRYPTION_KEY_FILE", "")
     if not keys and path:
-        try:
-            text = Path(path).read_text(encoding="ascii")
-        except OSError as error:
-            raise ImproperlyConfigured(
-                f"KEY_ENCRYPTION_KEY_FILE cannot be read ({error.strerror}); "
-                "run `manage.py generate_key_encryption_key` to make one."
-            ) from error
-        keys = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+        keys = key_lines(
+            path, setting="KEY_ENCRYPTION_KEY_FILE", command="generate_key_encryption_key"
+        )
     if not keys:
         raise ImproperlyConfigured(
             "No key-encryption key: set KEY_ENCRYPTION_KEYS or KEY_ENCRYPTION_KEY_FILE."
