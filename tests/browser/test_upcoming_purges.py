@@ -69,3 +69,5 @@ def test_legal_staff_hold_a_case_from_upcoming_purges_on_a_laptop_screen(open_pa
     page.goto(f"/staff/cases/{soonest.reference}/")
     expect(page.locator("#legal-hold-in-force")).to_contain_text("Doe v. County")
     expect(page.locator("#lift-form")).to_be_visible()
+    page.locator("#legal-hold-in-force").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "case-legal-hold-1366x768.png", scale="css")
