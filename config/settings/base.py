@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_htmx",
     "plumbing.outbox",
     "plumbing.keys",
     "plumbing.audit",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # request.htmx: a staff action sent by htmx answers with the part of the page it changed.
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -250,6 +253,8 @@ CONTENT_SECURITY_POLICY = {
 # served by whitenoise under /static/uswds/: nothing is fetched from a CDN.
 STATICFILES_DIRS += [
     ("uswds", BASE_DIR / "assets" / "node_modules" / "@uswds" / "uswds" / "dist"),
+    # htmx, for the staff pages' actions that update in place (templates/staff_base.html).
+    ("htmx", BASE_DIR / "assets" / "node_modules" / "htmx.org" / "dist"),
 ]
 # English and Spanish translations live with the project configuration.
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]

@@ -277,9 +277,9 @@ def test_signing_in_is_needed_for_the_page(client):
     assert "/staff/login/" in response["Location"]
 
 
-def test_the_staff_nav_links_to_the_page(client, liaison):
+def test_my_account_links_to_the_page(client, liaison):
     client.force_login(liaison)
-    assert f'href="{PAGE}" id="nav-api-tokens"' in client.get("/staff/cases/").content.decode()
+    assert f'href="{PAGE}" id="link-api-tokens"' in client.get("/staff/account/").content.decode()
 
 
 def test_when_the_session_may_not_make_a_token_the_page_offers_none(client, liaison, monkeypatch):

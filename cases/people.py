@@ -1,0 +1,40 @@
+"""How staff appear to each other: by full name and role, never by user name alone."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext_lazy as _
+
+from cases.roles import Role, role_of
+
+ROLE_LABELS = {
+    Role.LIAISON: _("Police liaison"),
+    Role.LEGAL: _("Legal staff"),
+    Role.ADMINISTRATOR: _("Administrator"),
+}
+
+
+def display_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    """A person's full name, or their user name where the account has none."""
+    if user is None or not user.is_authenticated:
+        return ""
+    full = user.get_full_name().strip()  # type: ignore[union-attr]
+    return full or user.get_username()
+
+
+# A permission each role holds and no role before it in this list: the page header names the
+# signed-in user's role from the permissions its navigation has loaded already, at no query.
+_MARKS = [
+    (Role.LEGAL, "cases.view_all_identities"),
+    (Role.LIAISON, "cases.view_case"),
+    (Role.ADMINISTRATOR, "auth.change_user"),
+]
+
+
+def role_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    """The user's role in the reader's language, or "" for an account with none."""
+    if user is None or not user.is_authenticated:
+        return ""
+    if getattr(user, "is_superuser", False):
+        role = role_of(user)  # A superuser holds every permission: ask the groups.
+    else:
+        role = next((role for role, mark in _MARKS if user.has_perm(mark)), None)
+    return str(ROLE_LABELS[role]) if role else ""
