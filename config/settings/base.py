@@ -4,8 +4,12 @@ With nothing set this is the embedded default: SQLite in the project folder, Cel
 eagerly in-process, files under ./media, DEBUG on. `production.py` only hardens it.
 """
 
+from datetime import timedelta
 from typing import Any
 
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
@@ -99,7 +103,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
 
 # Stored in UTC, shown in the metro area's own time.
 USE_TZ = True
@@ -107,7 +110,8 @@ TIME_ZONE = "America/Chicago"
 USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# English and Spanish translations live with the project configuration.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
@@ -172,10 +176,6 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
 }
-from datetime import timedelta  # noqa: E402
-
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
 # API tokens (api_tokens/): knox's token model with a name and the last use. Keys are sent as
 # `Authorization: Token <key>` and stored as SHA-512 digests; each expires this many days after
 # it is made, and its owner makes a new one at /staff/account/tokens/.
@@ -201,7 +201,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 # --- Public reporting API (intake/api/) -------------------------------------------------------
 # The API shares the web form's per-address limits (INTAKE_*_RATE below). For any DRF throttle:
 # DRF's default trusts a client's own X-Forwarded-For; count proxies the same way instead.
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)
+# How many reverse proxies in front of Django append to X-Forwarded-For. 0 trusts none and
+# counts REMOTE_ADDR, so a client cannot dodge a limit by sending the header itself.
+RATE_LIMIT_TRUSTED_PROXY_COUNT = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = RATE_LIMIT_TRUSTED_PROXY_COUNT
 # Public error codes (intake/api/errors.py) get a name of their own in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["PublicErrorCodeEnum"] = (
     "intake.api.errors.ErrorCode"
@@ -226,8 +229,6 @@ SIMPLE_HISTORY_DATE_INDEX = False
 # --- Public intake form (/report/) -----------------------------------------------------------
 # Content Security Policy (django-csp 4): our own origin only, no inline script or style, no
 # eval, so an injected tag can neither run nor load anything from elsewhere.
-from csp.constants import NONE, SELF  # noqa: E402
-
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
@@ -256,8 +257,6 @@ STATICFILES_DIRS += [
     # htmx, for the staff pages' actions that update in place (templates/staff_base.html).
     ("htmx", BASE_DIR / "assets" / "node_modules" / "htmx.org" / "dist"),
 ]
-# English and Spanish translations live with the project configuration.
-LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 # A friendly, translated page instead of Django's bare one (which also needs inline styles).
 CSRF_FAILURE_VIEW = "intake.views.csrf_failure"
 
@@ -273,9 +272,6 @@ REPORTER_SESSION_IDLE_MINUTES = env.int("REPORTER_SESSION_IDLE_MINUTES", default
 REPORTER_SESSION_MAX_MINUTES = env.int("REPORTER_SESSION_MAX_MINUTES", default=60)
 # What a person signed in to their report may send, per address.
 INTAKE_FOLLOW_UP_RATE = env.str("INTAKE_FOLLOW_UP_RATE", default="30/hour")
-# How many reverse proxies in front of Django append to X-Forwarded-For. 0 trusts none and
-# counts REMOTE_ADDR, so a client cannot dodge a limit by sending the header itself.
-RATE_LIMIT_TRUSTED_PROXY_COUNT = env.int("RATE_LIMIT_TRUSTED_PROXY_COUNT", default=0)
 # Evidence uploaded on the form waits in private storage (no URL) until the report is sent;
 # files of abandoned forms are purged once the session they belonged to has expired.
 INTAKE_MAX_EVIDENCE_FILES = env.int("INTAKE_MAX_EVIDENCE_FILES", default=20)
@@ -307,8 +303,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # even with the right password. Counting the pair, not the address alone, keeps one office
 # behind a shared address from locking everyone out. `manage.py axes_reset_username <name>`
 # lifts a lockout early.
-from datetime import timedelta  # noqa: E402
-
 INSTALLED_APPS += ["axes"]
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out pair never reaches the password check.
@@ -419,8 +413,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 # --- Statistics (reports/statistics.py) ---------------------------------------------------------
 # Tonight's figures for every report, stored as a snapshot the page and the API serve all day.
 # The task lives in reports/statistics_tasks.py; autodiscovery finds only `tasks` modules.
-from celery.schedules import crontab  # noqa: E402
-
 CELERY_IMPORTS = ["reports.statistics_tasks"]
 CELERY_BEAT_SCHEDULE["statistics-nightly"] = {
     "task": "reports.statistics_tasks.build_nightly_statistics",
@@ -476,8 +468,6 @@ INSTALLED_APPS += ["plumbing.backup"]
 # are immutable: plumbing/stored_files.py). Nothing hands out the store's signed URLs: staff
 # downloads stream through our views, which check access and count each download. Signing stays
 # on, with a short expiry, so that a URL made by mistake would be useless within a minute.
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
 if STORAGE_BACKEND == "s3":
     _encryption = env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256")
