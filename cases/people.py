@@ -1,6 +1,7 @@
 """How staff appear to each other: by full name and role, never by user name alone."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from cases.roles import Role, role_of
@@ -12,11 +13,13 @@ ROLE_LABELS = {
 }
 
 
-def display_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
+# Any: the project's user model (django.contrib.auth's User), whose names and permissions the
+# AbstractBaseUser of the annotations elsewhere does not declare.
+def display_name(user: Any) -> str:
     """A person's full name, or their user name where the account has none."""
     if user is None or not user.is_authenticated:
         return ""
-    full = user.get_full_name().strip()  # type: ignore[union-attr]
+    full = user.get_full_name().strip()
     return full or user.get_username()
 
 
@@ -29,7 +32,7 @@ _MARKS = [
 ]
 
 
-def role_label(user: AbstractBaseUser | AnonymousUser | None) -> str:
+def role_label(user: Any) -> str:
     """The user's role in the reader's language, or "" for an account with none."""
     if user is None or not user.is_authenticated:
         return ""
