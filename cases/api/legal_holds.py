@@ -8,14 +8,14 @@ nothing, so, like a note, it takes no `If-Match`.
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.access import require_permission
-from cases.api.serializers import CaseAPIErrorSerializer, UserSummarySerializer, WordsField
-from cases.api.views import REFERENCE, TAG, CaseAPIView
+from cases.api.serializers import UserSummarySerializer, WordsField
+from cases.api.views.base import REFERENCE, TAG, CaseAPIView, error_response
 from cases.legal_holds import (
     MAX_REASON_LENGTH,
     PERMISSION,
@@ -58,21 +58,22 @@ class RetentionSerializer(serializers.Serializer):
     )
 
 
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(CaseAPIErrorSerializer, description=description)
-
-
 _RESPONSES: dict[int, Any] = {
-    401: _error("`not_authenticated`: no valid session or token."),
-    403: _error("`role_not_permitted`: only legal staff place, lift and read legal holds."),
-    404: _error("`not_found`: no case you may see has this reference."),
+    401: error_response("`not_authenticated`: no valid session or token."),
+    403: error_response("`role_not_permitted`: only legal staff place, lift and read legal holds."),
+    404: error_response("`not_found`: no case you may see has this reference."),
 }
-_BODY = _error("`invalid` (fields named in `errors`), `malformed_request` or `reason_required`.")
+_BODY = error_response(
+    "`invalid` (fields named in `errors`), `malformed_request` or `reason_required`."
+)
 
 
 def _retention(case: Case) -> dict[str, Any]:
-    return {"reference": case.reference, "purge_date": purge_date(case),
-            "hold": hold_in_force(case)}
+    return {
+        "reference": case.reference,
+        "purge_date": purge_date(case),
+        "hold": hold_in_force(case),
+    }
 
 
 class LegalHoldView(CaseAPIView):
@@ -99,7 +100,7 @@ class LegalHoldView(CaseAPIView):
         responses={
             201: LegalHoldSerializer,
             400: _BODY,
-            409: _error("`already_held`: the case is already under a legal hold."),
+            409: error_response("`already_held`: the case is already under a legal hold."),
             **_RESPONSES,
         },
     )
@@ -123,7 +124,7 @@ class LegalHoldLiftView(CaseAPIView):
         responses={
             200: LegalHoldSerializer,
             400: _BODY,
-            409: _error("`not_held`: the case is not under a legal hold."),
+            409: error_response("`not_held`: the case is not under a legal hold."),
             **_RESPONSES,
         },
     )
