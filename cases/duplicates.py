@@ -63,14 +63,13 @@ OPEN_STATUSES = (
 )
 # Words that describe vehicles, in English and Spanish: a description matches another on
 # these, never on ordinary words ("the", "car", "my").
-VEHICLE_WORDS = frozenset(
-    """
+_VEHICLE_WORDS = """
     suv van minivan truck pickup sedan jeep tahoe suburban explorer durango yukon escalade
     expedition charger ford chevy chevrolet dodge gmc toyota honda nissan ram unmarked tinted
     black white silver grey gray blue red green dark camioneta furgoneta negra negro blanca
     blanco plateada plateado gris azul roja rojo verde oscura oscuro polarizado polarizada
-    """.split()
-)
+"""
+VEHICLE_WORDS = frozenset(_VEHICLE_WORDS.split())
 _WORD = re.compile(r"[^\W_]+")
 _PLATE_SEPARATORS = re.compile(r"[,;/|\n]+|\s+(?:and|y|&)\s+", re.IGNORECASE)
 
