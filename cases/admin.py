@@ -24,6 +24,9 @@ class ReportInline(ReadOnlyMixin, admin.TabularInline):
         "channel",
         "source_outlet",
         "source_headline",
+        "source_author",
+        "source_published_on",
+        "source_url",
         "source_file",
         "submitted_at",
     ]
@@ -76,5 +79,7 @@ class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 def _describe(version: Version) -> str:
-    sources = ", ".join(r.source_outlet or r.source_file for r in version.reports)
+    sources = ", ".join(
+        r.source_outlet or r.source_headline or r.tracking_code for r in version.reports
+    )
     return f"“{version.value}” ({sources})"

@@ -192,7 +192,9 @@ def _match(mine: _Traits, theirs: _Traits) -> tuple[int, list[str]]:
     if distances and min(distances) <= RADIUS_KM:
         score += WEIGHTS["nearby"]
         reasons.append(_("%(distance)s km apart") % {"distance": f"{min(distances):.1f}"})
-    plates = sorted(mine.plates.keys() & theirs.plates.keys())
+    shared = mine.plates.keys() & theirs.plates.keys()
+    # "MN KTR 482" holds "KTR 482": name the longest form only.
+    plates = sorted(p for p in shared if not any(p != q and p in q for q in shared))
     if plates:
         score += WEIGHTS["plates"]
         reasons.append(
