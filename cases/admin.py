@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,6 +18,8 @@ class TagAdmin(SimpleHistoryAdmin):
 
 
 class ReportInline(ReadOnlyMixin, admin.TabularInline):
+    # Django 6 reads an address typed without a scheme as https: so do we, now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = Report
     extra = 0
     fields = [
