@@ -134,3 +134,12 @@ def test_reloading_fills_the_citation_of_reports_loaded_before_it_existed(tmp_pa
     count = Report.history.model.objects.count()
     assert load_seed_cases(changed).reports_updated == 0
     assert Report.history.model.objects.count() == count
+
+
+def test_the_timeline_says_seed_reports_were_loaded_from_a_press_source(liaison):
+    from cases.timeline import case_timeline
+
+    call_command("load_seed_cases")
+    case = Case.objects.get(title=OFFICER_TITLE)
+    actors = {entry.actor for entry in case_timeline(user=liaison, case=case)}
+    assert actors == {"Rights Desk (loaded from a press source)"}
