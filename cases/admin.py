@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,6 +18,8 @@ class TagAdmin(SimpleHistoryAdmin):
 
 
 class ReportInline(ReadOnlyMixin, admin.TabularInline):
+    # Django 6 reads an address typed without a scheme as https: so do we, now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = Report
     extra = 0
     fields = [
@@ -24,6 +27,9 @@ class ReportInline(ReadOnlyMixin, admin.TabularInline):
         "channel",
         "source_outlet",
         "source_headline",
+        "source_author",
+        "source_published_on",
+        "source_url",
         "source_file",
         "submitted_at",
     ]
@@ -76,5 +82,7 @@ class CaseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 def _describe(version: Version) -> str:
-    sources = ", ".join(r.source_outlet or r.source_file for r in version.reports)
+    sources = ", ".join(
+        r.source_outlet or r.source_headline or r.tracking_code for r in version.reports
+    )
     return f"“{version.value}” ({sources})"

@@ -20,6 +20,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
+from django.utils.translation import gettext
 
 from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
@@ -101,6 +102,16 @@ def _display(field_name: str, value: Any, users: dict[int, str], refs: dict[int,
     return str(value)
 
 
+def _actor(row: Any) -> str:
+    """Who made a change: its user, or where a change nobody signed in for came from. A press
+    report (and the case it opened) came from the press; anything else, from the public."""
+    if row.history_user:
+        return str(row.history_user.get_username())
+    if getattr(row, "channel", None) == Report.Channel.PRESS:
+        return gettext("Rights Desk (loaded from a press source)")
+    return "the public"
+
+
 def _model_field(name: str) -> str:
     # The timeline's names for fields: `assignee_id` is the `assignee` field, `tag_names` the
     # tags.
@@ -147,7 +158,7 @@ def _entries(
         entries.append(
             TimelineEntry(
                 when=row.history_date,
-                actor=row.history_user.get_username() if row.history_user else "the public",
+                actor=_actor(row),
                 subject=subject(row),
                 action=ACTIONS.get(row.history_type, row.history_type),
                 reason=projection.reason(row.history_change_reason or ""),
@@ -178,6 +189,10 @@ def case_timeline(
         row.tag_names = ", ".join(sorted(tags_by_row[row.history_id]))
     report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
     report_rows = _rows(Report, id__in=report_ids)
+    # A case every report of which came from the press was opened and moved by loading them.
+    if report_rows and all(r.channel == Report.Channel.PRESS for r in report_rows):
+        for row in case_rows:
+            row.channel = Report.Channel.PRESS
     note_filter: dict[str, Any] = {"case_id": case.pk}
     if not reads_legal_notes(user):
         note_filter["visibility"] = CaseNote.Visibility.STAFF

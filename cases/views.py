@@ -28,6 +28,7 @@ from accesslog.services import record_access
 from cases import services
 from cases.access import can_be_asked, can_download_evidence, can_download_original_evidence
 from cases.conflicts import case_conflicts
+from cases.duplicates import duplicate_suggestions
 from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
     AskReporterForm,
@@ -338,6 +339,7 @@ def _render_case(
         "may_work": user.has_perm("cases.transition_case"),
         "may_add_note": user.has_perm("cases.add_casenote"),
         "may_merge": user.has_perm("cases.merge_case"),
+        "duplicates": duplicate_suggestions(user=user, case=case, reports=contents.reports),
         "errors": error_summary([bound]) if bound is not None else [],
         # Legal staff only: the hold in force (one query) and when the case is purged.
         "may_hold": user.has_perm(HOLD_PERMISSION),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from intake.models import (
@@ -94,6 +95,8 @@ class ReportMessageInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    # Django 6 reads an address typed without a scheme as https: so do we, now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["tracking_code", "case", "channel", "language", "source_outlet", "submitted_at"]
     list_filter = ["channel", "language", "submitted_at"]
     # Sealed columns (plumbing/keys/fields.py) cannot match a search: none are searched.

@@ -3,7 +3,7 @@ the seed loader each build from their own input."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.files.base import File
@@ -65,6 +65,11 @@ class SourceInput:
     file: str
     headline: str = ""
     outlet: str = ""
+    author: str = ""
+    published_on: date | None = None
+    url: str = ""
+    # The citation was read from the article itself: what is empty, the article does not give.
+    checked: bool = False
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,17 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # For press reports: where the account comes from.
+    # For press reports: where the account comes from. The file is our own copy of the article
+    # (never shown as its citation); the rest is the citation people can check.
     source_file = models.CharField(max_length=200, blank=True)
     source_headline = models.CharField(max_length=300, blank=True)
     source_outlet = models.CharField(max_length=200, blank=True)
+    source_author = models.CharField(max_length=200, blank=True)
+    source_published_on = models.DateField(null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    # Whether the citation above was read from the article itself: then an empty author, date
+    # or URL means the article gives none, and pages say so; otherwise it was not recorded.
+    source_citation_checked = models.BooleanField(default=False)
     # When the acknowledgement e-mail went out (intake/contact.py). Set in the transaction that
     # sends it, so a task the outbox delivers twice writes once. Delivery bookkeeping, written
     # without a history row: it is not a change anyone made to the report.

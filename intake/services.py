@@ -24,7 +24,7 @@ from intake import evidence as evidence_files
 from intake import tracking
 from intake.contact import acknowledge_report
 from intake.events import ReportFiled
-from intake.inputs import ReportSubmission
+from intake.inputs import ReportSubmission, SourceInput
 from intake.models import (
     Agency,
     Complainant,
@@ -255,6 +255,34 @@ def forget_sent_submissions(*, older_than_hours: int | None = None) -> int:
     return deleted
 
 
+def press_citation(source: SourceInput) -> dict[str, Any]:
+    """The report fields that cite a press source: what people need to find the article."""
+    return {
+        "source_headline": source.headline,
+        "source_outlet": source.outlet,
+        "source_author": source.author,
+        "source_published_on": source.published_on,
+        "source_url": source.url,
+        "source_citation_checked": source.checked,
+    }
+
+
+@transaction.atomic
+def cite_press_source(*, report: Report, source: SourceInput, reason: str) -> Report:
+    """Bring the citation of press report `report` up to `source` (its file stays as it is),
+    with a history row saying why. Nothing is written when the citation is already that."""
+    citation = press_citation(source)
+    if report.channel != Report.Channel.PRESS:
+        raise ValidationError("Only a press report cites a press source.")
+    if all(getattr(report, name) == value for name, value in citation.items()):
+        return report
+    for name, value in citation.items():
+        setattr(report, name, value)
+    _clean(report, "report", exclude=["case", "submitted_by", "tracking_code"])
+    _save_with(report, {"_history_user": None, "_change_reason": reason})
+    return report
+
+
 def _write(
     submission: ReportSubmission,
     channel: str,
@@ -301,8 +329,7 @@ def _write(
         external_id=submission.external_id,
         secret_hash=tracking.hash_secret(secret) if secret else "",
         source_file=source.file if source else "",
-        source_headline=source.headline if source else "",
-        source_outlet=source.outlet if source else "",
+        **(press_citation(source) if source else {}),
         tracking_code=tracking.new_tracking_code(),
         data_key=data_key,
     )

@@ -92,9 +92,14 @@ class ReportRow:
     submitted_by: str
     language: str
     source_label: str
-    source_file: str
+    # A press source as people can cite it; never our file name for the article.
+    is_press: bool
     source_headline: str
     source_outlet: str
+    source_author: str
+    source_published_on: date | None
+    source_url: str
+    source_citation_checked: bool
     narrative: str
     # False where the reader may not see who the people are (cases.access.can_see_identity):
     # their identity fields are then withheld even in the full file (_hide_identities).
@@ -235,9 +240,7 @@ def _text(value: Any) -> str:
 
 def _source_label(report: Projected | Report) -> str:
     # A conflict's versions hold the projected reports (Projection.conflicts).
-    parts = [report.source_outlet, report.source_file]
-    label = " · ".join(part for part in parts if part)
-    return label or f"Report {report.tracking_code}"
+    return report.source_outlet or report.source_headline or f"Report {report.tracking_code}"
 
 
 def _report_row(report: Projected, disputed: set[str]) -> ReportRow:
@@ -272,9 +275,13 @@ def _report_row(report: Projected, disputed: set[str]) -> ReportRow:
         submitted_by=report.submitted_by.get_username() if report.submitted_by else "",
         language=report.language,
         source_label=_source_label(report),
-        source_file=report.source_file,
+        is_press=report.channel == Report.Channel.PRESS,
         source_headline=report.source_headline,
         source_outlet=report.source_outlet,
+        source_author=report.source_author,
+        source_published_on=report.source_published_on,
+        source_url=report.source_url,
+        source_citation_checked=report.source_citation_checked,
         narrative=report.narrative,
         identity_shown=not report.identity_withheld,
         complainants=complainants,

@@ -555,9 +555,21 @@ class FactSerializer(serializers.Serializer):
 
 
 class SourceSerializer(serializers.Serializer):
-    file = serializers.CharField(source="source_file", read_only=True)
+    """A press source as people can cite it (never our file name for the article)."""
+
     headline = serializers.CharField(source="source_headline", read_only=True)
     outlet = serializers.CharField(source="source_outlet", read_only=True)
+    author = serializers.CharField(source="source_author", read_only=True)
+    published_on = serializers.DateField(
+        source="source_published_on", read_only=True, allow_null=True
+    )
+    url = serializers.CharField(source="source_url", read_only=True)
+    checked = serializers.BooleanField(
+        source="source_citation_checked",
+        read_only=True,
+        help_text="The citation was read from the article itself: an empty author, date or URL "
+        "means the article gives none.",
+    )
 
 
 class ReportSerializer(serializers.ModelSerializer):

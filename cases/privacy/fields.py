@@ -105,6 +105,13 @@ FIELD_CLASSES: dict[type, dict[str, FieldClass]] = {
         "source_file": SHOWN,  # the article's file name
         "source_headline": SCRUBBED,
         "source_outlet": SCRUBBED,
+        # The rest of a press source's citation is public record, as printed with the article:
+        # the byline, the publication date and the article's address (entered by staff or the
+        # seed loader, never by the public).
+        "source_author": SHOWN,
+        "source_published_on": SHOWN,
+        "source_url": SHOWN,
+        "source_citation_checked": SHOWN,
         "acknowledged_at": INTERNAL,  # says that someone left an address and may be written to
         "complainants": RELATED,
         "encounter": RELATED,

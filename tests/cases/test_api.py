@@ -269,7 +269,14 @@ def test_detail_shows_encounter_codes_evidence_facts_and_conflicts(liaison):
     assert first["encounter"]["kinds"] == ["boxed-in", "weapons-drawn"]
     assert first["encounter"]["agencies"] == ["ice"]
     assert len(first["evidence"][0]["sha256"]) == 64
-    assert second["source"]["file"] == "article-2.txt"
+    assert second["source"] == {
+        "headline": "Officer stopped",
+        "outlet": "",
+        "author": "",
+        "published_on": None,
+        "url": "",
+        "checked": False,
+    }
     [conflict] = data["conflicts"]
     assert conflict["topic"] == "chief"
     assert {v["value"] for v in conflict["versions"]} == {"Mark Bruley", "Mark Rooley"}

@@ -288,11 +288,76 @@ def test_case_page_shows_each_source_and_highlights_conflicts(client, liaison, l
     )
     client.force_login(liaison)
     html = client.get(_case_url(first.case)).content.decode()
-    for text in ("star.txt", "post.txt", "Officer boxed in", "Agents draw guns", "Star"):
+    for text in ("Officer boxed in", "Agents draw guns", "Star", "Post"):
         assert text in html
+    # Our file names for the articles are never their citation.
+    assert "star.txt" not in html
+    assert "post.txt" not in html
     assert "Where the sources disagree" in html
     assert "<mark>Rooley</mark>" in html
     assert "<mark>Bruley</mark>" in html
+    # Each version links to the sources that state it, by outlet.
+    assert f'<a href="#report-{first.tracking_code}">Star</a>' in html
+
+
+def test_case_page_cites_a_press_source_by_outlet_headline_author_date_and_url(
+    client, liaison
+):
+    from datetime import date
+
+    cited = submit_report(
+        submission=ReportSubmissionFactory(
+            source=SourceInput(
+                file="0001_internal_copy.txt",
+                headline="Agents box in a driver",
+                outlet="Sahan Journal",
+                author="A. Reporter",
+                published_on=date(2026, 1, 20),
+                url="https://example.org/news/agents-box-in-a-driver",
+                checked=True,
+            ),
+        ),
+        channel="press",
+    ).report
+    client.force_login(liaison)
+    html = client.get(_case_url(cited.case)).content.decode()
+    for text in (
+        "Sahan Journal",
+        "Agents box in a driver",
+        "A. Reporter",
+        "Jan. 20, 2026",
+        'href="https://example.org/news/agents-box-in-a-driver"',
+        "Loaded from a press source",
+    ):
+        assert text in html
+    assert "0001_internal_copy" not in html
+
+
+def test_case_page_says_when_the_article_gives_no_date_author_or_url(client, liaison):
+    bare = submit_report(
+        submission=ReportSubmissionFactory(
+            source=SourceInput(file="0002_internal_copy.txt", headline="Stopped", checked=True),
+        ),
+        channel="press",
+    ).report
+    unchecked = submit_report(
+        submission=ReportSubmissionFactory(source=SourceInput(file="0003_internal_copy.txt")),
+        channel="press",
+        case=bare.case,
+    ).report
+    client.force_login(liaison)
+    html = client.get(_case_url(bare.case)).content.decode()
+    for text in (
+        "No publication date given in the article",
+        "No URL given",
+        "No author named in the article",
+        "Not named in the article",
+    ):
+        assert html.count(text) == 1, text
+    # A citation nobody read from the article claims nothing about it.
+    section = html[html.index(f'id="report-{unchecked.tracking_code}"') :]
+    assert "Not recorded" in section
+    assert "internal_copy" not in html
 
 
 def test_case_page_lists_evidence_with_its_sha256(client, liaison):

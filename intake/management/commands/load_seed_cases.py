@@ -10,14 +10,19 @@ class Command(BaseCommand):
     help = "Load the seed articles as fixture cases (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--file", type=Path, default=None,
-                            help=f"YAML file to load (default: {default_seed_file().name})")
+        parser.add_argument(
+            "--file",
+            type=Path,
+            default=None,
+            help=f"YAML file to load (default: {default_seed_file().name})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_seed_cases(options["file"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seed cases: {result.cases_created} cases and {result.reports_created} reports "
-                f"created, {result.reports_skipped} reports already present."
+                f"created, {result.reports_skipped} reports already present "
+                f"({result.reports_updated} with their citation updated)."
             )
         )
