@@ -43,7 +43,10 @@ def save(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
             return redirect(_queue_url(view.query))
-    context = {"form": form, "errors": error_summary([form], form_anchor=lambda _f: "save-view-form")}
+    context = {
+        "form": form,
+        "errors": error_summary([form], form_anchor=lambda _f: "save-view-form"),
+    }
     return render(request, "cases/save_view.html", context, status=400)
 
 
@@ -67,7 +70,7 @@ def delete(request: HttpRequest, view_id: int) -> HttpResponse:
 @login_required
 @permission_required("cases.view_case", raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> StreamingHttpResponse:
     """The queue's current view as a CSV file (cases/queue_export.py), recorded in the access
     log with the number of cases it holds."""
     form = QueueFilterForm(request.GET, workers=case_workers())

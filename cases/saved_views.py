@@ -129,9 +129,11 @@ def save_view(*, owner: User, name: str, query: str) -> SavedView:
     """Save the queue filters `query` as `owner`'s view `name`. Raises SavedViewError (with the
     field it concerns) for an empty or over-long name, a name the person already uses, too many
     views, or a query string that is not made of the queue's filters only."""
+    if owner.pk is None:
+        raise PermissionError("Only a signed-in account saves views.")
     name = clean_name(name)
     query = clean_query(query)
-    views = SavedView.objects.filter(owner=owner)
+    views = SavedView.objects.filter(owner_id=owner.pk)
     if views.filter(name__iexact=name).exists():
         raise SavedViewError("name", _("You already have a view with this name."))
     if views.count() >= MAX_VIEWS_PER_PERSON:
@@ -142,7 +144,7 @@ def save_view(*, owner: User, name: str, query: str) -> SavedView:
         )
     try:
         with transaction.atomic():
-            return SavedView.objects.create(owner=owner, name=name, query=query)
+            return SavedView.objects.create(owner_id=owner.pk, name=name, query=query)
     except IntegrityError as error:  # the same name saved at the same moment elsewhere
         raise SavedViewError("name", _("You already have a view with this name.")) from error
 
@@ -150,7 +152,7 @@ def save_view(*, owner: User, name: str, query: str) -> SavedView:
 def delete_view(*, owner: User, view_id: int) -> bool:
     """Delete `owner`'s saved view `view_id`. False if there is none of theirs with that id
     (another person's view is answered exactly like a missing one)."""
-    deleted, _rows = SavedView.objects.filter(owner=owner, pk=view_id).delete()
+    deleted, _rows = SavedView.objects.filter(owner_id=owner.pk, pk=view_id).delete()
     return bool(deleted)
 
 
@@ -158,7 +160,7 @@ def views_for(user: User) -> list[QueueView]:
     """The views shown above `user`'s queue: the built-in ones, then theirs by name (one
     query)."""
     built_in = [QueueView(key=key, name=str(name), query=query) for key, name, query in BUILT_IN]
-    saved = SavedView.objects.filter(owner=user).order_by("name", "pk")
+    saved = SavedView.objects.filter(owner_id=user.pk).order_by("name", "pk")
     return built_in + [
         QueueView(key=f"saved-{view.pk}", name=view.name, query=view.query, saved=view)
         for view in saved

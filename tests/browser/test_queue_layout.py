@@ -91,7 +91,7 @@ def test_every_column_fits_a_laptop_screen_with_ten_rows_above_the_fold(open_pag
     assert layout["pageScroll"] <= layout["width"], layout["pageScroll"]
     assert layout["boxScroll"] <= layout["boxWidth"]
     assert all(
-        0 <= cell["left"] and cell["right"] <= layout["width"] for cell in layout["cells"]
+        cell["left"] >= 0 and cell["right"] <= layout["width"] for cell in layout["cells"]
     ), [cell for cell in layout["cells"] if cell["right"] > layout["width"]][:3]
     headers = page.locator("#queue-table thead th")
     for name in COLUMNS:

@@ -48,7 +48,11 @@ def test_my_cases_shows_my_open_cases_only(client, liaison, other_liaison):
     for case, person in [(mine, liaison), (theirs, other_liaison), (done, liaison)]:
         assign_case(case=case, assignee=person, actor=liaison, expected_version=None)
     transition_case(
-        case=done, to="closed", actor=liaison, reason="A duplicate", close_reason="duplicate",
+        case=done,
+        to="closed",
+        actor=liaison,
+        reason="A duplicate",
+        close_reason="duplicate",
         expected_version=None,
     )
     client.force_login(liaison)
@@ -166,9 +170,7 @@ def test_canonical_query_drops_the_page_and_empty_filters():
 def test_saving_from_the_queue_opens_the_saved_view(client, liaison):
     case = _case()
     client.force_login(liaison)
-    response = client.post(
-        reverse("cases:save-view"), {"name": "Guns", "query": "weapons_drawn=1"}
-    )
+    response = client.post(reverse("cases:save-view"), {"name": "Guns", "query": "weapons_drawn=1"})
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('cases:queue')}?weapons_drawn=1"
     page = client.get(response["Location"]).content.decode()
@@ -187,9 +189,7 @@ def test_saving_from_the_queue_opens_the_saved_view(client, liaison):
         {"name": "Mine\x00", "query": "q=boxed"},
     ],
 )
-def test_a_refused_view_comes_back_with_the_reason_never_a_server_error(
-    client, liaison, payload
-):
+def test_a_refused_view_comes_back_with_the_reason_never_a_server_error(client, liaison, payload):
     client.force_login(liaison)
     response = client.post(reverse("cases:save-view"), payload)
     assert response.status_code == 400
@@ -205,9 +205,7 @@ def test_the_save_page_without_javascript_offers_the_current_filters(client, lia
     assert 'name="query" value="q=boxed"' in html
 
 
-def test_deleting_another_persons_view_answers_like_a_missing_one(
-    client, liaison, other_liaison
-):
+def test_deleting_another_persons_view_answers_like_a_missing_one(client, liaison, other_liaison):
     theirs = save_view(owner=other_liaison, name="Theirs", query="q=boxed")
     client.force_login(liaison)
     url = reverse("cases:delete-view", kwargs={"view_id": theirs.pk})
