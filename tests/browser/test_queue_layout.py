@@ -178,6 +178,8 @@ def test_a_saved_view_survives_signing_out_and_in(open_page, axe):
     page.locator("#filter-clear").click()
     page.locator("#filters summary").click()
     page.locator('label[for="id_priority_3"]').click()  # Urgent
+    _shot(page, "more-filters")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.locator("#more-filters-submit").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     page.locator("#save-view summary").click()
