@@ -39,6 +39,9 @@ class AccessKind(models.TextChoices):
     # The row is the administrator's; `object_id` is the id of the account.
     PASSWORD_SET = "password_set", "Another account's password set by an administrator"
     SESSION_ENDED = "session_ended", "Signed-in session ended"
+    # The queue's cases written to a CSV file (cases/queue_export.py). `object_id` holds how
+    # many cases the file holds; `path` the export's path (its filters are not kept).
+    QUEUE_EXPORT = "queue_export", "Case list exported"
 
 
 class AccessLogEntry(ChainedRecord, Record):

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseNote
+from cases.people import display_name
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
 from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
@@ -46,6 +47,12 @@ def case_workers() -> QuerySet[Any]:
     )
 
 
+def _people_choices(users: Iterable[Any]) -> list[tuple[str, str]]:
+    """Staff as choices, by full name (user names only where an account has no name)."""
+    named = [(str(user.pk), display_name(user)) for user in users]
+    return sorted(named, key=lambda choice: choice[1].casefold())
+
+
 def _input(**attrs: str) -> dict[str, str]:
     return {"class": "usa-input", **attrs}
 
@@ -67,6 +74,10 @@ def _textarea(rows: int = 3) -> forms.Textarea:
 
 class QueueFilterForm(forms.Form):
     """The queue's filters, read from the query string so that a view can be bookmarked."""
+
+    # The filters always in sight on the queue's one-line bar; the others are under "More
+    # filters".
+    BAR_FIELDS = ("q", "assignee", "sort", "open")
 
     q = forms.CharField(
         label=_("Search"),
@@ -109,6 +120,17 @@ class QueueFilterForm(forms.Form):
         widget=forms.DateInput(attrs=_input(type="date"), format="%Y-%m-%d"),
     )
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=_select())
+    open = forms.BooleanField(
+        label=_("Open cases only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    overdue = forms.BooleanField(
+        label=_("Overdue only"),
+        required=False,
+        help_text=_("Cases whose due date has passed."),
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
     tag = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -133,8 +155,18 @@ class QueueFilterForm(forms.Form):
             ("", _("Anyone")),
             ("mine", _("Me")),
             ("unassigned", _("Nobody (unassigned)")),
-            *((str(user.pk), user.get_username()) for user in workers),
+            *_people_choices(workers),
         ]
+
+    def more_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.BAR_FIELDS]
+
+    def more_in_use(self) -> int:
+        """How many of the filters under "More filters" are set."""
+        return sum(1 for field in self.more_fields() if field.data not in (None, "", [], False))
+
+    def more_have_errors(self) -> bool:
+        return any(field.errors for field in self.more_fields())
 
     def queue_filters(self) -> QueueFilters:
         """The filters for `case_queue`. Fields that did not validate are left out (their
@@ -158,6 +190,8 @@ class QueueFilterForm(forms.Form):
             weapons_drawn=yes_no("weapons_drawn"),
             tags=tuple(split_tag_names(data.get("tag") or "")),
             text=data.get("q") or "",
+            open_only=bool(data.get("open")),
+            overdue=bool(data.get("overdue")),
             sort=data.get("sort") or "newest",
         )
 
@@ -452,7 +486,7 @@ class BulkForm(forms.Form):
         self._workers = {str(worker.pk): worker for worker in workers}
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
-            *((pk, worker.get_username()) for pk, worker in self._workers.items()),
+            *_people_choices(self._workers.values()),
         ]
 
     def clean_cases(self) -> list[Case]:

@@ -360,3 +360,27 @@ class StaffSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class SavedView(models.Model):
+    """A set of queue filters that a staff member named: the queue's query string, so opening
+    the view is opening the queue at that URL, and the URL can be shared. Written and deleted
+    only through cases/saved_views.py; the built-in views ("My cases", ...) are not rows."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=60)
+    # The queue's filters as a query string, validated and put in a canonical order.
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # Also the index that lists a person's views.
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner_id})"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
 from cases.encounter_codes import has_code
@@ -27,6 +28,13 @@ SORTS = {
     "due": ["due_date", "-priority", "-pk"],
 }
 
+# Cases still being worked on: every status but the two that end the work.
+OPEN_STATUSES = tuple(
+    status
+    for status in Case.Status.values
+    if status not in {Case.Status.RESOLVED, Case.Status.CLOSED}
+)
+
 
 @dataclass(frozen=True)
 class QueueFilters:
@@ -44,6 +52,10 @@ class QueueFilters:
     # Tag slugs; a case must have every one given.
     tags: tuple[str, ...] = ()
     text: str = ""
+    # Only cases still being worked on (OPEN_STATUSES).
+    open_only: bool = False
+    # Only cases whose due date has passed (before today, in the site's time zone).
+    overdue: bool = False
     sort: str = "newest"
     include_merged: bool = False
 
@@ -58,6 +70,10 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
         cases = cases.filter(merged_into__isnull=True)
     if with_status and filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
+    if filters.open_only:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    if filters.overdue:
+        cases = cases.filter(due_date__lt=timezone.localdate())
     if filters.priorities:
         cases = cases.filter(priority__in=filters.priorities)
     # Kinds and agencies are read off the case's stored codes (cases/encounter_codes.py).

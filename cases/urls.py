@@ -4,7 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import account_views, passkey_views, retention_views, two_factor_views, views
+from cases import (
+    account_views,
+    passkey_views,
+    queue_views,
+    retention_views,
+    two_factor_views,
+    views,
+)
 
 app_name = "cases"
 
@@ -22,9 +29,7 @@ urlpatterns = [
     path("enrol/", two_factor_views.enrol, name="enrol"),
     path("enrol/qr-code.svg", two_factor_views.enrol_qr_code, name="enrol-qr-code"),
     path("enrol/passkey/", passkey_views.enrol_passkey, name="enrol-passkey"),
-    path(
-        "enrol/recovery-codes/", passkey_views.enrol_recovery_codes, name="enrol-recovery-codes"
-    ),
+    path("enrol/recovery-codes/", passkey_views.enrol_recovery_codes, name="enrol-recovery-codes"),
     path("account/sign-in-methods/", passkey_views.sign_in_methods, name="sign-in-methods"),
     path(
         "account/sign-in-methods/passkeys/<int:credential_id>/remove/",
@@ -39,13 +44,9 @@ urlpatterns = [
     # My account, passwords and sessions (cases/account_views.py). The reset pages need no
     # account; their paths are in cases/two_factor.py OPEN_PATHS.
     path("account/", account_views.account, name="account"),
-    path(
-        "account/password/", account_views.PasswordChangeView.as_view(), name="password-change"
-    ),
+    path("account/password/", account_views.PasswordChangeView.as_view(), name="password-change"),
     path("account/sessions/", account_views.sessions, name="sessions"),
-    path(
-        "account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"
-    ),
+    path("account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"),
     path(
         "account/sessions/end-others/",
         account_views.end_other_sessions,
@@ -69,6 +70,11 @@ urlpatterns = [
     ),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),
+    # Saved views of the queue and its CSV export (cases/queue_views.py); before the case page's
+    # pattern, which would take "export.csv" or "views" for a reference.
+    path("cases/export.csv", queue_views.export, name="queue-export"),
+    path("cases/views/", queue_views.save, name="save-view"),
+    path("cases/views/<int:view_id>/delete/", queue_views.delete, name="delete-view"),
     path("cases/<str:reference>/", views.case_page, name="case"),
     path("cases/<str:reference>/transition/", views.transition, name="transition"),
     path("cases/<str:reference>/assign/", views.assign, name="assign"),
@@ -85,7 +91,5 @@ urlpatterns = [
     path("cases/<str:reference>/legal-hold/", views.place_hold, name="place-hold"),
     path("cases/<str:reference>/legal-hold/lift/", views.lift_hold, name="lift-hold"),
     path("retention/upcoming/", retention_views.upcoming_purges, name="upcoming-purges"),
-    path(
-        "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
-    ),
+    path("evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"),
 ]

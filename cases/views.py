@@ -8,7 +8,6 @@ exactly like a reference that does not exist.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -49,8 +48,11 @@ from cases.legal_holds import hold_in_force, lift_legal_hold, place_legal_hold
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.privacy import Projected, project_case
+from cases.queue_forms import SaveViewForm
+from cases.queue_rows import queue_row
 from cases.retention import purge_date
 from cases.roles import role_of
+from cases.saved_views import canonical_query, current_view, views_for
 from cases.selectors import (
     case_contents,
     case_detail,
@@ -63,58 +65,12 @@ from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
 from intake import evidence as evidence_files
 from intake.metadata import NoSharedCopy, has_cleaner
-from intake.models import Agency, Encounter, EncounterKind, Report
 from plumbing.form_errors import error_summary
 
 PAGE_SIZE = 25
 
 
-def _encounter(report: Report) -> Encounter | None:
-    try:
-        return report.encounter
-    except Encounter.DoesNotExist:
-        return None
-
-
 # --- The queue ---------------------------------------------------------------------------------
-
-
-@dataclass
-class QueueRow:
-    case: Case
-    kinds: list[EncounterKind]
-    agencies: list[Agency]
-    occurred_at: datetime | None
-    occurred_at_is_approximate: bool
-    places: list[str]
-
-
-def _queue_row(case: Case) -> QueueRow:
-    """What a queue row shows, gathered from the case's prefetched reports."""
-    kinds: dict[str, EncounterKind] = {}
-    agencies: dict[str, Agency] = {}
-    places: list[str] = []
-    first: Encounter | None = None
-    for report in case.reports.all():
-        encounter = _encounter(report)
-        if encounter is None:
-            continue
-        kinds.update((kind.code, kind) for kind in encounter.kinds.all())
-        agencies.update((agency.code, agency) for agency in encounter.agencies.all())
-        if encounter.city and encounter.city not in places:
-            places.append(encounter.city)
-        if encounter.occurred_at and (
-            first is None or first.occurred_at is None or encounter.occurred_at < first.occurred_at
-        ):
-            first = encounter
-    return QueueRow(
-        case=case,
-        kinds=sorted(kinds.values(), key=lambda kind: (-kind.severity, kind.sort_order)),
-        agencies=sorted(agencies.values(), key=lambda agency: agency.name),
-        occurred_at=first.occurred_at if first else None,
-        occurred_at_is_approximate=bool(first and first.occurred_at_is_approximate),
-        places=places,
-    )
 
 
 @login_required
@@ -129,11 +85,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     paginator = CappedPaginator(case_queue(user=request.user, filters=filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     counts = status_counts(user=request.user, filters=filters)
+    views = views_for(request.user)
+    query = canonical_query(request.GET)
     context = {
         "form": form,
         "errors": error_summary([form]),
         "page": page,
-        "rows": [_queue_row(case) for case in page.object_list],
+        "rows": [queue_row(case) for case in page.object_list],
         "status_counts": [
             (status, label, min(counts[status], paginator.cap), counts[status] > paginator.cap)
             for status, label in Case.Status.choices
@@ -143,6 +101,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkForm(user=request.user, workers=workers),
         "may_bulk": request.user.has_perm("cases.assign_case")
         and request.user.has_perm("cases.transition_case"),
+        "views": views,
+        "current_view": current_view(views, request.GET),
+        "query": query,
+        "save_view_form": SaveViewForm(initial={"query": query}),
     }
     return render(request, "cases/queue.html", context)
 

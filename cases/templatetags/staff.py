@@ -1,7 +1,10 @@
 """Template helpers of the staff pages: people by name, and the signed-in user's role."""
 
+from datetime import datetime
+
 from django import template
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.timesince import timesince
 
 from cases import people
 
@@ -18,3 +21,11 @@ def person(user: AbstractBaseUser | AnonymousUser | None) -> str:
 def role(user: AbstractBaseUser | AnonymousUser | None) -> str:
     """`{{ user|role }}`: the role in the reader's language (one query per user per request)."""
     return people.role_label(user)
+
+
+@register.filter
+def age(value: datetime | None) -> str:
+    """`{{ case.opened_at|age }}`: how long ago, in its largest unit only ("3 days")."""
+    if value is None:
+        return ""
+    return timesince(value, depth=1)
