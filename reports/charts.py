@@ -249,7 +249,7 @@ def column_chart(*, chart_id: str, title: str, summary: str, bars: Sequence[Bar]
     else:
         labels = [(" ".join(lines),) for lines in texts]
         reach = max(text_width(lines[0], font) for lines in labels) * _ROOT_HALF
-        label_space = reach + font * 2
+        label_space = reach + font * 2 + 6
         pitch = max(_MIN_PITCH, (CHART_WIDTH - side * 2) / slots)
         # The first label reaches down and to the left of its column's centre.
         left = max(side, reach + font - pitch / 2)
