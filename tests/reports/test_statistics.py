@@ -1035,3 +1035,27 @@ def test_api_is_in_the_openapi_schema(tmp_path):
     assert {"occurred_from", "occurred_to", "agency", "fresh", "sharing"} <= names
     properties = schema["components"]["schemas"]["Statistics"]["properties"]
     assert {"computed_at", "source", "totals", "reports_by_month", "shares"} <= set(properties)
+
+
+def test_csv_metadata_and_pdf_margins_are_in_the_readers_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reports.statistics_exports import export_metadata
+
+    with translation.override("es"):
+        rows = export_metadata(
+            described={"occurred_from": date(2025, 12, 1), "occurred_to": None, "agencies": []},
+            computed_at=timezone.now(),
+            stored=True,
+            exported_at=timezone.now(),
+            threshold=5,
+        )
+        html = render_to_string("reports/statistics_pdf.html", {"applied": [], "panels": []})
+    names = [row[0] for row in rows]
+    assert names[:3] == ["# Estadísticas de Rights Desk", "# Encuentros a partir del",
+                         "# Calculadas el"]
+    assert ["# Cifras", "Cifras guardadas"] in rows
+    # The page margins' words are CSS strings, escaped so no text can end them.
+    assert r'content: "Rights Desk \b7  Estadísticas"' in html
+    assert '"Página" " " counter(page) " " "de" " " counter(pages)' in html
