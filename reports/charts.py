@@ -282,8 +282,11 @@ def column_chart(*, chart_id: str, title: str, summary: str, bars: Sequence[Bar]
                 f'height="{_num(max(size, 1.0))}" fill="{BAR_COLOUR}"/>'
             )
         colour = MUTED_COLOUR if bar.value is None else TEXT_COLOUR
+        # A value wider than its column ("hidden" over a narrow one) stays inside the chart.
+        half = text_width(bar.text, font) / 2 + 2
+        value_x = min(max(centre, half), width - half)
         parts.append(
-            f'<text class="rd-chart__value" x="{_num(centre)}" y="{_num(baseline - size - 5)}" '
+            f'<text class="rd-chart__value" x="{_num(value_x)}" y="{_num(baseline - size - 5)}" '
             f'text-anchor="middle" font-size="{_num(font)}" fill="{colour}">'
             f"{escape(bar.text)}</text>"
         )

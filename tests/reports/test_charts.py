@@ -30,7 +30,7 @@ LONG_LABELS = [
 
 
 def _dejavu_width(text: str, size: float) -> float:
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     font = TTFont(DEJAVU)
     cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
@@ -149,11 +149,16 @@ def test_column_chart_labels_fit_upright_or_at_an_angle_inside_the_chart(months)
     labels = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "rd-chart__label"]
     assert len(labels) == months + 1
     rotated = [t for t in labels if "rotate" in (t.get("transform") or "")]
+    values = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "rd-chart__value"]
+    for value in values:
+        size, x = _number(value.get("font-size")), _number(value.get("x"))
+        half = charts.text_width(value.text or "", size) / 2
+        assert x - half >= 0 and x + half <= width, value.text
     if rotated:
         assert len(rotated) == len(labels)
-        for text in rotated:
-            left, right, top, bottom = _rotated_box(text)
-            assert left >= 0 and right <= width and top >= 0 and bottom <= height, text.text
+        for element in rotated:
+            left, right, top, bottom = _rotated_box(element)
+            assert left >= 0 and right <= width and top >= 0 and bottom <= height, element.text
     else:
         for text, left, right, top, bottom in _text_boxes(svg):
             assert left >= 0 and right <= width and top >= 0 and bottom <= height, text
