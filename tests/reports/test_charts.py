@@ -4,6 +4,8 @@ chart reserves, and angled month labels stay inside the chart."""
 
 import math
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,7 +14,22 @@ import pytest
 from reports import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _font_file(family: str) -> Path | None:
+    """The file fontconfig (which WeasyPrint draws with) picks for `family`, if it has it."""
+    if shutil.which("fc-match") is None:
+        return None
+    found = subprocess.run(  # noqa: S603 - a fixed command, no shell
+        ["fc-match", "--format=%{family}\\n%{file}", family],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split("\n")
+    return Path(found[1]) if len(found) == 2 and family in found[0] else None
+
+
+DEJAVU = _font_file("DejaVu Sans")
 
 LONG_LABELS = [
     "U.S. Immigration and Customs Enforcement",
@@ -32,13 +49,14 @@ LONG_LABELS = [
 def _dejavu_width(text: str, size: float) -> float:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
+    assert DEJAVU is not None
     font = TTFont(DEJAVU)
     cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
     units = font["head"].unitsPerEm
     return sum(metrics[cmap[ord(char)]][0] for char in text) * size / units
 
 
-@pytest.mark.skipif(not DEJAVU.exists(), reason="DejaVu Sans is not installed")
+@pytest.mark.skipif(DEJAVU is None, reason="fontconfig has no DejaVu Sans")
 @pytest.mark.parametrize("text", [*LONG_LABELS, "0123456789 <5 hidden 38.5%", "ÁÉÍÓÚ ñ ü"])
 def test_text_width_is_never_short_of_the_widest_font_the_charts_use(text):
     pytest.importorskip("fontTools")
