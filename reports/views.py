@@ -39,7 +39,7 @@ from reports.statistics import (
     figures_for,
     must_suppress,
 )
-from reports.statistics_exports import describe_filters, export_rows
+from reports.statistics_exports import describe_filters, export_metadata, export_rows
 
 
 def statistics_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -102,8 +102,9 @@ def recompute(request: HttpRequest) -> HttpResponse:
 @statistics_staff
 @require_http_methods(["GET", "HEAD"])
 def export_csv(request: HttpRequest) -> HttpResponse:
-    """One row per figure and category. `sharing=1` hides small cells (always the case for
-    someone who may not see every identity)."""
+    """Metadata lines (the filters, when the figures were computed), then one row per figure
+    and category (the format: reports/statistics_exports.py). `sharing=1` hides small cells
+    (always the case for someone who may not see every identity)."""
     form, filters = _filters(request.GET)
     if not form.is_valid():
         return redirect(_page_url(filters))
@@ -117,7 +118,17 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # Statistics can change with every report; a shared or browser cache must not keep them.
     response["Cache-Control"] = "no-store"
-    csv.writer(response).writerows(export_rows(figures))
+    writer = csv.writer(response)
+    writer.writerows(
+        export_metadata(
+            described=describe_filters(filters),
+            computed_at=current.computed_at,
+            stored=current.source == "snapshot",
+            exported_at=timezone.now(),
+            threshold=SMALL_CELL_THRESHOLD if suppress else None,
+        )
+    )
+    writer.writerows(export_rows(figures))
     return response
 
 

@@ -595,10 +595,20 @@ def test_recompute_builds_a_snapshot_for_the_filters_and_the_page_then_serves_it
     assert "The figures were computed again just now." in html
 
 
-def _csv(response) -> list[list[str]]:
+def _csv_with_metadata(response) -> tuple[dict[str, str], list[list[str]]]:
+    """The metadata lines the export begins with (name without its "# ": value), and the rows
+    after them, header first."""
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    metadata = [row for row in rows if row[0].startswith("#")]
+    assert rows[: len(metadata)] == metadata, "metadata lines come first, and only first"
+    assert all(len(row) == 2 for row in metadata[1:])
+    return {row[0].removeprefix("# "): "".join(row[1:]) for row in metadata}, rows[len(metadata):]
+
+
+def _csv(response) -> list[list[str]]:
+    return _csv_with_metadata(response)[1]
 
 
 def test_csv_has_one_row_per_figure_and_category(client, legal):
@@ -645,6 +655,63 @@ def test_csv_for_sharing_hides_small_counts_and_the_internal_one_does_not(client
         shared)
     assert ["share", "weapons_drawn", "Reports with weapons drawn", "8", "20", "0.4000"] in shared
     assert not any(row[3] in {"1", "2", "3", "4"} for row in shared[1:])
+
+
+def test_csv_begins_with_the_filters_and_when_the_figures_were_computed(client, legal):
+    _generated()
+    client.force_login(legal)
+    metadata, rows = _csv_with_metadata(
+        client.get(PAGE + "export.csv", {"agency": ["cbp", "border-patrol"],
+                                         "occurred_from": "2025-12-01",
+                                         "occurred_to": "2025-12-31"})
+    )
+    assert rows[0] == ["figure", "category", "label", "count", "total", "share"]
+    assert metadata["Encounters on or after"] == "2025-12-01"
+    assert metadata["Encounters on or before"] == "2025-12-31"
+    assert metadata["Agency"] == "U.S. Border Patrol; U.S. Customs and Border Protection"
+    assert "Filters" not in metadata
+    computed = datetime.fromisoformat(metadata["Computed at"])
+    assert computed.utcoffset() is not None
+    assert abs(timezone.now() - computed) < timedelta(minutes=1)
+    assert metadata["Figures"] == "Computed for this export"
+    assert metadata["Time zone"] == settings.TIME_ZONE
+    assert metadata["Counts"] == "Exact, for legal staff"
+
+
+def test_csv_states_no_filters_and_the_stored_snapshots_time_not_the_downloads(client, legal):
+    _generated()
+    snapshot = build_snapshot(filters=StatisticsFilters())
+    computed_at = timezone.now() - timedelta(hours=3)
+    StatisticsSnapshot.objects.filter(pk=snapshot.pk).update(computed_at=computed_at)
+    client.force_login(legal)
+    metadata, _rows = _csv_with_metadata(client.get(PAGE + "export.csv", {"sharing": "1"}))
+    assert metadata["Filters"] == "None: all reports and cases"
+    assert datetime.fromisoformat(metadata["Computed at"]) == computed_at.replace(microsecond=0)
+    assert metadata["Computed at"].endswith(("-05:00", "-06:00"))  # Minneapolis, CDT or CST
+    assert metadata["Figures"] == "Stored figures"
+    exported = datetime.fromisoformat(metadata["Exported at"])
+    assert exported - datetime.fromisoformat(metadata["Computed at"]) > timedelta(hours=2)
+    assert metadata["Counts"].startswith("Counts from 1 to 4 are shown as <5")
+
+
+def test_csv_metadata_is_skipped_by_a_reader_of_comment_lines(client, legal):
+    _generated()
+    client.force_login(legal)
+    content = client.get(PAGE + "export.csv", {"agency": "cbp"}).content.decode()
+    data = [line for line in content.splitlines() if not line.startswith("#")]
+    assert data[0] == "figure,category,label,count,total,share"
+    assert len(list(csv.reader(data))) == len(_csv(client.get(PAGE + "export.csv",
+                                                               {"agency": "cbp"})))
+
+
+def test_csv_metadata_defuses_an_agency_name_written_as_a_formula(legal):
+    from reports.statistics_exports import export_metadata
+
+    rows = export_metadata(
+        described={"occurred_from": None, "occurred_to": None, "agencies": ["=cmd|x"]},
+        computed_at=timezone.now(), stored=False, exported_at=timezone.now(), threshold=None,
+    )
+    assert ["# Agency", "'=cmd|x"] in rows
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(client, legal):
@@ -793,6 +860,49 @@ def test_pdf_renders(legal):
     assert "<5" in text
 
 
+def test_pdf_states_the_filters_and_when_the_figures_were_computed_first_and_in_its_footer(
+    legal,
+):
+    from pypdf import PdfReader
+
+    _seed()
+    _generated()
+    snapshot = build_snapshot(
+        filters=StatisticsFilters(agencies=("ice", "cbp"), occurred_from=date(2025, 12, 1)),
+        actor=legal,
+    )
+    document = Document.objects.create(
+        kind=Document.Kind.STATISTICS, snapshot=snapshot, requested_by=legal
+    )
+    result = render_statistics_pdf(document=document)
+    pages = [" ".join(page.extract_text().split())
+             for page in PdfReader(io.BytesIO(result.pdf)).pages]
+    computed = timezone.localtime(snapshot.computed_at).isoformat(timespec="seconds")
+    assert len(pages) >= 2
+    first = pages[0]
+    # Every page's footer states the filters and the time, whichever page is handed on alone;
+    # the first page opens with the same line, then lists them one by one.
+    footer = ("Encounters on or after: 2025-12-01; Agency: U.S. Customs and Border Protection; "
+              "U.S. Immigration and Customs Enforcement · Computed at " + computed)
+    assert first.count(footer) == 2
+    assert first.count(computed) == 3
+    assert first.count("2025-12-01") == 3
+    for label in ("Encounters on or after", "Agency", "Figures computed", "Chicago"):
+        assert label in first
+    for number, text in enumerate(pages, start=1):
+        assert footer in text, number
+        assert f"Page {number} of {len(pages)}" in text
+    assert "Rights Desk · Statistics" in pages[-1]
+
+
+def test_pdf_says_all_reports_when_no_filter_is_applied(legal):
+    from pypdf import PdfReader
+
+    result = render_statistics_pdf(document=_statistics_document(legal))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages)
+    assert "None: all reports and cases" in " ".join(text.split())
+
+
 # --- The API ---------------------------------------------------------------------------------
 
 
@@ -925,3 +1035,27 @@ def test_api_is_in_the_openapi_schema(tmp_path):
     assert {"occurred_from", "occurred_to", "agency", "fresh", "sharing"} <= names
     properties = schema["components"]["schemas"]["Statistics"]["properties"]
     assert {"computed_at", "source", "totals", "reports_by_month", "shares"} <= set(properties)
+
+
+def test_csv_metadata_and_pdf_margins_are_in_the_readers_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reports.statistics_exports import export_metadata
+
+    with translation.override("es"):
+        rows = export_metadata(
+            described={"occurred_from": date(2025, 12, 1), "occurred_to": None, "agencies": []},
+            computed_at=timezone.now(),
+            stored=True,
+            exported_at=timezone.now(),
+            threshold=5,
+        )
+        html = render_to_string("reports/statistics_pdf.html", {"applied": [], "panels": []})
+    names = [row[0] for row in rows]
+    assert names[:3] == ["# Estadísticas de Rights Desk", "# Encuentros a partir del",
+                         "# Calculadas el"]
+    assert ["# Cifras", "Cifras guardadas"] in rows
+    # The page margins' words are CSS strings, escaped so no text can end them.
+    assert r'content: "Rights Desk \b7  Estadísticas"' in html
+    assert '"Página" " " counter(page) " " "de" " " counter(pages)' in html
