@@ -22,7 +22,9 @@ urlpatterns = [
     path("enrol/", two_factor_views.enrol, name="enrol"),
     path("enrol/qr-code.svg", two_factor_views.enrol_qr_code, name="enrol-qr-code"),
     path("enrol/passkey/", passkey_views.enrol_passkey, name="enrol-passkey"),
-    path("enrol/recovery-codes/", passkey_views.enrol_recovery_codes, name="enrol-recovery-codes"),
+    path(
+        "enrol/recovery-codes/", passkey_views.enrol_recovery_codes, name="enrol-recovery-codes"
+    ),
     path("account/sign-in-methods/", passkey_views.sign_in_methods, name="sign-in-methods"),
     path(
         "account/sign-in-methods/passkeys/<int:credential_id>/remove/",
@@ -38,9 +40,13 @@ urlpatterns = [
     # account; their paths are in cases/two_factor.py OPEN_PATHS.
     path("account/", account_views.account, name="account"),
     path("account/language/", account_views.account_language, name="account-language"),
-    path("account/password/", account_views.PasswordChangeView.as_view(), name="password-change"),
+    path(
+        "account/password/", account_views.PasswordChangeView.as_view(), name="password-change"
+    ),
     path("account/sessions/", account_views.sessions, name="sessions"),
-    path("account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"),
+    path(
+        "account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"
+    ),
     path(
         "account/sessions/end-others/",
         account_views.end_other_sessions,
@@ -80,5 +86,7 @@ urlpatterns = [
     path("cases/<str:reference>/legal-hold/", views.place_hold, name="place-hold"),
     path("cases/<str:reference>/legal-hold/lift/", views.lift_hold, name="lift-hold"),
     path("retention/upcoming/", retention_views.upcoming_purges, name="upcoming-purges"),
-    path("evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"),
+    path(
+        "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
+    ),
 ]
