@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import RoleChange
-from cases.people import ROLE_LABELS
+from cases.people import stored_role_label
 from cases.roles import Role, role_of
 from cases.staff_language import languages_of_addresses
 from plumbing.outbox.services import publish
@@ -145,7 +145,7 @@ def send_legal_role_notice(*, change: RoleChange) -> int:
             context = {
                 "user": change.user.get_username(),
                 "user_name": change.user.get_full_name(),
-                "role": _role_label(change.role),
+                "role": stored_role_label(change.role),
                 "granted": change.change == RoleChange.Change.GRANTED,
                 "actor": change.actor.get_username() if change.actor else "",
                 "changed_at": timezone.localtime(change.changed_at),
@@ -156,13 +156,6 @@ def send_legal_role_notice(*, change: RoleChange) -> int:
         messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses]
     return send_mass_mail(messages)
 
-
-def _role_label(role: str) -> str:
-    # The role's name in the active language; a name no longer in cases/roles.py as it was.
-    try:
-        return str(ROLE_LABELS[Role(role)])
-    except ValueError:
-        return role
 
 
 # --- Changes made outside `change_user_roles` ---------------------------------------------

@@ -18,3 +18,10 @@ def person(user: AbstractBaseUser | AnonymousUser | None) -> str:
 def role(user: AbstractBaseUser | AnonymousUser | None) -> str:
     """`{{ user|role }}`: the role in the reader's language (one query per user per request)."""
     return people.role_label(user)
+
+
+@register.filter
+def role_name(value: str) -> str:
+    """`{{ entry.role|role_name }}`: a role as stored (cases/roles.py's value, in English) in the
+    reader's language; anything else as it is."""
+    return people.stored_role_label(value)
