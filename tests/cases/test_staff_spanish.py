@@ -58,18 +58,82 @@ def catalogue_english() -> list[str]:
 # counted there) and must not be left in English on a Spanish page. Matched as whole words,
 # case-sensitively, so data in lower case ("legal", a user name) does not count.
 ENGLISH_STAFF_WORDS = [
-    "Case queue", "Queue", "Sign out", "Sign in", "My account", "Status", "Assignee", "Assign",
-    "Priority", "Due date", "Save", "Submit", "Cancel", "Reason", "Password", "Change",
-    "Remove", "Revoke", "Never", "Last used", "Added", "Back to", "Your", "Statistics",
-    "Upcoming purges", "Access log", "Legal hold", "Legal staff", "Police liaison",
-    "Administrator", "Filter", "Filters", "Apply", "Clear", "Search", "Previous", "Next",
-    "Page", "Unknown", "Actions", "Name", "Role", "When", "Who", "What", "Address", "Browser",
-    "Code", "Continue", "Not now", "Tags", "Note", "Notes", "Evidence", "Timeline", "History",
-    "Merge", "Download", "Expires", "Expired", "Recovery codes", "Passkeys", "Sessions",
-    "Closed", "Open", "None", "The ", "This ", "You ", "Every ", "Only ",
+    "Case queue",
+    "Queue",
+    "Sign out",
+    "Sign in",
+    "My account",
+    "Status",
+    "Assignee",
+    "Assign",
+    "Priority",
+    "Due date",
+    "Save",
+    "Submit",
+    "Cancel",
+    "Reason",
+    "Password",
+    "Change",
+    "Remove",
+    "Revoke",
+    "Never",
+    "Last used",
+    "Added",
+    "Back to",
+    "Your",
+    "Statistics",
+    "Upcoming purges",
+    "Access log",
+    "Legal hold",
+    "Legal staff",
+    "Police liaison",
+    "Administrator",
+    "Filter",
+    "Filters",
+    "Apply",
+    "Clear",
+    "Search",
+    "Previous",
+    "Next",
+    "Page",
+    "Unknown",
+    "Actions",
+    "Name",
+    "Role",
+    "When",
+    "Who",
+    "What",
+    "Address",
+    "Browser",
+    "Code",
+    "Continue",
+    "Not now",
+    "Tags",
+    "Note",
+    "Notes",
+    "Evidence",
+    "Timeline",
+    "History",
+    "Merge",
+    "Download",
+    "Expires",
+    "Expired",
+    "Recovery codes",
+    "Passkeys",
+    "Sessions",
+    "Closed",
+    "Open",
+    "None",
+    "The ",
+    "This ",
+    "You ",
+    "Every ",
+    "Only ",
 ]
 _WORDS = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(word.strip()) for word in ENGLISH_STAFF_WORDS) + r")(?![\w-])"
+    r"(?<![\w-])("
+    + "|".join(re.escape(word.strip()) for word in ENGLISH_STAFF_WORDS)
+    + r")(?![\w-])"
 )
 
 
@@ -221,24 +285,26 @@ PAGES = {
     "cases:enrol": lambda w: _page(_enrolling(w)[0], reverse("cases:enrol")),
     "cases:enrol-passkey": lambda w: _enrolled(w, "cases:enrol-passkey"),
     "cases:enrol-recovery-codes": lambda w: _enrolled(w, "cases:enrol-recovery-codes"),
-    "cases:account": lambda w: _page(_signed_in(w.legal), reverse("cases:account"))
-    + _page(_signed_in(w.liaison), reverse("cases:account")),
-    "cases:password-change": lambda w: _page(
-        _signed_in(w.legal), reverse("cases:password-change")
+    "cases:account": lambda w: (
+        _page(_signed_in(w.legal), reverse("cases:account"))
+        + _page(_signed_in(w.liaison), reverse("cases:account"))
     ),
+    "cases:password-change": lambda w: _page(_signed_in(w.legal), reverse("cases:password-change")),
     "cases:sessions": lambda w: _page(_signed_in(w.legal), reverse("cases:sessions")),
     "cases:sign-in-methods": lambda w: _page(
         _signed_in(w.liaison), reverse("cases:sign-in-methods")
     ),
-    "cases:upcoming-purges": lambda w: _page(
-        _signed_in(w.legal), reverse("cases:upcoming-purges")
-    ),
+    "cases:upcoming-purges": lambda w: _page(_signed_in(w.legal), reverse("cases:upcoming-purges")),
     "accesslog:list": lambda w: _page(_signed_in(w.legal), reverse("accesslog:list")),
     "api_tokens:tokens": lambda w: _page(_signed_in(w.liaison), reverse("api_tokens:tokens")),
-    "cases:queue": lambda w: _page(_signed_in(w.legal), reverse("cases:queue"))
-    + _page(_signed_in(w.liaison), reverse("cases:queue")),
-    "cases:case": lambda w: _page(_signed_in(w.legal), f"/staff/cases/{w.case.reference}/")
-    + _page(_signed_in(w.liaison), f"/staff/cases/{w.case.reference}/"),
+    "cases:queue": lambda w: (
+        _page(_signed_in(w.legal), reverse("cases:queue"))
+        + _page(_signed_in(w.liaison), reverse("cases:queue"))
+    ),
+    "cases:case": lambda w: (
+        _page(_signed_in(w.legal), f"/staff/cases/{w.case.reference}/")
+        + _page(_signed_in(w.liaison), f"/staff/cases/{w.case.reference}/")
+    ),
     "reports:statistics": lambda w: _page(_signed_in(w.legal), reverse("reports:statistics")),
 }
 
