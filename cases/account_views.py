@@ -2,9 +2,9 @@
 signed-in sessions.
 
 The views translate; the rules live in cases/passwords.py, cases/staff_sessions.py and
-cases/staff_language.py. The
-reset pages need no account (and are open to a session that has not given its second factor
-yet, cases/two_factor.py OPEN_PATHS); the others need a signed-in, verified account.
+cases/staff_language.py. The reset pages need no account (and are open to a session that has
+not given its second factor yet, cases/two_factor.py OPEN_PATHS); the others need a signed-in,
+verified account.
 """
 
 from typing import Any
