@@ -4,10 +4,12 @@ session at sign-in and on saving (at no query on other pages), and used for thei
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from cases.audit import send_audit_alert
 from cases.models import StaffPreferences
@@ -20,6 +22,15 @@ from tests.conftest import confirmed_app_device, give_code
 from tests.factories import ReportSubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request leaves its language active in the thread; the tests after these ones call
+    # services directly and read their messages in English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 ACCOUNT = "/staff/account/"
 LANGUAGE = "/staff/account/language/"

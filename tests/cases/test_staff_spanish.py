@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,6 +30,15 @@ from tests.conftest import current_code, sign_in_without_second_factor
 from tests.factories import UserFactory, report_with_evidence
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request leaves its language active in the thread; the tests after these ones call
+    # services directly and read their messages in English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 # --- What a Spanish page must not show ---------------------------------------------------------
 
