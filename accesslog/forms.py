@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import AccessKind
 from accesslog.selectors import AccessLogFilters
@@ -19,27 +20,27 @@ def _date() -> forms.DateInput:
 
 class AccessLogFilterForm(forms.Form):
     user = forms.CharField(
-        label="User name",
+        label=_("User name"),
         required=False,
         max_length=150,
-        help_text="Exactly as they sign in; also finds failed sign-ins with that name.",
+        help_text=_("Exactly as they sign in; also finds failed sign-ins with that name."),
         widget=_text(autocomplete="off"),
     )
     case = forms.CharField(
-        label="Case reference",
+        label=_("Case reference"),
         required=False,
         max_length=32,
-        help_text="For example RD-2026-000123.",
+        help_text=_("For example RD-2026-000123."),
         widget=_text(autocomplete="off"),
     )
     kind = forms.ChoiceField(
-        label="What happened",
+        label=_("What happened"),
         required=False,
-        choices=[("", "Anything"), *AccessKind.choices],
+        choices=[("", _("Anything")), *AccessKind.choices],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
-    date_from = forms.DateField(label="From (date)", required=False, widget=_date())
-    date_to = forms.DateField(label="To (date, included)", required=False, widget=_date())
+    date_from = forms.DateField(label=_("From (date)"), required=False, widget=_date())
+    date_to = forms.DateField(label=_("To (date, included)"), required=False, widget=_date())
 
     def clean_case(self) -> str:
         return self.cleaned_data["case"].strip().upper()
@@ -52,7 +53,7 @@ class AccessLogFilterForm(forms.Form):
         start: date | None = cleaned.get("date_from")
         end: date | None = cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date must be on or after the start date.")
+            self.add_error("date_to", _("The end date must be on or after the start date."))
         return cleaned
 
     def filters(self) -> AccessLogFilters:

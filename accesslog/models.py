@@ -9,39 +9,40 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from plumbing.audit.records import ChainedRecord
 from plumbing.records import Record
 
 
 class AccessKind(models.TextChoices):
-    CASE = "case", "Case opened"
-    CASE_HISTORY = "case_history", "Case history read"
-    EVIDENCE_DOWNLOAD = "evidence_download", "Evidence file downloaded"
-    DOCUMENT = "document", "Document read"
-    DOCUMENT_DOWNLOAD = "document_download", "Document downloaded"
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    LOCKED_OUT = "locked_out", "Locked out"
+    CASE = "case", _("Case opened")
+    CASE_HISTORY = "case_history", _("Case history read")
+    EVIDENCE_DOWNLOAD = "evidence_download", _("Evidence file downloaded")
+    DOCUMENT = "document", _("Document read")
+    DOCUMENT_DOWNLOAD = "document_download", _("Document downloaded")
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
     # Changes to an account's ways in. `object_id` holds the device's or token's id; for a
     # reset by an administrator the row is the administrator's and `object_id` is the id of
     # the account whose devices went.
-    SECOND_FACTOR_ADDED = "factor_added", "Second factor added"
-    SECOND_FACTOR_REMOVED = "factor_removed", "Second factor removed"
-    RECOVERY_CODES_REPLACED = "recovery_codes", "Recovery codes replaced"
-    SECOND_FACTOR_RESET = "factor_reset", "Another account's second factors reset"
-    API_TOKEN_CREATED = "token_created", "API token made"
-    API_TOKEN_REVOKED = "token_revoked", "API token revoked"
+    SECOND_FACTOR_ADDED = "factor_added", _("Second factor added")
+    SECOND_FACTOR_REMOVED = "factor_removed", _("Second factor removed")
+    RECOVERY_CODES_REPLACED = "recovery_codes", _("Recovery codes replaced")
+    SECOND_FACTOR_RESET = "factor_reset", _("Another account's second factors reset")
+    API_TOKEN_CREATED = "token_created", _("API token made")
+    API_TOKEN_REVOKED = "token_revoked", _("API token revoked")
     # Passwords and sessions (cases/passwords.py, cases/staff_sessions.py). The row is the
     # account's own; for an ended session `object_id` holds the `StaffSession` id.
-    PASSWORD_CHANGED = "password_changed", "Password changed"
-    PASSWORD_RESET = "password_reset", "Password reset by e-mail"
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset by e-mail")
     # The row is the administrator's; `object_id` is the id of the account.
-    PASSWORD_SET = "password_set", "Another account's password set by an administrator"
-    SESSION_ENDED = "session_ended", "Signed-in session ended"
+    PASSWORD_SET = "password_set", _("Another account's password set by an administrator")
+    SESSION_ENDED = "session_ended", _("Signed-in session ended")
     # The queue's cases written to a CSV file (cases/queue_export.py). `object_id` holds how
     # many cases the file holds; `path` the export's path (its filters are not kept).
-    QUEUE_EXPORT = "queue_export", "Case list exported"
+    QUEUE_EXPORT = "queue_export", _("Case list exported")
 
 
 class AccessLogEntry(ChainedRecord, Record):

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accesslog.models import AccessKind
 from accesslog.services import AnyRequest, record_account_change
@@ -71,11 +72,12 @@ def create_api_token(
         raise PermissionDenied("Only police liaisons and legal staff may hold API tokens.")
     name = name.strip()
     if not name:
-        raise ApiTokenError(ErrorCode.NAME_REQUIRED, "Give the token a name.")
+        raise ApiTokenError(ErrorCode.NAME_REQUIRED, _("Give the token a name."))
     if len(name) > NAME_MAX_LENGTH:
         raise ApiTokenError(
             ErrorCode.NAME_TOO_LONG,
-            f"Use at most {NAME_MAX_LENGTH} characters for the name (it has {len(name)}).",
+            _("Use at most %(limit)d characters for the name (it has %(length)d).")
+            % {"limit": NAME_MAX_LENGTH, "length": len(name)},
         )
     # One maker at a time per person, so two requests at once cannot both pass the limit.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -83,16 +85,18 @@ def create_api_token(
     if form_key and ApiToken.objects.filter(user=user, form_key=form_key).exists():
         raise ApiTokenError(
             ErrorCode.ALREADY_MADE,
-            "This form already made its token, and its key was shown once. If you did not "
-            "copy it, revoke that token and make a new one.",
+            _(
+                "This form already made its token, and its key was shown once. If you did not "
+                "copy it, revoke that token and make a new one."
+            ),
         )
     now = timezone.now()
     active = ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
     if active.count() >= MAX_ACTIVE_TOKENS_PER_USER:
         raise ApiTokenError(
             ErrorCode.TOO_MANY_TOKENS,
-            f"You already have {MAX_ACTIVE_TOKENS_PER_USER} tokens. Revoke one you no longer "
-            "use first.",
+            _("You already have %(limit)d tokens. Revoke one you no longer use first.")
+            % {"limit": MAX_ACTIVE_TOKENS_PER_USER},
         )
     token, key = ApiToken.objects.create(
         user=user, expiry=token_ttl(), name=name, form_key=form_key

@@ -1,8 +1,10 @@
-"""My account, changing and resetting a password, and the account's signed-in sessions.
+"""My account and its language, changing and resetting a password, and the account's
+signed-in sessions.
 
-The views translate; the rules live in cases/passwords.py and cases/staff_sessions.py. The
-reset pages need no account (and are open to a session that has not given its second factor
-yet, cases/two_factor.py OPEN_PATHS); the others need a signed-in, verified account.
+The views translate; the rules live in cases/passwords.py, cases/staff_sessions.py and
+cases/staff_language.py. The reset pages need no account (and are open to a session that has
+not given its second factor yet, cases/two_factor.py OPEN_PATHS); the others need a signed-in,
+verified account.
 """
 
 from typing import Any
@@ -14,31 +16,57 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import passwords, staff_sessions
 from cases.access import may_hold_api_token
 from cases.account_forms import (
+    LanguageForm,
     StaffPasswordChangeForm,
     StaffPasswordResetForm,
     StaffSetPasswordForm,
 )
+from cases.people import ROLE_LABELS
 from cases.roles import role_of
+from cases.staff_language import set_staff_language
 from plumbing.form_errors import error_summary
 
 
-@login_required
-@require_GET
-def account(request: HttpRequest) -> HttpResponse:
+def _account_page(request: HttpRequest, form: LanguageForm, *, status: int = 200) -> HttpResponse:
     role = role_of(request.user)
     return render(
         request,
         "cases/account/account.html",
         {
-            "role": role.value if role else "",
+            "role": str(ROLE_LABELS[role]) if role else "",
             "may_hold_api_token": may_hold_api_token(request.user),
+            "language_form": form,
+            "errors": error_summary([form]) if form.is_bound else [],
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    # The language the pages speak now: the setting's, copied into the session at sign-in, or
+    # the browser's for an account without one.
+    return _account_page(request, LanguageForm(initial={"language": get_language()}))
+
+
+@login_required
+@require_POST
+def account_language(request: HttpRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, form, status=400)
+    set_staff_language(request=request, user=request.user, language=form.cleaned_data["language"])
+    # In the language just chosen: set_staff_language switched this request to it.
+    messages.success(request, _("Your language is saved. The staff pages and your e-mail use it."))
+    return redirect("cases:account")
 
 
 class _ErrorSummaryMixin:
@@ -67,8 +95,10 @@ class PasswordChangeView(_ErrorSummaryMixin, auth_views.PasswordChangeView):
         )
         messages.success(
             self.request,
-            "Your password is changed. Every other browser signed in to your account is "
-            "signed out.",
+            _(
+                "Your password is changed. Every other browser signed in to your account is "
+                "signed out."
+            ),
         )
         return HttpResponseRedirect(self.get_success_url())
 
@@ -138,7 +168,7 @@ def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
         staff_sessions.end_session(user=request.user, session_id=session_id, request=request)
     except staff_sessions.StaffSessionError as error:
         raise Http404(str(error)) from None
-    messages.success(request, "That session is ended: the browser that held it is signed out.")
+    messages.success(request, _("That session is ended: the browser that held it is signed out."))
     return redirect("cases:sessions")
 
 
@@ -147,7 +177,9 @@ def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
 def end_other_sessions(request: HttpRequest) -> HttpResponse:
     ended = staff_sessions.end_other_sessions(user=request.user, request=request)
     if ended:
-        messages.success(request, "Every other session is ended. Only this browser is signed in.")
+        messages.success(
+            request, _("Every other session is ended. Only this browser is signed in.")
+        )
     else:
-        messages.info(request, "No other browser was signed in.")
+        messages.info(request, _("No other browser was signed in."))
     return redirect("cases:sessions")

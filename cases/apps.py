@@ -16,6 +16,9 @@ class CasesConfig(AppConfig):
         # Records every change of a user's roles, from the admin or a shell (a signal receiver).
         import cases.staff_accounts
 
+        # A session speaks the language its account chose, from sign-in (a signal receiver).
+        import cases.staff_language
+
         # Keeps the list of each account's signed-in sessions (signal receivers).
         import cases.staff_sessions  # noqa: F401
         from cases.roles import sync_role_groups

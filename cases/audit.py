@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 
 from cases.models import Case, CaseNote
 from cases.staff_accounts import legal_staff_addresses
+from cases.staff_language import languages_of_addresses
 from intake.models import (
     Complainant,
     Encounter,
@@ -107,14 +108,18 @@ def send_audit_alert(*, lines: list[str], total: int) -> int:
     recipients = legal_staff_addresses()
     if not recipients:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "lines": lines,
-            "total": total,
-            "more": max(0, total - len(lines)),
-            "checked_at": timezone.localtime(timezone.now()),
-        }
-        subject = render_to_string("emails/audit_broken_subject.txt", context).strip()
-        body = render_to_string("emails/audit_broken.txt", context)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+    checked_at = timezone.localtime(timezone.now())
+    messages = []
+    # Written once in each recipient's language.
+    for language, addresses in languages_of_addresses(recipients).items():
+        with translation.override(language):
+            context = {
+                "lines": lines,
+                "total": total,
+                "more": max(0, total - len(lines)),
+                "checked_at": checked_at,
+            }
+            subject = render_to_string("emails/audit_broken_subject.txt", context).strip()
+            body = render_to_string("emails/audit_broken.txt", context)
+        messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses]
     return send_mass_mail(messages)

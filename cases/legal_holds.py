@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.access import require_permission
 from cases.exceptions import CaseError, ErrorCode
@@ -24,14 +25,15 @@ MAX_REASON_LENGTH = 2000
 User = Any
 
 
-def _reason(reason: str, *, doing: str) -> str:
+def _reason(reason: str, *, missing: str) -> str:
     text = reason.strip()
     if not text:
-        raise CaseError(ErrorCode.REASON_REQUIRED, f"{doing} needs a reason.")
+        raise CaseError(ErrorCode.REASON_REQUIRED, missing)
     if len(text) > MAX_REASON_LENGTH:
         raise CaseError(
             ErrorCode.REASON_REQUIRED,
-            f"The reason is too long: at most {MAX_REASON_LENGTH} characters.",
+            _("The reason is too long: at most %(limit)d characters.")
+            % {"limit": MAX_REASON_LENGTH},
         )
     return text
 
@@ -42,7 +44,9 @@ def _locked(case: Case) -> Case:
     locked = Case.objects.select_for_update().filter(pk=case.pk).first()
     if locked is None:
         raise CaseError(
-            ErrorCode.NOT_HELD, f"{case.reference} was purged by the retention schedule."
+            ErrorCode.NOT_HELD,
+            _("%(reference)s was purged by the retention schedule.")
+            % {"reference": case.reference},
         )
     return locked
 
@@ -53,12 +57,13 @@ def place_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
     Legal staff only (CaseError `role_not_permitted` for anyone else); a reason is required
     (`reason_required`); a case already held is refused (`already_held`)."""
     require_permission(actor, PERMISSION, "place legal holds")
-    text = _reason(reason, doing="A legal hold")
+    text = _reason(reason, missing=_("A legal hold needs a reason."))
     with transaction.atomic():
         locked = _locked(case)
         if LegalHold.objects.filter(case=locked, lifted_at__isnull=True).exists():
             raise CaseError(
-                ErrorCode.ALREADY_HELD, f"{locked.reference} is already under a legal hold."
+                ErrorCode.ALREADY_HELD,
+                _("%(reference)s is already under a legal hold.") % {"reference": locked.reference},
             )
         hold = LegalHold(case=locked, reason=text, placed_by=actor)
         hold._history_user = actor  # type: ignore[attr-defined]
@@ -73,7 +78,7 @@ def lift_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
     Legal staff only (`role_not_permitted`); a reason is required (`reason_required`); a case
     under no hold is refused (`not_held`)."""
     require_permission(actor, PERMISSION, "lift legal holds")
-    text = _reason(reason, doing="Lifting a legal hold")
+    text = _reason(reason, missing=_("Lifting a legal hold needs a reason."))
     with transaction.atomic():
         locked = _locked(case)
         hold = (
@@ -82,7 +87,10 @@ def lift_legal_hold(*, case: Case, actor: User, reason: str) -> LegalHold:
             .first()
         )
         if hold is None:
-            raise CaseError(ErrorCode.NOT_HELD, f"{locked.reference} is not under a legal hold.")
+            raise CaseError(
+                ErrorCode.NOT_HELD,
+                _("%(reference)s is not under a legal hold.") % {"reference": locked.reference},
+            )
         hold.lifted_at = timezone.now()
         hold.lifted_by = actor
         hold.lift_reason = text

@@ -384,3 +384,22 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.owner_id})"
+
+
+class StaffPreferences(models.Model):
+    """A staff member's settings of their own account. Only the interface's language so far:
+    copied into the session at sign-in and when it is saved (cases/staff_language.py), so the
+    pages read it at no query."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preferences"
+    )
+    # A code of settings.LANGUAGES; "" keeps the browser's language, as before there was a
+    # setting.
+    language = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        verbose_name_plural = "staff preferences"
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases.models import Case
+from cases.staff_language import mail_language
 
 
 def send_assignment_notice(
@@ -24,8 +25,8 @@ def send_assignment_notice(
     if not address or not assignee.is_active:
         return False
     path = reverse("cases:case", kwargs={"reference": case.reference})
-    # Staff mail is in the site's language: a task has no request to take one from.
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the assignee's language: a task has no request to take one from.
+    with translation.override(mail_language(assignee)):
         context = {
             "reference": case.reference,
             "status": case.get_status_display(),

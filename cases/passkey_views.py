@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp_webauthn import exceptions as webauthn_errors
@@ -20,7 +22,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from cases import passkeys, two_factor
 
-LOCKED_OUT_DETAIL = (
+LOCKED_OUT_DETAIL = gettext_lazy(
     "Too many failed attempts: signing in to this account from here is paused. "
     "Try again later, or ask an administrator."
 )
@@ -35,7 +37,7 @@ class _RegistrationNeedsVerifiedSession:
     def check_can_register(self) -> None:
         if not passkeys.may_register_passkey(self.request):
             raise webauthn_errors.NotVerified(
-                detail="Give your sign-in code first, then add a passkey."
+                detail=_("Give your sign-in code first, then add a passkey.")
             )
 
 
@@ -52,7 +54,9 @@ class CompleteRegistration(
         response = super().post(request, *args, **kwargs)
         # The page the script goes to next says so.
         added = WebAuthnCredential.objects.get(pk=json.loads(response.content)["id"])
-        messages.success(request, f"Added “{added.name}”: it signs you in from now on.")
+        messages.success(
+            request, _("Added “%(name)s”: it signs you in from now on.") % {"name": added.name}
+        )
         return response
 
 
@@ -177,7 +181,7 @@ def remove_passkey(request: HttpRequest, credential_id: int) -> HttpResponse:
         raise Http404 from None
     except two_factor.SecondFactorError as error:
         return _sign_in_methods_page(request, errors=[(f"remove-{credential_id}", str(error))])
-    messages.success(request, f"Removed “{name}”: it no longer signs you in.")
+    messages.success(request, _("Removed “%(name)s”: it no longer signs you in.") % {"name": name})
     return redirect("cases:sign-in-methods")
 
 

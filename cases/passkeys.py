@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper
@@ -83,8 +84,11 @@ def remove_passkey(*, user: Any, credential_id: int, request: HttpRequest | None
     others = [p for p in passkeys if p.pk != credential_id and p.confirmed]
     if not others and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise SecondFactorError(
-            f"“{credential.name}” is how you sign in, with no authenticator app: add another "
-            "passkey before removing this one."
+            gettext(
+                "“%(name)s” is how you sign in, with no authenticator app: add another passkey "
+                "before removing this one."
+            )
+            % {"name": credential.name}
         )
     name = credential.name
     credential.delete()

@@ -35,6 +35,7 @@ from django.utils.http import urlsafe_base64_encode
 from accesslog.models import AccessKind, AccessLogEntry
 from accesslog.services import record_account_change
 from cases import staff_sessions
+from cases.staff_language import mail_language
 from intake import ratelimit
 from plumbing.outbox.services import publish
 
@@ -146,7 +147,7 @@ def send_password_reset_mail(*, user: Any) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(mail_language(user)):
         context = {
             "user": user.get_username(),
             "url": f"{settings.SITE_URL}{path}",
@@ -169,13 +170,13 @@ def send_password_change_notice(*, entry: AccessLogEntry) -> bool:
     )
     if user is None or not user.email:
         return False
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(mail_language(user)):
         context = {
             "user": user.get_username(),
             "reset": entry.kind == AccessKind.PASSWORD_RESET,
             "administrator": entry.username if set_by_administrator else "",
             "changed_at": timezone.localtime(entry.at),
-            "address": entry.address or "an unknown address",
+            "address": entry.address or translation.gettext("an unknown address"),
             "url": f"{settings.SITE_URL}{reverse('cases:password-reset')}",
         }
         subject = render_to_string("emails/password_changed_subject.txt", context).strip()

@@ -41,3 +41,12 @@ def role_label(user: Any) -> str:
     else:
         role = next((role for role, mark in _MARKS if user.has_perm(mark)), None)
     return str(ROLE_LABELS[role]) if role else ""
+
+
+def stored_role_label(value: str) -> str:
+    """A role as a record stores it (a value of cases/roles.py's Role, in English), in the
+    reader's language; a value that is no role (an old name) as it was stored."""
+    try:
+        return str(ROLE_LABELS[Role(value)])
+    except ValueError:
+        return value

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import workflow
 from cases.access import (
@@ -84,7 +85,8 @@ def _refuse_if_merged(case: Case) -> None:
     if case.merged_into_id is not None:
         raise CaseError(
             ErrorCode.CASE_MERGED,
-            f"{case.reference} was merged into another case; work on that case instead.",
+            _("%(reference)s was merged into another case; work on that case instead.")
+            % {"reference": case.reference},
         )
 
 
@@ -158,7 +160,10 @@ def transition_case(
     _refuse_if_merged(case)
     source = case.status
     if to not in Case.Status.values:
-        raise CaseError(ErrorCode.TRANSITION_NOT_ALLOWED, f"“{to}” is not a case status.")
+        raise CaseError(
+            ErrorCode.TRANSITION_NOT_ALLOWED,
+            _("“%(status)s” is not a case status.") % {"status": to},
+        )
     case.close_reason = workflow.check_transition(
         source=source, target=to, role=role_of(actor), reason=reason, close_reason=close_reason
     )
@@ -195,7 +200,9 @@ def assign_case(
     if assignee is not None and not (
         assignee.is_active and assignee.has_perm("cases.transition_case")
     ):
-        raise CaseError(ErrorCode.INVALID_ASSIGNEE, "Cases can only be assigned to case workers.")
+        raise CaseError(
+            ErrorCode.INVALID_ASSIGNEE, _("Cases can only be assigned to case workers.")
+        )
     previous = case.assignee_id
     case.assignee = assignee
     default = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
@@ -219,7 +226,7 @@ def override_priority(
     _refuse_if_merged(case)
     priority = Case.Priority(priority)
     if not reason.strip():
-        raise CaseError(ErrorCode.REASON_REQUIRED, "Changing the priority needs a reason.")
+        raise CaseError(ErrorCode.REASON_REQUIRED, _("Changing the priority needs a reason."))
     before = case.priority
     case.priority = priority
     case.priority_override_reason = "" if priority == case.computed_priority else reason.strip()
@@ -290,7 +297,8 @@ def set_tags(
     wanted = tag_slugs(names)
     if len(wanted) > MAX_TAGS_PER_CASE:
         raise CaseError(
-            ErrorCode.INVALID_TAGS, f"A case can have at most {MAX_TAGS_PER_CASE} tags."
+            ErrorCode.INVALID_TAGS,
+            _("A case can have at most %(limit)d tags.") % {"limit": MAX_TAGS_PER_CASE},
         )
     through = Case.tags.through
     current = dict(through.objects.filter(case=case).values_list("tag__name", "tag_id"))
@@ -328,11 +336,14 @@ def add_note(*, case: Case, author: User, body: str, visibility: str = "staff") 
     refusing it because the case moved on would only throw away what its author wrote."""
     require_permission(author, "cases.add_casenote", "add notes")
     if visibility not in CaseNote.Visibility.values:
-        raise CaseError(ErrorCode.INVALID_VISIBILITY, f"“{visibility}” is not a note visibility.")
+        raise CaseError(
+            ErrorCode.INVALID_VISIBILITY,
+            _("“%(visibility)s” is not a note visibility.") % {"visibility": visibility},
+        )
     if visibility == CaseNote.Visibility.LEGAL:
         require_permission(author, "cases.view_legal_notes", "write legal-only notes")
     if not body.strip():
-        raise CaseError(ErrorCode.EMPTY_NOTE, "A note cannot be empty.")
+        raise CaseError(ErrorCode.EMPTY_NOTE, _("A note cannot be empty."))
     note = CaseNote(case=case, author=author, body=body.strip(), visibility=visibility)
     _save(note, actor=author, reason="Note added")
     return note
@@ -355,15 +366,15 @@ def ask_reporter(*, case: Case, report: Report, author: User, body: str) -> Repo
     if report.case_id != case.pk or not can_be_asked(report):
         raise CaseError(
             ErrorCode.REPORTER_UNREACHABLE,
-            "Only the person who filed a report through the public form or API can be asked.",
+            _("Only the person who filed a report through the public form or API can be asked."),
         )
     body = body.strip()
     if not body:
-        raise CaseError(ErrorCode.INVALID_QUESTION, "A question cannot be empty.")
+        raise CaseError(ErrorCode.INVALID_QUESTION, _("A question cannot be empty."))
     if len(body) > MAX_QUESTION_LENGTH:
         raise CaseError(
             ErrorCode.INVALID_QUESTION,
-            f"A question can be at most {MAX_QUESTION_LENGTH} characters.",
+            _("A question can be at most %(limit)d characters.") % {"limit": MAX_QUESTION_LENGTH},
         )
     question = ReportMessage(
         report=report,
@@ -412,7 +423,7 @@ def merge_cases(
     """
     require_permission(actor, "cases.merge_case", "merge cases")
     if not reason.strip():
-        raise CaseError(ErrorCode.REASON_REQUIRED, "Merging cases needs a reason.")
+        raise CaseError(ErrorCode.REASON_REQUIRED, _("Merging cases needs a reason."))
     duplicate_ids = list(dict.fromkeys(d.pk for d in duplicates))
     # Every case the merge writes is locked in one statement, in id order (see lock_cases):
     # the survivor as chosen and the one it resolves to, the duplicates, and the cases merged
@@ -429,34 +440,44 @@ def merge_cases(
     if survivor is None or survivor.merged_into_id is not None:
         raise CaseError(
             ErrorCode.INVALID_MERGE,
-            f"{chosen.reference} was merged while this merge was prepared. Nothing was "
-            "changed; try again.",
+            _(
+                "%(reference)s was merged while this merge was prepared. Nothing was changed; "
+                "try again."
+            )
+            % {"reference": chosen.reference},
         )
     others = []
     for duplicate in (locked[pk] for pk in duplicate_ids):
         if duplicate.pk == survivor.pk and survivor.pk != chosen.pk:
             raise CaseError(
                 ErrorCode.INVALID_MERGE,
-                f"{chosen.reference} was merged into {duplicate.reference}, which therefore "
-                "cannot be merged into it.",
+                _(
+                    "%(reference)s was merged into %(other)s, which therefore cannot be merged "
+                    "into it."
+                )
+                % {"reference": chosen.reference, "other": duplicate.reference},
             )
         if duplicate.pk == survivor.pk:
             continue
         if duplicate.merged_into_id == survivor.pk:
             raise CaseError(
                 ErrorCode.INVALID_MERGE,
-                f"{duplicate.reference} was already merged into {survivor.reference}.",
+                _("%(reference)s was already merged into %(other)s.")
+                % {"reference": duplicate.reference, "other": survivor.reference},
             )
         if duplicate.merged_into_id is not None:
             target = Case.objects.only("reference").get(pk=duplicate.merged_into_id)
             raise CaseError(
                 ErrorCode.CASE_MERGED,
-                f"{duplicate.reference} was already merged into {target.reference}. If that "
-                f"case is the same incident, merge {target.reference} instead.",
+                _(
+                    "%(reference)s was already merged into %(other)s. If that case is the same "
+                    "incident, merge %(other)s instead."
+                )
+                % {"reference": duplicate.reference, "other": target.reference},
             )
         others.append(duplicate)
     if not others:
-        raise CaseError(ErrorCode.INVALID_MERGE, "Choose at least one other case to merge.")
+        raise CaseError(ErrorCode.INVALID_MERGE, _("Choose at least one other case to merge."))
     # A merge that committed between the first read and the locks can have merged a case into
     # a duplicate; it is locked now, after the others (it is closed and merged: nothing else
     # waits on it while holding a lock of ours).
@@ -517,7 +538,7 @@ def record_evidence_download(
     """
     allowed = can_download_original_evidence if original else can_download_evidence
     if not allowed(actor, evidence):
-        raise CaseError(ErrorCode.ROLE_NOT_PERMITTED, "Your role may not download this file.")
+        raise CaseError(ErrorCode.ROLE_NOT_PERMITTED, _("Your role may not download this file."))
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     locked.download_count += 1
     reason = "Downloaded the original as received" if original else "Downloaded"

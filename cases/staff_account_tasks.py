@@ -23,9 +23,10 @@ def announce_second_factor_reset(reset_id: int) -> None:
     from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
-    from django.utils import timezone
+    from django.utils import timezone, translation
 
     from cases.models import SecondFactorReset
+    from cases.staff_language import mail_language
 
     reset = SecondFactorReset.objects.select_related("user", "actor").filter(pk=reset_id).first()
     if reset is None or not reset.user.email:
@@ -36,6 +37,7 @@ def announce_second_factor_reset(reset_id: int) -> None:
         "reset_at": timezone.localtime(reset.reset_at),
         "url": f"{settings.SITE_URL}/staff/login/",
     }
-    subject = render_to_string("emails/second_factor_reset_subject.txt", context).strip()
-    body = render_to_string("emails/second_factor_reset.txt", context)
+    with translation.override(mail_language(reset.user)):
+        subject = render_to_string("emails/second_factor_reset_subject.txt", context).strip()
+        body = render_to_string("emails/second_factor_reset.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [reset.user.email])

@@ -31,7 +31,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import RoleChange
+from cases.people import stored_role_label
 from cases.roles import Role, role_of
+from cases.staff_language import languages_of_addresses
 from plumbing.outbox.services import publish
 
 User = AbstractBaseUser | AnonymousUser
@@ -136,20 +138,24 @@ def send_legal_role_notice(*, change: RoleChange) -> int:
     recipients = legal_staff_addresses()
     if not recipients:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "user": change.user.get_username(),
-            "user_name": change.user.get_full_name(),
-            "role": change.role,
-            "granted": change.change == RoleChange.Change.GRANTED,
-            "actor": change.actor.get_username() if change.actor else "",
-            "changed_at": timezone.localtime(change.changed_at),
-            "url": f"{settings.SITE_URL}{reverse('admin:cases_rolechange_changelist')}",
-        }
-        subject = render_to_string("emails/legal_role_changed_subject.txt", context).strip()
-        body = render_to_string("emails/legal_role_changed.txt", context)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+    messages = []
+    # Written once in each recipient's language.
+    for language, addresses in languages_of_addresses(recipients).items():
+        with translation.override(language):
+            context = {
+                "user": change.user.get_username(),
+                "user_name": change.user.get_full_name(),
+                "role": stored_role_label(change.role),
+                "granted": change.change == RoleChange.Change.GRANTED,
+                "actor": change.actor.get_username() if change.actor else "",
+                "changed_at": timezone.localtime(change.changed_at),
+                "url": f"{settings.SITE_URL}{reverse('admin:cases_rolechange_changelist')}",
+            }
+            subject = render_to_string("emails/legal_role_changed_subject.txt", context).strip()
+            body = render_to_string("emails/legal_role_changed.txt", context)
+        messages += [(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses]
     return send_mass_mail(messages)
+
 
 
 # --- Changes made outside `change_user_roles` ---------------------------------------------

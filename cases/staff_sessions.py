@@ -25,6 +25,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accesslog.models import AccessKind
 from accesslog.services import record_account_change
@@ -217,7 +218,7 @@ def describe_user_agent(user_agent: str) -> str:
     browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), None)
     system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     if browser or system:
-        return browser or f"A browser on {system}"
-    return "Unknown browser" if not user_agent.strip() else "Another program"
+        return browser or gettext("A browser on %(system)s") % {"system": system}
+    return gettext("Unknown browser") if not user_agent.strip() else gettext("Another program")

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -266,7 +267,7 @@ def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = 
 
     if user.pk == actor.pk:
         raise SecondFactorError(
-            "You cannot reset your own second factor; ask another administrator."
+            gettext("You cannot reset your own second factor; ask another administrator.")
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

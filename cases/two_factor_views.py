@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -45,7 +46,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         two_factor.record_failed_code(request)
         if getattr(request, "axes_locked_out", False):
             return two_factor.lockout_response(request)
-        error = "That code is not right, or was already used. Try the current code from your app."
+        error = _(
+            "That code is not right, or was already used. Try the current code from your app."
+        )
     return render(
         request,
         "registration/verify.html",
@@ -99,7 +102,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         two_factor.record_failed_code(request)
         if getattr(request, "axes_locked_out", False):
             return two_factor.lockout_response(request)
-        error = "That code is not right. Type the six digits your app shows now."
+        error = _("That code is not right. Type the six digits your app shows now.")
     return render(
         request,
         "registration/enrol.html",

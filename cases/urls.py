@@ -44,7 +44,10 @@ urlpatterns = [
     # My account, passwords and sessions (cases/account_views.py). The reset pages need no
     # account; their paths are in cases/two_factor.py OPEN_PATHS.
     path("account/", account_views.account, name="account"),
-    path("account/password/", account_views.PasswordChangeView.as_view(), name="password-change"),
+    path("account/language/", account_views.account_language, name="account-language"),
+    path(
+        "account/password/", account_views.PasswordChangeView.as_view(), name="password-change"
+    ),
     path("account/sessions/", account_views.sessions, name="sessions"),
     path("account/sessions/<int:session_id>/end/", account_views.end_session, name="end-session"),
     path(

@@ -19,7 +19,8 @@ def person(user: AbstractBaseUser | AnonymousUser | None) -> str:
 
 @register.filter
 def role(user: AbstractBaseUser | AnonymousUser | None) -> str:
-    """`{{ user|role }}`: the role in the reader's language (one query per user per request)."""
+    """`{{ user|role }}`: the role in the reader's language, from the permissions the page has
+    loaded already (cases/people.py)."""
     return people.role_label(user)
 
 
@@ -29,3 +30,10 @@ def age(value: datetime | None) -> str:
     if value is None:
         return ""
     return timesince(value, depth=1)
+
+
+@register.filter
+def role_name(value: str) -> str:
+    """`{{ entry.role|role_name }}`: a role as stored (cases/roles.py's value, in English) in the
+    reader's language; anything else as it is."""
+    return people.stored_role_label(value)
