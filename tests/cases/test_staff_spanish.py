@@ -316,6 +316,7 @@ PAGES = {
         + _page(_signed_in(w.liaison), f"/staff/cases/{w.case.reference}/")
     ),
     "reports:statistics": lambda w: _page(_signed_in(w.legal), reverse("reports:statistics")),
+    "cases:save-view": lambda w: _page(_signed_in(w.liaison), reverse("cases:save-view")),
 }
 
 # Pages whose templates are being rewritten elsewhere, and translated there.
@@ -337,6 +338,8 @@ EXCUSED = {
     "cases:end-session": "POST only: redirects to the sessions page",
     "cases:end-other-sessions": "POST only: redirects to the sessions page",
     "cases:bulk": "POST only: redirects to the queue",
+    "cases:queue-export": "a CSV file of codes, dates and the cases' own titles",
+    "cases:delete-view": "POST only: redirects to the queue",
     "cases:transition": "POST only: a case action",
     "cases:assign": "POST only: a case action",
     "cases:priority": "POST only: a case action",
