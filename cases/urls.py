@@ -4,7 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cases import account_views, passkey_views, retention_views, two_factor_views, views
+from cases import (
+    account_views,
+    case_views,
+    passkey_views,
+    retention_views,
+    two_factor_views,
+    views,
+)
 
 app_name = "cases"
 
@@ -69,23 +76,23 @@ urlpatterns = [
     ),
     path("cases/", views.queue, name="queue"),
     path("cases/bulk/", views.bulk, name="bulk"),
-    path("cases/<str:reference>/", views.case_page, name="case"),
-    path("cases/<str:reference>/transition/", views.transition, name="transition"),
-    path("cases/<str:reference>/assign/", views.assign, name="assign"),
-    path("cases/<str:reference>/priority/", views.priority, name="priority"),
-    path("cases/<str:reference>/due-date/", views.due_date, name="due-date"),
-    path("cases/<str:reference>/tags/", views.tags, name="tags"),
-    path("cases/<str:reference>/notes/", views.add_note, name="add-note"),
-    path("cases/<str:reference>/merge/", views.merge, name="merge"),
+    path("cases/<str:reference>/", case_views.case_page, name="case"),
+    path("cases/<str:reference>/transition/", case_views.transition, name="transition"),
+    path("cases/<str:reference>/assign/", case_views.assign, name="assign"),
+    path("cases/<str:reference>/priority/", case_views.priority, name="priority"),
+    path("cases/<str:reference>/due-date/", case_views.due_date, name="due-date"),
+    path("cases/<str:reference>/tags/", case_views.tags, name="tags"),
+    path("cases/<str:reference>/notes/", case_views.add_note, name="add-note"),
+    path("cases/<str:reference>/merge/", case_views.merge, name="merge"),
     path(
         "cases/<str:reference>/reports/<str:tracking_code>/questions/",
-        views.ask_reporter,
+        case_views.ask_reporter,
         name="ask-reporter",
     ),
-    path("cases/<str:reference>/legal-hold/", views.place_hold, name="place-hold"),
-    path("cases/<str:reference>/legal-hold/lift/", views.lift_hold, name="lift-hold"),
+    path("cases/<str:reference>/legal-hold/", case_views.place_hold, name="place-hold"),
+    path("cases/<str:reference>/legal-hold/lift/", case_views.lift_hold, name="lift-hold"),
     path("retention/upcoming/", retention_views.upcoming_purges, name="upcoming-purges"),
     path(
-        "evidence/<int:evidence_id>/download/", views.download_evidence, name="download-evidence"
+        "evidence/<int:evidence_id>/download/", case_views.download_evidence, name="download-evidence"
     ),
 ]
