@@ -18,8 +18,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accesslog.models import AccessKind
 from accesslog.selectors import recent_case_views
@@ -43,6 +45,7 @@ from cases.forms import (
 from cases.legal_holds import PERMISSION as HOLD_PERMISSION
 from cases.legal_holds import hold_in_force, lift_legal_hold, place_legal_hold
 from cases.models import Case
+from cases.people import display_name
 from cases.privacy import Projected, project_case
 from cases.retention import purge_date
 from cases.roles import role_of
@@ -59,6 +62,18 @@ from intake.metadata import NoSharedCopy, has_cleaner
 from plumbing.form_errors import error_summary
 
 # --- The case page -----------------------------------------------------------------------------
+
+# The timeline shows this many of the latest changes; the rest are one click away.
+TIMELINE_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What an action sent by htmx answers with: its message, shown in the live region next to
+    the form it came from (`slot`, the form's prefix)."""
+
+    slot: str
+    text: str
 
 
 @dataclass
@@ -115,9 +130,7 @@ def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
         ),
         "priority": PriorityForm(initial={**seen, "priority": case.priority}),
         "due": DueDateForm(initial={**seen, "due_date": case.due_date}),
-        "tags": TagsForm(
-            initial={**seen, "tags": ", ".join(tag.name for tag in case.tags.all())}
-        ),
+        "tags": TagsForm(initial={**seen, "tags": ", ".join(tag.name for tag in case.tags.all())}),
         "note": NoteForm(may_write_legal=user.has_perm("cases.view_legal_notes")),
         "merge": MergeForm(user=user, initial=seen),
         "hold": LegalHoldForm(),
@@ -131,7 +144,12 @@ def _render_case(
     *,
     bound: forms.Form | None = None,
     status: int = 200,
+    notice: Notice | None = None,
+    refresh: tuple[str, ...] = (),
 ) -> HttpResponse:
+    """The case page; for an action sent by htmx, only the parts of it the action may have
+    changed (`cases/_case_update.html`): the summary, the panel's forms with the case's new
+    version, the notes and the timeline, and what `refresh` names ("reports")."""
     user = request.user
     contents = case_contents(user=user, case=case)
     projection = project_case(reader=user, reports=contents.reports)
@@ -171,19 +189,26 @@ def _render_case(
     action_forms = _action_forms(request, case)
     if bound is not None and not isinstance(bound, AskReporterForm):
         action_forms[bound.prefix or ""] = bound
+    timeline = case_timeline(user=user, case=case, projection=projection, newest_first=True)
     context = {
         "case": projection.record(case),
         "reports": reports,
-        "notes": projection.records(contents.notes),
+        "ask_items": [item for item in reports if item.ask_form is not None],
+        # Newest first, as the timeline: the note just added is the one at the top.
+        "notes": projection.records(contents.notes)[::-1],
         "merged_cases": contents.merged_cases,
         "conflicts": projection.conflicts(conflicts),
-        "timeline": case_timeline(user=user, case=case, projection=projection),
+        "timeline_recent": timeline[:TIMELINE_SHOWN],
+        "timeline_older": timeline[TIMELINE_SHOWN:],
+        "timeline_recent_count": min(len(timeline), TIMELINE_SHOWN),
         "forms": action_forms,
         "may_assign": user.has_perm("cases.assign_case"),
         "may_work": user.has_perm("cases.transition_case"),
         "may_add_note": user.has_perm("cases.add_casenote"),
         "may_merge": user.has_perm("cases.merge_case"),
         "errors": error_summary([bound]) if bound is not None else [],
+        "notice": notice,
+        "refresh": refresh,
         # Legal staff only: the hold in force (one query) and when the case is purged.
         "may_hold": user.has_perm(HOLD_PERMISSION),
         "legal_hold": hold_in_force(case) if user.has_perm(HOLD_PERMISSION) else None,
@@ -195,6 +220,8 @@ def _render_case(
             else None
         ),
     }
+    if request.htmx and request.method == "POST":
+        return render(request, "cases/_case_update.html", context, status=status)
     return render(request, "cases/case.html", context, status=status)
 
 
@@ -218,13 +245,19 @@ def _act(
     reference: str,
     make_form: Callable[[QueryDict, Case], forms.Form],
     perform: Callable[[Case, dict[str, Any]], str],
+    *,
+    refresh: tuple[str, ...] = (),
 ) -> HttpResponse:
     """The shape of every action: parse, call the service, redirect with a message; on a
     refusal, show the case page again with the service's message on the form.
 
     A change made on an out-of-date page (stale_case) answers 409 with the case as it is now,
     the message saying what changed, and the form as the user filled it in, now carrying the
-    current version: sending it again is a decision made on what the page shows."""
+    current version: sending it again is a decision made on what the page shows.
+
+    Sent by htmx, an action answers 200 with the parts of the page it changed and the message
+    next to its form instead of the redirect, and a refusal (400, 409) with the form and its
+    error in place; `refresh` names the parts beyond the usual ones it may change."""
     case = _case_or_404(request, reference)
     form = make_form(request.POST, case)
     if form.is_valid():
@@ -241,13 +274,23 @@ def _act(
                 _("%(why)s What you entered is kept below: send it again if it still applies.")
                 % {"why": error.message},
             )
-            return _render_case(request, case, bound=form, status=409)
+            return _render_case(request, case, bound=form, status=409, refresh=refresh)
         except CaseError as error:
             form.add_error(None, error.message)
         else:
+            if request.htmx:
+                # The case as it is now: its new version goes into every form.
+                case = _case_or_404(request, reference)
+                if case.merged_into_id is not None:
+                    return HttpResponseClientRedirect(
+                        reverse("cases:case", kwargs={"reference": case.merged_into.reference})  # type: ignore[union-attr]
+                    )
+                return _render_case(
+                    request, case, notice=Notice(form.prefix or "", message), refresh=refresh
+                )
             messages.success(request, message)
             return redirect("cases:case", reference=case.reference)
-    return _render_case(request, case, bound=form, status=400)
+    return _render_case(request, case, bound=form, status=400, refresh=refresh)
 
 
 @login_required
@@ -291,7 +334,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         )
         if assignee is None:
             return _("The case is now unassigned.")
-        return _("Assigned to %(name)s.") % {"name": assignee.get_username()}
+        return _("Assigned to %(name)s.") % {"name": display_name(assignee)}
 
     return _act(
         request, reference, lambda data, case: AssignForm(data, workers=case_workers()), perform
@@ -383,11 +426,9 @@ def ask_reporter(request: HttpRequest, reference: str, tracking_code: str) -> Ht
         if report is None:
             raise Http404(_("No such report."))
         services.ask_reporter(case=case, report=report, author=request.user, body=data["body"])
-        return _(
-            "Question posted. The person will see it when they next sign in to their report."
-        )
+        return _("Question posted. The person will see it when they next sign in to their report.")
 
-    return _act(request, reference, form_for, perform)
+    return _act(request, reference, form_for, perform, refresh=("reports",))
 
 
 @login_required
@@ -408,7 +449,13 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
             "references": ", ".join(duplicate.reference for duplicate in duplicates)
         }
 
-    return _act(request, reference, lambda data, case: MergeForm(data, user=request.user), perform)
+    return _act(
+        request,
+        reference,
+        lambda data, case: MergeForm(data, user=request.user),
+        perform,
+        refresh=("reports",),
+    )
 
 
 # --- Legal hold (legal staff only; 403 for anyone else) ---------------------------------------
@@ -435,9 +482,7 @@ def lift_hold(request: HttpRequest, reference: str) -> HttpResponse:
         lift_legal_hold(case=case, actor=request.user, reason=data["reason"])
         return _("The legal hold on %(reference)s is lifted.") % {"reference": case.reference}
 
-    return _act(
-        request, reference, lambda data, case: LegalHoldForm(data, lifting=True), perform
-    )
+    return _act(request, reference, lambda data, case: LegalHoldForm(data, lifting=True), perform)
 
 
 # --- Evidence ------------------------------------------------------------------------------------
@@ -470,9 +515,7 @@ def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | 
         }
         return render(request, "cases/no_shared_copy.html", context, status=409)
     try:
-        services.record_evidence_download(
-            evidence=evidence, actor=request.user, original=original
-        )
+        services.record_evidence_download(evidence=evidence, actor=request.user, original=original)
         record_access(
             request=request,
             kind=AccessKind.EVIDENCE_DOWNLOAD,
