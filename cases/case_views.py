@@ -109,6 +109,11 @@ class ReportView:
     ask_form: AskReporterForm | None = None
 
 
+def _sent_by_htmx(request: HttpRequest) -> bool:
+    """Whether the page's script sent the request (django-htmx's middleware reads the header)."""
+    return bool(getattr(request, "htmx", False))
+
+
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     case = case_detail(user=request.user, reference=reference)
     if case is None:
@@ -220,7 +225,7 @@ def _render_case(
             else None
         ),
     }
-    if request.htmx and request.method == "POST":
+    if _sent_by_htmx(request) and request.method == "POST":
         return render(request, "cases/_case_update.html", context, status=status)
     return render(request, "cases/case.html", context, status=status)
 
@@ -278,7 +283,7 @@ def _act(
         except CaseError as error:
             form.add_error(None, error.message)
         else:
-            if request.htmx:
+            if _sent_by_htmx(request):
                 # The case as it is now: its new version goes into every form.
                 case = _case_or_404(request, reference)
                 if case.merged_into_id is not None:

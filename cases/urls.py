@@ -93,6 +93,8 @@ urlpatterns = [
     path("cases/<str:reference>/legal-hold/lift/", case_views.lift_hold, name="lift-hold"),
     path("retention/upcoming/", retention_views.upcoming_purges, name="upcoming-purges"),
     path(
-        "evidence/<int:evidence_id>/download/", case_views.download_evidence, name="download-evidence"
+        "evidence/<int:evidence_id>/download/",
+        case_views.download_evidence,
+        name="download-evidence",
     ),
 ]

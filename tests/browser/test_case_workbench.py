@@ -95,8 +95,15 @@ def test_the_triage_path_takes_six_actions_without_scrolling(open_page, browser_
     path.click(f"a[href='/staff/cases/{case.reference}/']")
     expect(page.locator("h1")).to_contain_text(case.reference)
     # Every control of the path is in the first screen before anything is done.
-    for selector in ("#id_transition-to", "#id_transition-reason", "#transition-submit",
-                     "#id_assign-assignee", "#assign-submit", "#id_note-body", "#note-submit"):
+    for selector in (
+        "#id_transition-to",
+        "#id_transition-reason",
+        "#transition-submit",
+        "#id_assign-assignee",
+        "#assign-submit",
+        "#id_note-body",
+        "#note-submit",
+    ):
         path.in_view(selector)
     # No status is chosen for the user.
     expect(page.locator("#id_transition-to")).to_have_value("")
@@ -107,9 +114,7 @@ def test_the_triage_path_takes_six_actions_without_scrolling(open_page, browser_
     path.select("#id_transition-to", value="triaged")
     path.type("#id_transition-reason", REASON)
     path.click("#transition-submit")
-    expect(page.locator("#transition-message")).to_have_text(
-        f"{case.reference} is now Triaged."
-    )
+    expect(page.locator("#transition-message")).to_have_text(f"{case.reference} is now Triaged.")
     expect(page.locator("#transition-message")).to_have_attribute("role", "status")
     expect(page.locator("#case-status")).to_have_text("Triaged")
     # The form now offers the moves from Triaged, still with none chosen, and the new version.
