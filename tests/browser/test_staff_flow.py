@@ -72,6 +72,8 @@ def test_a_liaison_triages_assigns_and_merges_the_officer_case(open_page, axe):
     page.locator("#assign-submit").click()
     expect(page.locator("#case-assignee")).to_have_text("liaison2")
 
+    # Merging is one of the less frequent actions beside the case, in a disclosure.
+    page.locator("#merge-details summary").click()
     page.locator("#id_merge-duplicates").fill(duplicate.reference)
     page.locator("#id_merge-reason").fill("The same stop, told by a neighbour")
     page.locator("#merge-submit").click()
