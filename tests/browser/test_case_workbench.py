@@ -224,3 +224,25 @@ def test_the_case_page_passes_axe_with_its_disclosures_open_and_on_a_phone(open_
     axe(phone, "the case page on a phone")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=ARTIFACTS / "case-workbench-phone.png", full_page=True, scale="css")
+
+
+def test_legal_staff_see_the_triage_path_in_the_first_screen_too(open_page):
+    # Legal staff also choose who may read a note: one more line in the panel.
+    user = UserFactory(username="ines", password=PASSWORD, first_name="Inés", last_name="Soto")
+    user.groups.add(Group.objects.get(name=Role.LEGAL.value))
+    case = _case()
+    page = open_page(f"/staff/cases/{case.reference}/")
+    page.set_viewport_size(LAPTOP)
+    sign_in_staff(page, "ines", PASSWORD)
+    expect(page.locator("h1")).to_contain_text(case.reference)
+    path = Path(page)
+    for selector in (
+        "#id_transition-to",
+        "#transition-submit",
+        "#id_assign-assignee",
+        "#assign-submit",
+        "#id_note-body",
+        "#note-submit",
+    ):
+        path.in_view(selector)
+    _photo(page, "laptop-legal")
