@@ -240,15 +240,19 @@ class TransitionForm(CaseChangeForm):
         super().__init__(*args, **kwargs)
         # Only the moves the workflow allows this role are offered; any other status still
         # parses, so that the workflow service is the one that refuses it, with its message.
+        # Nothing is preselected: a move is a decision, never the form's default.
         self.fields["to"].widget.choices = [
-            (value, Case.Status(value).label) for value in targets
+            ("", _("Choose a status")),
+            *((value, Case.Status(value).label) for value in targets),
         ]
+        self.fields["to"].error_messages["required"] = _("Choose the status to move the case to.")
 
 
 class AssignForm(CaseChangeForm):
     assignee = forms.ChoiceField(label=_("Assign to"), required=False, widget=_select())
+    # One line, so that assigning fits beside the other common actions on a laptop screen.
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=_textarea(2)
+        label=_("Reason"), required=False, max_length=2000, widget=forms.TextInput(attrs=_input())
     )
 
     def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
@@ -257,7 +261,7 @@ class AssignForm(CaseChangeForm):
         self._workers = {str(user.pk): user for user in workers}
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody (unassigned)")),
-            *((pk, user.get_username()) for pk, user in self._workers.items()),
+            *((pk, display_name(user)) for pk, user in self._workers.items()),
         ]
 
     def clean_assignee(self) -> Any:
@@ -295,7 +299,7 @@ class DueDateForm(CaseChangeForm):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=20000, widget=_textarea(4))
+    body = forms.CharField(label=_("Note"), max_length=20000, widget=_textarea(3))
     visibility = forms.ChoiceField(
         label=_("Who may read it"),
         required=False,

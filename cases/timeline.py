@@ -20,10 +20,10 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
-from django.utils.translation import gettext
 
 from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
+from cases.people import display_name
 from cases.privacy import Projection, project_cases
 from intake.models import Evidence, Report, ReportAddition, ReportMessage, Witness
 
@@ -71,6 +71,15 @@ class TimelineEntry:
     reason: str
     changes: list[Change] = field(default_factory=list)
     history_id: int = 0
+    # Made by nobody signed in on behalf of a press report: loaded from a press source (the
+    # seed articles), not filed by a member of the public.
+    by_press: bool = False
+
+
+# Who made a change that no signed-in user made: the person who filed a report, or, for a
+# press report (and the case it opened), the press source it was loaded from.
+PUBLIC = "the public"
+PRESS = "Rights Desk (loaded from a press source)"
 
 
 def _rows(model: type[Model], *related: str, **filters: Any) -> list[Any]:
@@ -102,16 +111,6 @@ def _display(field_name: str, value: Any, users: dict[int, str], refs: dict[int,
     return str(value)
 
 
-def _actor(row: Any) -> str:
-    """Who made a change: its user, or where a change nobody signed in for came from. A press
-    report (and the case it opened) came from the press; anything else, from the public."""
-    if row.history_user:
-        return str(row.history_user.get_username())
-    if getattr(row, "channel", None) == Report.Channel.PRESS:
-        return gettext("Rights Desk (loaded from a press source)")
-    return "the public"
-
-
 def _model_field(name: str) -> str:
     # The timeline's names for fields: `assignee_id` is the `assignee` field, `tag_names` the
     # tags.
@@ -125,6 +124,7 @@ def _entries(
     users: dict[int, str],
     refs: dict[int, str],
     projection: Projection,
+    from_press: Any = lambda row: False,
 ) -> list[TimelineEntry]:
     if not rows:
         return []
@@ -155,10 +155,12 @@ def _entries(
         previous[row.id] = row
         if row.history_type == "~" and not changes and not row.history_change_reason:
             continue
+        by_press = row.history_user is None and from_press(row)
         entries.append(
             TimelineEntry(
                 when=row.history_date,
-                actor=_actor(row),
+                actor=display_name(row.history_user) or (PRESS if by_press else PUBLIC),
+                by_press=by_press,
                 subject=subject(row),
                 action=ACTIONS.get(row.history_type, row.history_type),
                 reason=projection.reason(row.history_change_reason or ""),
@@ -170,10 +172,15 @@ def _entries(
 
 
 def case_timeline(
-    *, user: User, case: Case, projection: Projection | None = None
+    *,
+    user: User,
+    case: Case,
+    projection: Projection | None = None,
+    newest_first: bool = False,
 ) -> list[TimelineEntry]:
     """Every recorded change to `case`, its reports, their evidence files and the notes `user`
-    may read, oldest first, as `projection` (by default, `user`'s) shows them."""
+    may read, oldest first (or newest first), as `projection` (by default, `user`'s) shows
+    them. People appear by full name, or user name where the account has none."""
     if projection is None:
         projection = project_cases(reader=user, cases=[case])[case.pk]
     # Assignees come with the rows, so naming them costs no query of its own (and the count
@@ -189,10 +196,6 @@ def case_timeline(
         row.tag_names = ", ".join(sorted(tags_by_row[row.history_id]))
     report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
     report_rows = _rows(Report, id__in=report_ids)
-    # A case every report of which came from the press was opened and moved by loading them.
-    if report_rows and all(r.channel == Report.Channel.PRESS for r in report_rows):
-        for row in case_rows:
-            row.channel = Report.Channel.PRESS
     note_filter: dict[str, Any] = {"case_id": case.pk}
     if not reads_legal_notes(user):
         note_filter["visibility"] = CaseNote.Visibility.STAFF
@@ -205,7 +208,20 @@ def case_timeline(
     witness_rows = _rows(Witness, report_id__in=report_ids, addition__isnull=False)
     codes = {row.id: row.tracking_code for row in report_rows}
 
-    users = {r.assignee_id: r.assignee.get_username() for r in case_rows if r.assignee}
+    users = {r.assignee_id: display_name(r.assignee) for r in case_rows if r.assignee}
+    # Rows nobody signed in made: those of press reports were loaded from a press source, and
+    # so was the case if its first report was one.
+    press = {row.id for row in report_rows if row.channel == Report.Channel.PRESS}
+    opened_by_press = bool(report_rows) and report_rows[0].id in press
+
+    def of_press_report(row: Any) -> bool:
+        return getattr(row, "report_id", None) in press
+
+    def press_report(row: Any) -> bool:
+        return row.id in press
+
+    def press_case(row: Any) -> bool:
+        return opened_by_press
     case_ids = {r.merged_into_id for r in case_rows if r.merged_into_id}
     case_ids |= {r.case_id for r in report_rows}
     refs = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
@@ -224,11 +240,12 @@ def case_timeline(
 
     entries = [
         *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs,
-                  projection),
+                  projection, press_case),
         *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users,
-                  refs, projection),
+                  refs, projection, press_report),
         *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs, projection),
-        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs, projection),
+        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs, projection,
+                  of_press_report),
         *_entries(addition_rows, ADDITION_FIELDS,
                   lambda r: f"Addition to report {codes.get(r.report_id, '')}", users, refs,
                   projection),
@@ -237,5 +254,5 @@ def case_timeline(
                   lambda r: f"Witness added to report {codes.get(r.report_id, '')}", users, refs,
                   projection),
     ]
-    entries.sort(key=lambda e: (e.when, e.history_id))
+    entries.sort(key=lambda e: (e.when, e.history_id), reverse=newest_first)
     return entries

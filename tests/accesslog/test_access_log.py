@@ -20,7 +20,7 @@ from accesslog import services
 from accesslog.models import AccessKind, AccessLogEntry
 from accesslog.views import safe_cell
 from api_tokens.models import ApiToken
-from cases import views as case_views
+from cases import case_views
 from cases.roles import Role
 from intake.models import Report
 from intake.services import submit_report

@@ -100,7 +100,7 @@ def test_a_press_report_cites_its_article_and_never_our_file_name(open_page, axe
     )
     expect(report.locator(".rd-citation-url")).to_have_text("No URL given")
     expect(page.locator("body")).not_to_contain_text(".txt")
-    expect(page.locator("#timeline")).to_contain_text("by Rights Desk (loaded from a press source)")
+    expect(page.locator("#timeline")).to_contain_text("loaded from a press source")
     expect(page.locator("#timeline")).not_to_contain_text("by the public")
     axe(page, "the seed officer case")
     # The citation heads the report: photograph it from the report's heading down.

@@ -70,6 +70,8 @@ def test_a_returning_reporter_answers_a_question_and_adds_a_video_that_staff_the
 
     # A liaison asks from the case page.
     staff = _liaison_page(open_page, f"/staff/cases/{case.reference}/")
+    # The question is one of the less frequent actions beside the case, in a disclosure.
+    staff.locator(f"#ask-{report.tracking_code}-details summary").click()
     staff.locator(f"#ask-{report.pk}-form textarea").fill(QUESTION)
     staff.locator(f"#ask-{report.pk}-submit").click()
     expect(staff.locator(f"#messages-{report.tracking_code}")).to_contain_text(QUESTION)

@@ -72,6 +72,8 @@ def test_a_liaison_triages_assigns_and_merges_the_officer_case(open_page, axe):
     page.locator("#assign-submit").click()
     expect(page.locator("#case-assignee")).to_have_text("liaison2")
 
+    # Merging is one of the less frequent actions beside the case, in a disclosure.
+    page.locator("#merge-details summary").click()
     page.locator("#id_merge-duplicates").fill(duplicate.reference)
     page.locator("#id_merge-reason").fill("The same stop, told by a neighbour")
     page.locator("#merge-submit").click()
@@ -118,9 +120,11 @@ def test_a_triage_sent_from_a_page_opened_before_the_case_was_closed_is_refused(
     mine.locator("#id_transition-to").select_option("triaged")
     mine.locator("#id_transition-reason").fill("The plates match a second report")
     mine.locator("#transition-submit").click()
-    summary = mine.locator("#error-summary")
-    expect(summary).to_contain_text("closed as Spam by liaison2")
-    expect(summary).to_contain_text("Nothing was changed.")
+    # Refused in place: the message is next to the form, announced as an alert.
+    refusal = mine.locator("#transition-errors")
+    expect(refusal).to_contain_text("closed as Spam by liaison2")
+    expect(refusal).to_contain_text("Nothing was changed.")
+    expect(refusal).to_have_attribute("role", "alert")
     expect(mine.locator("#case-status")).to_have_text("Closed (Spam)")
     expect(mine.locator("#id_transition-reason")).to_have_value(
         "The plates match a second report"
