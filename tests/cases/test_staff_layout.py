@@ -21,7 +21,7 @@ def test_each_role_is_named_by_a_permission_it_holds_and_no_role_before_it_does(
     ("fixture", "role"),
     [("liaison", Role.LIAISON), ("legal", Role.LEGAL), ("administrator", Role.ADMINISTRATOR)],
 )
-def test_the_role_label_matches_the_role_of_the_account(request, fixture, role):
+def test_the_role_label_matches_the_role_of_the_account(db, request, fixture, role):
     assert role_label(request.getfixturevalue(fixture)) == str(ROLE_LABELS[role])
 
 
