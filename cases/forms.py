@@ -16,6 +16,7 @@ from cases.people import display_name
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
 from cases.tagging import split_tag_names
 from intake.models import Agency, EncounterKind
+from intake.staff_labels import agency_name_for, kind_label_for
 from plumbing.typing import User
 
 SORT_LABELS = {
@@ -96,9 +97,7 @@ class QueueFilterForm(forms.Form):
         choices=Case.Priority.choices,
         widget=_checkboxes(),
     )
-    kind = forms.MultipleChoiceField(
-        label=_("What happened"), required=False, widget=_checkboxes()
-    )
+    kind = forms.MultipleChoiceField(label=_("What happened"), required=False, widget=_checkboxes())
     weapons_drawn = forms.ChoiceField(
         label=_("Weapons drawn"), required=False, choices=YES_NO_ANY, widget=_select()
     )
@@ -148,9 +147,13 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, workers: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = EncounterKind.objects.order_by("sort_order", "label").values_list("code", "label")
-        cast(forms.ChoiceField, self.fields["kind"]).choices = list(kinds)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (code, kind_label_for(code, label)) for code, label in kinds
+        ]
         agencies = Agency.objects.order_by("name").values_list("code", "name")
-        cast(forms.ChoiceField, self.fields["agency"]).choices = list(agencies)
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [
+            (code, agency_name_for(code, name)) for code, name in agencies
+        ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("mine", _("Me")),

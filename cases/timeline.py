@@ -12,6 +12,7 @@ values are scrubbed of the identities the reader may not see, and an evidence fi
 only where the reader may see who filed it.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,10 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.access import reads_legal_notes
 from cases.models import Case, CaseNote
@@ -30,28 +35,65 @@ from intake.models import Evidence, Report, ReportAddition, ReportMessage, Witne
 User = AbstractBaseUser | AnonymousUser
 
 # The fields a timeline shows for each kind of record, with their labels. Anything not listed
-# (secrets, derived search text) never appears.
-CASE_FIELDS = {
-    "title": "Title",
-    "status": "Status",
-    "close_reason": "Close reason",
-    "priority": "Priority",
-    "priority_override_reason": "Priority override reason",
-    "assignee_id": "Assignee",
-    "due_date": "Due date",
-    "merged_into_id": "Merged into",
+# (secrets, derived search text) never appears. Labels, subjects, actions and the reasons the
+# system writes itself are given in the reader's language when the timeline is built; the
+# stored history stays as it was written.
+CASE_FIELDS: dict[str, Promise] = {
+    "title": _("Title"),
+    "status": _("Status"),
+    "close_reason": _("Close reason"),
+    "priority": _("Priority"),
+    "priority_override_reason": _("Priority override reason"),
+    "assignee_id": _("Assignee"),
+    "due_date": _("Due date"),
+    "merged_into_id": _("Merged into"),
     # Not a column: the tags each history row recorded, filled in by `case_timeline`.
-    "tag_names": "Tags",
+    "tag_names": _("Tags"),
 }
-REPORT_FIELDS = {"case_id": "Case"}
-NOTE_FIELDS = {"body": "Note", "visibility": "Visibility"}
-EVIDENCE_FIELDS = {"download_count": "Downloads"}
+REPORT_FIELDS: dict[str, Promise] = {"case_id": _("Case")}
+NOTE_FIELDS: dict[str, Promise] = {"body": _("Note"), "visibility": _("Visibility")}
+EVIDENCE_FIELDS: dict[str, Promise] = {"download_count": _("Downloads")}
 # What the person who filed added later, and the questions and answers exchanged with them.
-ADDITION_FIELDS = {"kind": "Kind", "body": "Added"}
-MESSAGE_FIELDS = {"body": "Message"}
-WITNESS_FIELDS = {"statement": "Statement"}
+ADDITION_FIELDS: dict[str, Promise] = {"kind": _("Kind"), "body": _("Added")}
+MESSAGE_FIELDS: dict[str, Promise] = {"body": _("Message")}
+WITNESS_FIELDS: dict[str, Promise] = {"statement": _("Statement")}
 
-ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+ACTIONS: dict[str, Promise] = {
+    "+": pgettext_lazy("timeline action", "created"),
+    "~": pgettext_lazy("timeline action", "changed"),
+    "-": pgettext_lazy("timeline action", "deleted"),
+}
+
+# The reasons the system writes itself (cases/services.py, intake/services.py,
+# intake/follow_up.py), shown in the reader's language; any other reason is a person's words.
+SYSTEM_REASONS: dict[str, Promise] = {
+    "Unassigned": _("Unassigned"),
+    "Note added": _("Note added"),
+    "Question to the person who reported": _("Question to the person who reported"),
+    "Downloaded": _("Downloaded"),
+    "Downloaded the original as received": _("Downloaded the original as received"),
+    "submitted via web form": _("submitted via web form"),
+    "submitted via API": _("submitted via API"),
+    "entered by staff": _("entered by staff"),
+    "recorded from a press report": _("recorded from a press report"),
+    "added by the person who reported it": _("added by the person who reported it"),
+    "answered by the person who reported it": _("answered by the person who reported it"),
+}
+SYSTEM_REASON_PATTERNS: list[tuple[re.Pattern[str], Promise]] = [
+    (re.compile(r"Assigned to (?P<name>\S+)"), _("Assigned to %(name)s")),
+    (re.compile(r"Report (?P<code>\S+) added"), _("Report %(code)s added")),
+    (re.compile(r"First used on (?P<reference>\S+)"), _("First used on %(reference)s")),
+]
+
+
+def shown_reason(reason: str) -> str:
+    """A history reason as the reader reads it: one the system wrote, in their language."""
+    if reason in SYSTEM_REASONS:
+        return str(SYSTEM_REASONS[reason])
+    for pattern, text in SYSTEM_REASON_PATTERNS:
+        if match := pattern.fullmatch(reason):
+            return str(text) % match.groupdict()
+    return reason
 
 
 @dataclass(frozen=True)
@@ -78,8 +120,8 @@ class TimelineEntry:
 
 # Who made a change that no signed-in user made: the person who filed a report, or, for a
 # press report (and the case it opened), the press source it was loaded from.
-PUBLIC = "the public"
-PRESS = "Rights Desk (loaded from a press source)"
+PUBLIC = _("the public")
+PRESS = _("Rights Desk (loaded from a press source)")
 
 
 def _rows(model: type[Model], *related: str, **filters: Any) -> list[Any]:
@@ -119,7 +161,7 @@ def _model_field(name: str) -> str:
 
 def _entries(
     rows: Sequence[Any],
-    fields: dict[str, str],
+    fields: dict[str, Promise],
     subject: Any,
     users: dict[int, str],
     refs: dict[int, str],
@@ -147,11 +189,13 @@ def _entries(
 
                 def shown(value: Any, name: str = name, report_id: Any = report_id) -> str:
                     return projection.value(
-                        model, _model_field(name), _display(name, value, users, refs),
+                        model,
+                        _model_field(name),
+                        _display(name, value, users, refs),
                         report_id=report_id,
                     )
 
-                changes.append(Change(name, label, shown(old), shown(new)))
+                changes.append(Change(name, str(label), shown(old), shown(new)))
         previous[row.id] = row
         if row.history_type == "~" and not changes and not row.history_change_reason:
             continue
@@ -159,11 +203,11 @@ def _entries(
         entries.append(
             TimelineEntry(
                 when=row.history_date,
-                actor=display_name(row.history_user) or (PRESS if by_press else PUBLIC),
+                actor=display_name(row.history_user) or str(PRESS if by_press else PUBLIC),
                 by_press=by_press,
                 subject=subject(row),
-                action=ACTIONS.get(row.history_type, row.history_type),
-                reason=projection.reason(row.history_change_reason or ""),
+                action=str(ACTIONS.get(row.history_type, row.history_type)),
+                reason=shown_reason(projection.reason(row.history_change_reason or "")),
                 changes=changes,
                 history_id=row.history_id,
             )
@@ -222,37 +266,74 @@ def case_timeline(
 
     def press_case(row: Any) -> bool:
         return opened_by_press
+
     case_ids = {r.merged_into_id for r in case_rows if r.merged_into_id}
     case_ids |= {r.case_id for r in report_rows}
     refs = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference"))
 
     def evidence_subject(row: Any) -> str:
         # A file's name can identify the person: shown only where the reader may see who.
-        name = projection.value(Evidence, "original_name", row.original_name,
-                                report_id=row.report_id)
-        return f"Evidence {name}" if name == row.original_name else f"Evidence file #{row.id}"
+        name = projection.value(
+            Evidence, "original_name", row.original_name, report_id=row.report_id
+        )
+        if name == row.original_name:
+            return _now("Evidence %(name)s") % {"name": name}
+        return _now("Evidence file #%(number)s") % {"number": row.id}
 
     def message_subject(row: Any) -> str:
         code = codes.get(row.report_id, "")
         if row.direction == ReportMessage.Direction.TO_REPORTER:
-            return f"Question to the person who filed report {code}"
-        return f"Answer from the person who filed report {code}"
+            return _now("Question to the person who filed report %(code)s") % {"code": code}
+        return _now("Answer from the person who filed report %(code)s") % {"code": code}
 
     entries = [
-        *_entries(case_rows, CASE_FIELDS, lambda r: f"Case {r.reference}", users, refs,
-                  projection, press_case),
-        *_entries(report_rows, REPORT_FIELDS, lambda r: f"Report {r.tracking_code}", users,
-                  refs, projection, press_report),
-        *_entries(note_rows, NOTE_FIELDS, lambda r: "Note", users, refs, projection),
-        *_entries(evidence_rows, EVIDENCE_FIELDS, evidence_subject, users, refs, projection,
-                  of_press_report),
-        *_entries(addition_rows, ADDITION_FIELDS,
-                  lambda r: f"Addition to report {codes.get(r.report_id, '')}", users, refs,
-                  projection),
+        *_entries(
+            case_rows,
+            CASE_FIELDS,
+            lambda r: _now("Case %(reference)s") % {"reference": r.reference},
+            users,
+            refs,
+            projection,
+            press_case,
+        ),
+        *_entries(
+            report_rows,
+            REPORT_FIELDS,
+            lambda r: _now("Report %(code)s") % {"code": r.tracking_code},
+            users,
+            refs,
+            projection,
+            press_report,
+        ),
+        *_entries(note_rows, NOTE_FIELDS, lambda r: _now("Note"), users, refs, projection),
+        *_entries(
+            evidence_rows,
+            EVIDENCE_FIELDS,
+            evidence_subject,
+            users,
+            refs,
+            projection,
+            of_press_report,
+        ),
+        *_entries(
+            addition_rows,
+            ADDITION_FIELDS,
+            lambda r: _now("Addition to report %(code)s") % {"code": codes.get(r.report_id, "")},
+            users,
+            refs,
+            projection,
+        ),
         *_entries(message_rows, MESSAGE_FIELDS, message_subject, users, refs, projection),
-        *_entries(witness_rows, WITNESS_FIELDS,
-                  lambda r: f"Witness added to report {codes.get(r.report_id, '')}", users, refs,
-                  projection),
+        *_entries(
+            witness_rows,
+            WITNESS_FIELDS,
+            lambda r: (
+                _now("Witness added to report %(code)s") % {"code": codes.get(r.report_id, "")}
+            ),
+            users,
+            refs,
+            projection,
+        ),
     ]
     entries.sort(key=lambda e: (e.when, e.history_id), reverse=newest_first)
     return entries

@@ -139,6 +139,11 @@ def perceived_basis_label(basis: PerceivedBasis, voice: Voice = Voice.FIRST) -> 
     return _label(PERCEIVED_BASIS_LABELS, basis.code, voice, basis.label)
 
 
+def perceived_basis_label_for(code: str, stored: str) -> str:
+    """A perceived basis from its code and stored label, as the reports' figures keep them."""
+    return _label(PERCEIVED_BASIS_LABELS, code, Voice.FIRST, stored)
+
+
 def agency_label(agency: Agency, voice: Voice = Voice.FIRST) -> str:
     return _label(AGENCY_LABELS, agency.code, voice, str(agency))
 

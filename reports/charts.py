@@ -15,17 +15,30 @@ for them. The room is measured with `text_width`, an estimate that is never narr
 text as drawn in any of the fonts a chart may be drawn in, so wrapped text always fits.
 """
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from reports.statistics import BREAKDOWNS, SHARES, SMALL, SMALL_CELL_THRESHOLD
+from cases.models import Case
+from intake.public_labels import perceived_basis_label_for
+from intake.staff_labels import agency_name_for, kind_label_for
+from reports.statistics import (
+    BREAKDOWNS,
+    SHARES,
+    SMALL,
+    SMALL_CELL_THRESHOLD,
+    UNKNOWN_CITY_LABEL,
+    UNKNOWN_MONTH_LABEL,
+)
 
 FONT = "Source Sans Pro Web, Helvetica Neue, Helvetica, Roboto, Arial, sans-serif"
 BAR_COLOUR = "#005ea2"  # USWDS primary; 7:1 against white
@@ -348,11 +361,33 @@ class Panel:
 
 
 def _month_lines(entry: dict[str, Any]) -> tuple[str, ...]:
-    key, label = entry["key"], entry["label"]
+    key, label = entry["key"], _shown_label("reports_by_month", entry)
     if key is None:
         return (_("Date"), _("unknown"))
     month_name, _sep, year = label.rpartition(" ")
     return (month_name[:3], year)
+
+
+# Figures are computed and stored in English (cases/statistics.py); their keys (codes, statuses,
+# priorities, months) give each label back in the reader's language.
+def _shown_label(breakdown: str, entry: dict[str, Any]) -> str:
+    key, label = entry["key"], entry["label"]
+    if key is None:
+        unknown = {"reports_by_month": UNKNOWN_MONTH_LABEL, "reports_by_city": UNKNOWN_CITY_LABEL}
+        return str(unknown.get(breakdown, label))
+    if breakdown == "cases_by_status" and key in Case.Status.values:
+        return str(Case.Status(key).label)
+    if breakdown == "cases_by_priority" and key.isdigit() and int(key) in Case.Priority.values:
+        return str(Case.Priority(int(key)).label)
+    if breakdown == "reports_by_kind":
+        return kind_label_for(key, label)
+    if breakdown == "reports_by_agency":
+        return agency_name_for(key, label)
+    if breakdown == "reports_by_basis":
+        return perceived_basis_label_for(key, label)
+    if breakdown == "reports_by_month" and re.fullmatch(r"\d{4}-\d{2}", key):
+        return capfirst(date_format(date(int(key[:4]), int(key[5:]), 1), "F Y"))
+    return str(label)
 
 
 def figure_panels(figures: dict[str, Any]) -> list[Panel]:
@@ -364,7 +399,7 @@ def figure_panels(figures: dict[str, Any]) -> list[Panel]:
         entries = figures.get(breakdown.name, [])
         bars = [
             Bar(
-                label=entry["label"],
+                label=_shown_label(breakdown.name, entry),
                 value=entry["count"],
                 text=count_text(entry["count"], threshold, entry["suppressed"]),
                 lines=_month_lines(entry) if breakdown.chart == "columns" else (),

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Agency
+from intake.staff_labels import agency_name_for
 from reports.statistics import StatisticsFilters
 
 
@@ -34,9 +35,10 @@ class StatisticsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = list(  # type: ignore[attr-defined]
-            Agency.objects.order_by("name").values_list("code", "name")
-        )
+        self.fields["agency"].choices = [  # type: ignore[attr-defined]
+            (code, agency_name_for(code, name))
+            for code, name in Agency.objects.order_by("name").values_list("code", "name")
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Agency
+from intake.staff_labels import agency_name_for
 from reports.charts import count_text, figure_panels
 from reports.models import Document
 from reports.rendering import RenderResult, html_to_pdf
@@ -83,7 +84,12 @@ def render_statistics_pdf(*, document: Document) -> RenderResult:
 def describe_filters(filters: StatisticsFilters) -> dict[str, Any]:
     """The filters as a person reads them (agency names, not codes); one query at most."""
     names = (
-        list(Agency.objects.filter(code__in=filters.agencies).values_list("name", flat=True))
+        [
+            agency_name_for(code, name)
+            for code, name in Agency.objects.filter(code__in=filters.agencies).values_list(
+                "code", "name"
+            )
+        ]
         if filters.agencies
         else []
     )

@@ -7,6 +7,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.timesince import timesince
 
 from cases import people
+from intake import staff_labels
+from intake.models import Agency, EncounterKind, PerceivedBasis
+from intake.public_labels import perceived_basis_label
 
 register = template.Library()
 
@@ -37,3 +40,28 @@ def role_name(value: str) -> str:
     """`{{ entry.role|role_name }}`: a role as stored (cases/roles.py's value, in English) in the
     reader's language; anything else as it is."""
     return people.stored_role_label(value)
+
+
+@register.filter
+def kind_label(kind: EncounterKind) -> str:
+    """`{{ kind|kind_label }}`: an encounter kind's staff label in the reader's language."""
+    return staff_labels.kind_label(kind)
+
+
+@register.filter
+def agency_name(agency: Agency) -> str:
+    """`{{ agency|agency_name }}`: an agency's full name in the reader's language."""
+    return staff_labels.agency_name(agency)
+
+
+@register.filter
+def agency_short_name(agency: Agency) -> str:
+    """`{{ agency|agency_short_name }}`: its abbreviation, else its name in the reader's
+    language."""
+    return staff_labels.agency_short_name(agency)
+
+
+@register.filter
+def basis_label(basis: PerceivedBasis) -> str:
+    """`{{ basis|basis_label }}`: a perceived basis in the reader's language."""
+    return perceived_basis_label(basis)

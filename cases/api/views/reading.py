@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.pagination import PageNumberPagination
@@ -206,7 +208,9 @@ class CaseHistoryView(CaseAPIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference)
-        entries = case_timeline(user=request.user, case=case)
+        # The API's timeline is data for scripts: in English, whatever the request's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            entries = case_timeline(user=request.user, case=case)
         record_access(
             request=request,
             kind=AccessKind.CASE_HISTORY,
