@@ -62,9 +62,9 @@ def test_a_planted_duplicate_is_suggested_and_merged_in_one_click(open_page, axe
     page.screenshot(path=ARTIFACTS / "duplicate-suggestion-1366x768.png", scale="css")
 
     page.locator(f"#merge-suggested-{duplicate.reference}").click()
-    expect(page.get_by_role("status")).to_contain_text(
-        f"Merged {duplicate.reference} into this case."
-    )
+    expect(
+        page.get_by_role("status").filter(has_text=f"Merged {duplicate.reference}")
+    ).to_contain_text(f"Merged {duplicate.reference} into this case.")
     expect(page.locator("#merged-cases")).to_contain_text(duplicate.reference)
     expect(page.locator(f"#duplicate-{duplicate.reference}")).to_have_count(0)
     expect(page.locator("#no-duplicate-suggestions")).to_be_visible()
