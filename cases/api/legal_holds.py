@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.access import require_permission
-from cases.api.serializers import UserSummarySerializer, WordsField
+from cases.api.serializers.fields import UserSummarySerializer, WordsField
 from cases.api.views.base import REFERENCE, TAG, CaseAPIView, error_response
 from cases.legal_holds import (
     MAX_REASON_LENGTH,

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api_tokens.services import create_api_token
-from cases.api.serializers import APIErrorCode
+from cases.api.serializers.errors import APIErrorCode
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.services import add_note, assign_case, override_priority, transition_case

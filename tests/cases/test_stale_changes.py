@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases.api.serializers import APIErrorCode
+from cases.api.serializers.errors import APIErrorCode
 from cases.exceptions import CaseError, ErrorCode, StaleCaseError
 from cases.models import Case, CaseNote
 from cases.services import (

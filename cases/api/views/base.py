@@ -19,10 +19,10 @@ from rest_framework.views import APIView
 
 from api_tokens.authentication import ApiTokenAuthentication
 from cases.access import require_permission
-from cases.api.serializers import (
+from cases.api.serializers.cases import CaseSummarySerializer
+from cases.api.serializers.errors import (
     APIErrorCode,
     CaseAPIErrorSerializer,
-    CaseSummarySerializer,
     StaleCaseErrorSerializer,
 )
 from cases.exceptions import CaseError, ErrorCode, StaleCaseError

@@ -14,10 +14,8 @@ from rest_framework.request import Request
 from accesslog.models import AccessKind
 from accesslog.services import record_access
 from cases.access import can_download_original_evidence
-from cases.api.serializers import (
-    APIErrorCode,
-    EvidenceDownloadQuerySerializer,
-)
+from cases.api.serializers.errors import APIErrorCode
+from cases.api.serializers.evidence import EvidenceDownloadQuerySerializer
 from cases.api.views.base import RESPONSE_401, RESPONSE_403, TAG, CaseAPIView, error_response
 from cases.selectors import (
     evidence_for_download,

@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from accesslog.models import AccessKind
 from accesslog.services import record_access
 from cases import workflow
-from cases.api.serializers import (
-    CaseDetailSerializer,
+from cases.api.serializers.cases import CaseDetailSerializer
+from cases.api.serializers.history import TimelineEntrySerializer
+from cases.api.serializers.queue import (
     CasePageSerializer,
     CaseQueueQuerySerializer,
     CaseRowSerializer,
-    TimelineEntrySerializer,
 )
 from cases.api.views.base import (
     ETAG,

@@ -8,17 +8,16 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.serializers import (
+from cases.api.serializers.actions import (
     AssignInputSerializer,
-    CaseSummarySerializer,
     MergeInputSerializer,
-    MessageSerializer,
-    NoteInputSerializer,
-    NoteSerializer,
     QuestionInputSerializer,
     TagsInputSerializer,
     TransitionInputSerializer,
 )
+from cases.api.serializers.cases import CaseSummarySerializer
+from cases.api.serializers.notes import NoteInputSerializer, NoteSerializer
+from cases.api.serializers.reports import MessageSerializer
 from cases.api.views.base import (
     IF_MATCH,
     REFERENCE,
