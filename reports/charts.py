@@ -31,14 +31,13 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from intake.public_labels import perceived_basis_label_for
 from intake.staff_labels import agency_name_for, kind_label_for
-from reports.statistics import (
+from reports.statistics.breakdowns import (
     BREAKDOWNS,
     SHARES,
-    SMALL,
-    SMALL_CELL_THRESHOLD,
     UNKNOWN_CITY_LABEL,
     UNKNOWN_MONTH_LABEL,
 )
+from reports.statistics.suppression import SMALL, SMALL_CELL_THRESHOLD
 
 FONT = "Source Sans Pro Web, Helvetica Neue, Helvetica, Roboto, Arial, sans-serif"
 BAR_COLOUR = "#005ea2"  # USWDS primary; 7:1 against white
@@ -368,8 +367,8 @@ def _month_lines(entry: dict[str, Any]) -> tuple[str, ...]:
     return (month_name[:3], year)
 
 
-# Figures are computed and stored in English (cases/statistics.py); their keys (codes, statuses,
-# priorities, months) give each label back in the reader's language.
+# Figures are computed and stored in English (reports/statistics/figures.py); their keys
+# (codes, statuses, priorities, months) give each label back in the reader's language.
 def _shown_label(breakdown: str, entry: dict[str, Any]) -> str:
     key, label = entry["key"], entry["label"]
     if key is None:

@@ -1,4 +1,4 @@
-"""Forms of the statistics page. They only parse; the figures are reports/statistics.py's."""
+"""Forms of the statistics page. They only parse; reports/statistics/ computes the figures."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import Agency
 from intake.staff_labels import agency_name_for
-from reports.statistics import StatisticsFilters
+from reports.statistics.filters import StatisticsFilters
 
 
 class StatisticsFilterForm(forms.Form):

@@ -17,7 +17,7 @@ from plumbing.records import Record
 
 
 class StatisticsSnapshot(models.Model):
-    """Figures computed at one moment for one set of filters (reports/statistics.py)."""
+    """Figures computed at one moment for one set of filters (reports/statistics/)."""
 
     class Trigger(models.TextChoices):
         NIGHTLY = "nightly", _("Nightly schedule")

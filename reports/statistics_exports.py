@@ -18,7 +18,7 @@ The CSV export, as a format:
 - Then a header row, `figure,category,label,count,total,share`, and one row per figure and
   category (`export_rows`).
 
-Above reports/statistics.py (the figures) and reports/charts.py (the panels), which import
+Above reports/statistics/ (the figures) and reports/charts.py (the panels), which import
 neither this module nor each other's callers.
 """
 
@@ -36,14 +36,9 @@ from intake.staff_labels import agency_name_for
 from reports.charts import count_text, figure_panels
 from reports.models import Document
 from reports.rendering import RenderResult, html_to_pdf
-from reports.statistics import (
-    BREAKDOWNS,
-    SHARES,
-    SMALL,
-    SMALL_CELL_THRESHOLD,
-    StatisticsFilters,
-    suppress_small_cells,
-)
+from reports.statistics.breakdowns import BREAKDOWNS, SHARES
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.suppression import SMALL, SMALL_CELL_THRESHOLD, suppress_small_cells
 
 # --- PDF ---------------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from reports.models import StatisticsSnapshot
-from reports.statistics import StatisticsFilters, build_snapshot
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.snapshots import build_snapshot
 from reports.tallies import rebuild_tallies
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ and PDF exports, and the status of a PDF being made.
 Legal staff only (`cases.view_statistics`): anyone else signed in gets 403, and anonymous
 visitors are sent to sign in. Exact counts are shown to those who may see every identity;
 small cells are hidden for anyone else and in anything exported for sharing
-(reports.statistics.must_suppress).
+(reports.statistics.suppression.must_suppress).
 
 "Recompute now" runs in the request: the figures are eight aggregate queries over indexed
 columns, quicker than a round trip through the broker, and the person who asked wants to see
@@ -31,14 +31,9 @@ from reports.charts import count_text, figure_panels
 from reports.forms import StatisticsFilterForm, filters_query
 from reports.models import Document, StatisticsSnapshot
 from reports.services import DocumentError, request_statistics_document
-from reports.statistics import (
-    SMALL_CELL_THRESHOLD,
-    StatisticsFilters,
-    build_snapshot,
-    current_figures,
-    figures_for,
-    must_suppress,
-)
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.snapshots import build_snapshot, current_figures
+from reports.statistics.suppression import SMALL_CELL_THRESHOLD, figures_for, must_suppress
 from reports.statistics_exports import describe_filters, export_metadata, export_rows
 
 

@@ -408,7 +408,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     }
 )
 
-# --- Statistics (reports/statistics.py) ---------------------------------------------------------
+# --- Statistics (reports/statistics/) -----------------------------------------------------------
 # Tonight's figures for every report, stored as a snapshot the page and the API serve all day.
 # The task lives in reports/statistics_tasks.py; autodiscovery finds only `tasks` modules.
 CELERY_IMPORTS = ["reports.statistics_tasks"]

@@ -1,6 +1,6 @@
 """`GET /api/v1/statistics/`: the figures of the statistics page, for legal staff.
 
-The same figures and filters as /staff/statistics/ (reports/statistics.py), served from the
+The same figures and filters as /staff/statistics/ (reports/statistics/), served from the
 newest snapshot for those filters when it is less than a day old (`source: "snapshot"`), else
 computed for this request and not stored (`source: "live"`); `fresh=true` always computes.
 
@@ -30,12 +30,12 @@ from intake.models import Agency
 from plumbing.api_errors import ErrorCode as RequestCode
 from plumbing.api_errors import InvalidParameters, messages_by_name, refusal_exception_handler
 from plumbing.api_input import CodeListField, StrictInputSerializer
-from reports.statistics import (
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.snapshots import current_figures
+from reports.statistics.suppression import (
     COMPLEMENTARY,
     SMALL,
     SMALL_CELL_THRESHOLD,
-    StatisticsFilters,
-    current_figures,
     figures_for,
     must_suppress,
 )

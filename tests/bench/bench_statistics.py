@@ -53,7 +53,8 @@ def query_plans(*, scan: bool) -> list[dict[str, Any]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from reports.statistics import StatisticsFilters, compute_figures
+    from reports.statistics.figures import compute_figures
+    from reports.statistics.filters import StatisticsFilters
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -74,7 +75,8 @@ def run(results: Results) -> None:
     harness.ensure_services()
     harness.setup_django()
     from intake.models import Encounter
-    from reports.statistics import StatisticsFilters, build_snapshot
+    from reports.statistics.filters import StatisticsFilters
+    from reports.statistics.snapshots import build_snapshot
 
     encounters = Encounter.objects.count()
     login = harness.staff_login()

@@ -7,7 +7,8 @@ from django.db import transaction
 from cases.models import Case
 from cases.selectors import QueueFilters, status_counts
 from plumbing.replica import REPLICA, ReplicaRouter, lag_tolerant
-from reports.statistics import StatisticsFilters, compute_figures
+from reports.statistics.figures import compute_figures
+from reports.statistics.filters import StatisticsFilters
 
 router = ReplicaRouter()
 

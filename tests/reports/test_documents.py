@@ -231,7 +231,8 @@ def test_the_service_refuses_hidden_cases_like_missing_ones(no_role_user, case):
 def test_legal_staff_ask_for_a_statistics_pdf_and_it_renders_with_the_real_renderer(
     legal, liaison, case, django_capture_on_commit_callbacks
 ):
-    from reports.statistics import StatisticsFilters, build_snapshot
+    from reports.statistics.filters import StatisticsFilters
+    from reports.statistics.snapshots import build_snapshot
 
     snapshot = build_snapshot(filters=StatisticsFilters(), actor=legal)
     with pytest.raises(DocumentError) as refused:

@@ -29,7 +29,8 @@ from reports import retention
 from reports.models import Document, PurgedCase, PurgedTally
 from reports.retention import destroy_orphan_keys, purge_expired_cases
 from reports.retention_tasks import purge_expired_cases_task
-from reports.statistics import StatisticsFilters, compute_figures
+from reports.statistics.figures import compute_figures
+from reports.statistics.filters import StatisticsFilters
 from reports.tallies import rebuild_tallies, recount
 from tests.factories import (
     ReportSubmissionFactory,

@@ -27,17 +27,10 @@ from intake.models import Report
 from intake.services import submit_report
 from reports import charts
 from reports.models import Document, StatisticsSnapshot
-from reports.statistics import (
-    COMPLEMENTARY,
-    SMALL,
-    StatisticsFilters,
-    build_snapshot,
-    compute_figures,
-    current_figures,
-    latest_snapshot,
-    must_suppress,
-    suppress_small_cells,
-)
+from reports.statistics.figures import compute_figures
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.snapshots import build_snapshot, current_figures, latest_snapshot
+from reports.statistics.suppression import COMPLEMENTARY, SMALL, must_suppress, suppress_small_cells
 from reports.statistics_exports import export_rows, render_statistics_pdf
 from reports.statistics_tasks import build_nightly_statistics
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory, UserFactory

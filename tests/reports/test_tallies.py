@@ -22,7 +22,8 @@ from intake.models import Report
 from intake.services import submit_report
 from plumbing import events
 from reports.models import StatisticsTally
-from reports.statistics import StatisticsFilters, compute_figures
+from reports.statistics.figures import compute_figures
+from reports.statistics.filters import StatisticsFilters
 from reports.statistics_tasks import build_nightly_statistics
 from reports.tallies import rebuild_tallies, recount
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory
