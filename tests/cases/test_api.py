@@ -2,8 +2,10 @@
 token auth and query counts."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -13,7 +15,7 @@ from cases.api.serializers.errors import APIErrorCode
 from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.services import add_note, assign_case, override_priority, transition_case
-from intake.inputs import ComplainantInput
+from intake.inputs import ComplainantInput, EvidenceInput, FactInput, SourceInput
 from intake.models import Report
 from intake.services import submit_report
 from tests.factories import (
@@ -241,10 +243,6 @@ def test_empty_note_is_refused_with_its_code(liaison):
 
 
 def test_detail_shows_encounter_codes_evidence_facts_and_conflicts(liaison):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from intake.inputs import EvidenceInput, FactInput, SourceInput
-
     png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
            b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01"
            b"\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -343,8 +341,6 @@ def test_queue_rows_show_kinds_agencies_and_assignee(liaison):
 
 
 def test_queue_filters_by_occurrence_dates(liaison):
-    from datetime import UTC, datetime
-
     january = _case(occurred_at=datetime(2026, 1, 7, 18, tzinfo=UTC))
     _case(occurred_at=datetime(2025, 12, 1, 18, tzinfo=UTC))
     response = _client(liaison).get(

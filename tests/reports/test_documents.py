@@ -30,6 +30,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from cases.roles import Role
@@ -44,7 +45,13 @@ from reports import leases, services
 from reports.document_files import SEALED_FOR, discard, open_sealed, store_sealed
 from reports.models import Document
 from reports.services import DocumentError, ErrorCode
-from reports.tasks import reclaim_documents_of_dead_processes, render_document_task
+from reports.statistics.filters import StatisticsFilters
+from reports.statistics.snapshots import build_snapshot
+from reports.tasks import (
+    reclaim_documents_of_dead_processes,
+    render_document_task,
+    sweep_stale_documents_task,
+)
 from tests.reports.conftest import COMPLAINANT, named_case
 
 
@@ -231,9 +238,6 @@ def test_the_service_refuses_hidden_cases_like_missing_ones(no_role_user, case):
 def test_legal_staff_ask_for_a_statistics_pdf_and_it_renders_with_the_real_renderer(
     legal, liaison, case, django_capture_on_commit_callbacks
 ):
-    from reports.statistics.filters import StatisticsFilters
-    from reports.statistics.snapshots import build_snapshot
-
     snapshot = build_snapshot(filters=StatisticsFilters(), actor=legal)
     with pytest.raises(DocumentError) as refused:
         services.request_statistics_document(snapshot=snapshot, actor=liaison)
@@ -528,8 +532,6 @@ def test_a_render_whose_lease_lapsed_after_its_last_attempt_is_given_up_by_the_s
 def test_the_sweep_task_runs_the_sweep(
     legal, case, fake_renderer, django_capture_on_commit_callbacks
 ):
-    from reports.tasks import sweep_stale_documents_task
-
     document = _queued(case, legal, lease_expires_at=_lapsed())
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_stale_documents_task.delay().get() == 1
@@ -836,8 +838,6 @@ def test_the_case_document_list_takes_the_same_queries_for_1_and_10_documents(le
 
 
 def test_the_documents_api_is_in_the_openapi_schema(tmp_path):
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = schema["paths"]
     ask = paths["/api/v1/cases/{reference}/documents/"]["post"]

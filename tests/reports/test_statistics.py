@@ -12,26 +12,30 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.management import call_command
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from api_tokens.services import create_api_token
 from cases.models import Case
 from cases.services import merge_cases
+from config.celery import app
 from intake.models import Report
 from intake.services import submit_report
-from reports import charts
+from reports import charts, rendering, statistics_exports
+from reports.api.statistics import StatisticsSerializer
 from reports.models import Document, StatisticsSnapshot
 from reports.statistics.figures import compute_figures
 from reports.statistics.filters import StatisticsFilters
 from reports.statistics.snapshots import build_snapshot, current_figures, latest_snapshot
 from reports.statistics.suppression import COMPLEMENTARY, SMALL, must_suppress, suppress_small_cells
-from reports.statistics_exports import export_rows, render_statistics_pdf
+from reports.statistics_exports import export_metadata, export_rows, render_statistics_pdf
 from reports.statistics_tasks import build_nightly_statistics
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory, UserFactory
 
@@ -364,8 +368,6 @@ def test_small_totals_hide_their_shares():
 
 
 def test_who_gets_suppressed_figures(legal, liaison, administrator, no_role_user):
-    from django.contrib.auth.models import AnonymousUser
-
     assert must_suppress(legal, for_sharing=False) is False
     assert must_suppress(legal, for_sharing=True) is True
     for user in (liaison, administrator, no_role_user, AnonymousUser(), None):
@@ -429,8 +431,6 @@ def test_nightly_task_builds_a_snapshot_of_every_report():
 
 
 def test_nightly_task_is_scheduled_at_two_and_found_by_the_worker():
-    from config.celery import app
-
     entry = settings.CELERY_BEAT_SCHEDULE["statistics-nightly"]
     assert entry["task"] == "reports.statistics_tasks.build_nightly_statistics"
     assert entry["schedule"] == crontab(hour=2, minute=0)
@@ -698,8 +698,6 @@ def test_csv_metadata_is_skipped_by_a_reader_of_comment_lines(client, legal):
 
 
 def test_csv_metadata_defuses_an_agency_name_written_as_a_formula(legal):
-    from reports.statistics_exports import export_metadata
-
     rows = export_metadata(
         described={"occurred_from": None, "occurred_to": None, "agencies": ["=cmd|x"]},
         computed_at=timezone.now(), stored=False, exported_at=timezone.now(), threshold=None,
@@ -826,8 +824,6 @@ def _statistics_document(user) -> Document:
 
 
 def test_pdf_uses_the_pages_charts_and_hides_small_counts(legal, monkeypatch):
-    from reports import rendering, statistics_exports
-
     document = _statistics_document(legal)
     rendered = []
     monkeypatch.setattr(statistics_exports, "html_to_pdf",
@@ -843,8 +839,6 @@ def test_pdf_uses_the_pages_charts_and_hides_small_counts(legal, monkeypatch):
 
 
 def test_pdf_renders(legal):
-    from pypdf import PdfReader
-
     result = render_statistics_pdf(document=_statistics_document(legal))
     assert result.pdf.startswith(b"%PDF")
     assert result.pages >= 2
@@ -856,8 +850,6 @@ def test_pdf_renders(legal):
 def test_pdf_states_the_filters_and_when_the_figures_were_computed_first_and_in_its_footer(
     legal,
 ):
-    from pypdf import PdfReader
-
     _seed()
     _generated()
     snapshot = build_snapshot(
@@ -889,8 +881,6 @@ def test_pdf_states_the_filters_and_when_the_figures_were_computed_first_and_in_
 
 
 def test_pdf_says_all_reports_when_no_filter_is_applied(legal):
-    from pypdf import PdfReader
-
     result = render_statistics_pdf(document=_statistics_document(legal))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages)
     assert "None: all reports and cases" in " ".join(text.split())
@@ -942,8 +932,6 @@ def test_api_serves_the_same_figures_as_the_page_exact_for_legal(api, legal):
 
 @pytest.mark.parametrize("params", [{}, {"sharing": "true"}, {"agency": "ice"}])
 def test_api_body_is_exactly_the_documented_shape(api, legal, params):
-    from reports.api.statistics import StatisticsSerializer
-
     _seed()
     _generated()
     build_snapshot(filters=StatisticsFilters())
@@ -1031,11 +1019,6 @@ def test_api_is_in_the_openapi_schema(tmp_path):
 
 
 def test_csv_metadata_and_pdf_margins_are_in_the_readers_language():
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from reports.statistics_exports import export_metadata
-
     with translation.override("es"):
         rows = export_metadata(
             described={"occurred_from": date(2025, 12, 1), "occurred_to": None, "agencies": []},

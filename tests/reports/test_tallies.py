@@ -17,6 +17,7 @@ from cases.events import CaseMoved
 from cases.exceptions import CaseError
 from cases.models import Case
 from cases.services import merge_cases, override_priority, transition_case
+from cases.synthetic import generate_synthetic_cases
 from intake.events import ReportFiled
 from intake.models import Report
 from intake.services import submit_report
@@ -25,7 +26,7 @@ from reports.models import StatisticsTally
 from reports.statistics.figures import compute_figures
 from reports.statistics.filters import StatisticsFilters
 from reports.statistics_tasks import build_nightly_statistics
-from reports.tallies import rebuild_tallies, recount
+from reports.tallies import TALLY_LOCK, rebuild_tallies, recount
 from tests.factories import EncounterInputFactory, ReportSubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,8 +157,6 @@ def test_filing_a_report_moves_every_tally_in_one_statement_the_last_of_its_tran
 
 
 def test_intake_takes_the_tally_writers_turn_only_for_its_last_statement_on_postgresql(postgres):
-    from reports.tallies import TALLY_LOCK
-
     sql, write = _statements_of_a_filing(random.Random(8))
     locks = [i for i, text in enumerate(sql) if f"pg_advisory_xact_lock({TALLY_LOCK})" in text]
     assert locks == [write - 1]
@@ -228,8 +227,6 @@ def test_rebuild_statistics_tallies_command_recounts():
 
 
 def test_synthetic_cases_are_counted_in_the_tallies():
-    from cases.synthetic import generate_synthetic_cases
-
     generate_synthetic_cases(count=30, chunk_size=10)
     figures = _tallied()
     assert figures == _scanned()
@@ -237,8 +234,6 @@ def test_synthetic_cases_are_counted_in_the_tallies():
 
 
 def test_tally_writers_take_turns_on_postgresql(postgres, legal):
-    from reports.tallies import TALLY_LOCK
-
     first, second = _file(random.Random(6)), _file(random.Random(7))
     with CaptureQueriesContext(connection) as queries:
         merge_cases(
