@@ -81,6 +81,9 @@ TEMPLATES: list[dict[str, Any]] = [
         },
     },
 ]
+# Widgets written in Python with Django's own markup (plumbing/form_rendering.py): the queue's
+# filter panel spent most of its Python in the widget templates.
+FORM_RENDERER = "plumbing.form_rendering.WidgetRenderer"
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -23,7 +23,7 @@ from tests.bench import harness
 
 # Reads first, on the generated data as it is; intake last, because it adds reports.
 BENCHMARKS = [
-    "queries", "sealing", "file_sealing", "pdf", "statistics", "verify_audit", "queue",
+    "queries", "sealing", "file_sealing", "pdf", "statistics", "verify_audit", "queue", "pages",
     "recovery", "retention", "intake", "intake_scaling",
 ]
 DOC = harness.BASE_DIR / "docs" / "performance.md"
@@ -110,6 +110,12 @@ def generated(results: dict[str, dict[str, Any]], started: datetime, seconds: fl
         lines += [f"Database: {data['cases']:,} cases, generated with `manage.py "
                   "generate_synthetic_cases` (plus those filed by earlier runs of the intake "
                   "benchmark)."]
+    pages = records.get("pages_data")
+    if pages:
+        lines += [f"P4's smaller database: {pages['small']['cases']:,} cases, generated the same "
+                  "way. Each side's typical case (the first past the middle that has left "
+                  f"\"new\"): {pages['big']['case']} and {pages['small']['case']}; rare plates "
+                  f"'{pages['big']['rare']}' and '{pages['small']['rare']}'."]
     intake = records.get("intake_data")
     if intake:
         lines += [f"The intake benchmark added {intake['cases_after'] - intake['cases_before']:,}"
