@@ -45,7 +45,9 @@ from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils import timezone
 
 from cases.events import CaseKey, CaseMoved, CasesLoadedInBulk
+from cases.models import Case
 from intake.events import ReportFiled
+from intake.models import Encounter, Report
 from plumbing.events import Event
 from reports.models import PurgedTally, StatisticsTally
 
@@ -179,9 +181,6 @@ def recount(
     tables and cases, plus (`purged`) the tallies of the cases the retention schedule purged
     (`PurgedTally`), which are no longer in the tables. With `case_ids`, only what those cases
     and their reports count for (what a purge keeps of them)."""
-    from cases.models import Case
-    from intake.models import Encounter, Report
-
     zone = timezone.get_default_timezone()
     counts: Counter[TallyKey] = Counter()
     with_encounter = 0
