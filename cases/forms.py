@@ -7,10 +7,10 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cases.bulk_changes import BulkAction
 from cases.models import Case, CaseNote
 from cases.people import display_name
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
@@ -451,9 +451,7 @@ class UpcomingHoldForm(forms.Form):
 class BulkForm(forms.Form):
     """Assign or move several cases of the queue at once."""
 
-    class Action(models.TextChoices):
-        ASSIGN = "assign", _("Assign to")
-        TRANSITION = "transition", _("Move to status")
+    Action = BulkAction
 
     # The queue's row checkboxes, each "<reference>:<version>" (the version the queue showed);
     # which of them name a case the user may see is checked below.
@@ -516,7 +514,8 @@ class BulkForm(forms.Form):
         data["versions"] = getattr(self, "versions", {})
         if data.get("action") == self.Action.TRANSITION and not data.get("to"):
             self.add_error("to", _("Choose the status to move the cases to."))
-        if data.get("action") == self.Action.ASSIGN:
-            value = data.get("assignee") or ""
-            data["assignee"] = self._workers[value] if value else None
+        # The account to assign the cases to: nobody to unassign them, or when moving them.
+        value = data.get("assignee") or ""
+        assigning = data.get("action") == self.Action.ASSIGN
+        data["assignee"] = self._workers[value] if assigning and value else None
         return data

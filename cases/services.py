@@ -32,6 +32,7 @@ from cases.tasks import notify_assignee
 from intake.contact import announce_question
 from intake.models import EncounterKind, Evidence, Report, ReportMessage
 from plumbing import events
+from plumbing.locks import lock_in_id_order
 from plumbing.outbox.services import publish
 
 # A signed-in account: views reach these services only behind a login, but `request.user` is
@@ -66,19 +67,6 @@ def _save(
 
 def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
-
-
-def lock_cases(cases: Iterable[Case]) -> None:
-    """Lock `cases` in one statement, in id order, before changing several of them in one
-    transaction (the queue's bulk actions).
-
-    Each change also moves the statistics tallies, which writers take in turns until they
-    commit (reports/tallies.py). Locking case after case would let this transaction hold that
-    turn while it waits for a case another transaction has locked and is waiting for the turn
-    with: a deadlock. Must be called inside the caller's transaction.
-    """
-    ids = sorted({case.pk for case in cases})
-    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def _refuse_if_merged(case: Case) -> None:
@@ -425,15 +413,13 @@ def merge_cases(
     if not reason.strip():
         raise CaseError(ErrorCode.REASON_REQUIRED, _("Merging cases needs a reason."))
     duplicate_ids = list(dict.fromkeys(d.pk for d in duplicates))
-    # Every case the merge writes is locked in one statement, in id order (see lock_cases):
+    # Every case the merge writes is locked in one statement, in id order (plumbing/locks.py):
     # the survivor as chosen and the one it resolves to, the duplicates, and the cases merged
     # into them. Who those are is read first and checked again under the locks.
     resolved_id = _final_survivor_id(survivor.pk)
     followers = Case.objects.filter(merged_into_id__in=duplicate_ids)
-    ids = sorted(
-        {survivor.pk, resolved_id, *duplicate_ids, *followers.values_list("pk", flat=True)}
-    )
-    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    ids = {survivor.pk, resolved_id, *duplicate_ids, *followers.values_list("pk", flat=True)}
+    locked = {c.pk: c for c in lock_in_id_order(Case.objects.all(), ids=ids)}
     chosen = locked[survivor.pk]
     require_version(chosen, expected_version=expected_version)
     survivor = locked.get(chosen.merged_into_id or chosen.pk)  # type: ignore[assignment]
@@ -481,10 +467,8 @@ def merge_cases(
     # A merge that committed between the first read and the locks can have merged a case into
     # a duplicate; it is locked now, after the others (it is closed and merged: nothing else
     # waits on it while holding a lock of ours).
-    moving = list(
-        Case.objects.select_for_update()
-        .filter(merged_into_id__in=[duplicate.pk for duplicate in others])
-        .order_by("pk")
+    moving = lock_in_id_order(
+        Case.objects.filter(merged_into_id__in=[duplicate.pk for duplicate in others])
     )
     for duplicate in others:
         events.publish(CaseMoved(before=(duplicate.status, duplicate.priority), after=None))

@@ -10,14 +10,13 @@ exactly like a reference that does not exist.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import services
+from cases.bulk_changes import change_cases_in_bulk
 from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
     BulkForm,
@@ -90,10 +89,9 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_case", raise_exception=True)
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    """Assign or move the ticked cases with the same services as the case page, all in one
-    transaction: if any case is refused, none changes, and the message says which and why.
-    Each row carries the version the queue showed, so a case someone changed since the queue
-    was loaded refuses the whole action."""
+    """Assign or move the ticked cases (`change_cases_in_bulk`): if any case is refused, none
+    changes, and the message says which and why. Each row carries the version the queue showed,
+    so a case someone changed since the queue was loaded refuses the whole action."""
     form = BulkForm(request.POST, user=request.user, workers=case_workers())
     if not form.is_valid():
         for message in form.errors.values():
@@ -101,32 +99,16 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return _back_to_queue(request)
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            services.lock_cases(data["cases"])
-            for case in data["cases"]:
-                seen = data["versions"][case.pk]
-                try:
-                    if data["action"] == BulkForm.Action.ASSIGN:
-                        services.assign_case(
-                            case=case,
-                            assignee=data["assignee"],
-                            actor=request.user,
-                            reason=data["reason"],
-                            expected_version=seen,
-                        )
-                    else:
-                        services.transition_case(
-                            case=case,
-                            to=data["to"],
-                            actor=request.user,
-                            reason=data["reason"],
-                            close_reason=data["close_reason"],
-                            expected_version=seen,
-                        )
-                except StaleCaseError:
-                    raise  # Its message names the case already.
-                except CaseError as error:
-                    raise CaseError(error.code, f"{case.reference}: {error.message}") from error
+        change_cases_in_bulk(
+            cases=data["cases"],
+            expected_versions=data["versions"],
+            action=data["action"],
+            actor=request.user,
+            reason=data["reason"],
+            assignee=data["assignee"],
+            to=data["to"],
+            close_reason=data["close_reason"],
+        )
     except StaleCaseError as error:
         messages.error(
             request,
