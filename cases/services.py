@@ -69,6 +69,14 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def _move(case: Case, *, to: str, close_reason: str) -> None:
+    """Set a move the workflow allowed (`workflow.check_transition` gave `close_reason`): the
+    only place a case's status is written. The caller saves it."""
+    case.status = to
+    case.status_changed_at = timezone.now()
+    case.close_reason = close_reason
+
+
 def _refuse_if_merged(case: Case) -> None:
     if case.merged_into_id is not None:
         raise CaseError(
@@ -152,11 +160,10 @@ def transition_case(
             ErrorCode.TRANSITION_NOT_ALLOWED,
             _("“%(status)s” is not a case status.") % {"status": to},
         )
-    case.close_reason = workflow.check_transition(
+    close_reason = workflow.check_transition(
         source=source, target=to, role=role_of(actor), reason=reason, close_reason=close_reason
     )
-    case.status = to
-    case.status_changed_at = timezone.now()
+    _move(case, to=to, close_reason=close_reason)
     default = f"Status: {Case.Status(source).label} → {Case.Status(to).label}"
     _save(
         case,
@@ -407,6 +414,8 @@ def merge_cases(
     would close a case nobody chose). Cases merged into a duplicate earlier move to the
     survivor with it, each with its own history row, so no case ever points at a merged case.
 
+    Each duplicate is closed as a duplicate through the workflow's table of what a merge may
+    do (`workflow.MERGE_TRANSITIONS`), checked for every duplicate before anything is written.
     Nothing is deleted: the duplicates keep their own history and point at the survivor.
     """
     require_permission(actor, "cases.merge_case", "merge cases")
@@ -432,7 +441,9 @@ def merge_cases(
             )
             % {"reference": chosen.reference},
         )
+    role = role_of(actor)
     others = []
+    close_reasons: dict[int, str] = {}
     for duplicate in (locked[pk] for pk in duplicate_ids):
         if duplicate.pk == survivor.pk and survivor.pk != chosen.pk:
             raise CaseError(
@@ -461,6 +472,14 @@ def merge_cases(
                 )
                 % {"reference": duplicate.reference, "other": target.reference},
             )
+        close_reasons[duplicate.pk] = workflow.check_transition(
+            source=duplicate.status,
+            target=Case.Status.CLOSED,
+            role=role,
+            reason=reason,
+            close_reason=Case.CloseReason.DUPLICATE,
+            merge=True,
+        )
         others.append(duplicate)
     if not others:
         raise CaseError(ErrorCode.INVALID_MERGE, _("Choose at least one other case to merge."))
@@ -480,9 +499,7 @@ def merge_cases(
                 reason=f"Moved from {duplicate.reference} to {survivor.reference}: {reason}",
                 update_fields=["case"],
             )
-        duplicate.status = Case.Status.CLOSED
-        duplicate.status_changed_at = timezone.now()
-        duplicate.close_reason = Case.CloseReason.DUPLICATE
+        _move(duplicate, to=Case.Status.CLOSED, close_reason=close_reasons[duplicate.pk])
         duplicate.merged_into = survivor
         _save(
             duplicate,
