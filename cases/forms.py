@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.bulk_changes import BulkAction
@@ -27,25 +25,6 @@ SORT_LABELS = {
     "due": _("Due soonest first"),
 }
 YES_NO_ANY = [("", _("Any")), ("1", _("Yes")), ("0", _("No"))]
-
-
-def case_workers() -> QuerySet[Any]:
-    """Active users who can work on cases: the people a case may be assigned to."""
-    via_group = Q(
-        groups__permissions__codename="transition_case",
-        groups__permissions__content_type__app_label="cases",
-    )
-    direct = Q(
-        user_permissions__codename="transition_case",
-        user_permissions__content_type__app_label="cases",
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(via_group | direct | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
 
 
 def _people_choices(users: Iterable[Any]) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from cases.access import (
     can_be_asked,
     can_download_evidence,
     can_download_original_evidence,
+    may_be_assigned,
     require_permission,
 )
 from cases.concurrency import require_version
@@ -192,9 +193,7 @@ def assign_case(
     case = _locked(case)
     require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
-    if assignee is not None and not (
-        assignee.is_active and assignee.has_perm("cases.transition_case")
-    ):
+    if assignee is not None and not may_be_assigned(assignee):
         raise CaseError(
             ErrorCode.INVALID_ASSIGNEE, _("Cases can only be assigned to case workers.")
         )

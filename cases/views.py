@@ -16,13 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.access import assignable_staff
 from cases.bulk_changes import change_cases_in_bulk
 from cases.exceptions import CaseError, StaleCaseError
-from cases.forms import (
-    BulkForm,
-    QueueFilterForm,
-    case_workers,
-)
+from cases.forms import BulkForm, QueueFilterForm
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.queue_forms import SaveViewForm
@@ -44,7 +41,7 @@ PAGE_SIZE = 25
 @permission_required("cases.view_case", raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
 def queue(request: HttpRequest) -> HttpResponse:
-    workers = list(case_workers())
+    workers = list(assignable_staff())
     form = QueueFilterForm(request.GET, workers=workers)
     form.is_valid()
     filters = form.queue_filters()
@@ -92,7 +89,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     """Assign or move the ticked cases (`change_cases_in_bulk`): if any case is refused, none
     changes, and the message says which and why. Each row carries the version the queue showed,
     so a case someone changed since the queue was loaded refuses the whole action."""
-    form = BulkForm(request.POST, user=request.user, workers=case_workers())
+    form = BulkForm(request.POST, user=request.user, workers=assignable_staff())
     if not form.is_valid():
         for message in form.errors.values():
             messages.error(request, " ".join(str(text) for text in message))
