@@ -1,18 +1,14 @@
 """Changing several cases at once: the queue's bulk actions. All of them or none."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from cases.exceptions import CaseError, StaleCaseError
 from cases.models import Case
-from cases.services import assign_case, transition_case
+from cases.services import User, assign_case, transition_case
 from plumbing.locks import lock_in_id_order
-
-# A signed-in account (see cases/services.py).
-User = Any
 
 
 class BulkAction(models.TextChoices):

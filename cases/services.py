@@ -72,7 +72,7 @@ def _locked(case: Case) -> Case:
 
 def _move(case: Case, *, to: str, close_reason: str) -> None:
     """Set a move the workflow allowed (`workflow.check_transition` gave `close_reason`): the
-    only place a case's status is written. The caller saves it."""
+    one place a service writes a case's status. The caller saves it."""
     case.status = to
     case.status_changed_at = timezone.now()
     case.close_reason = close_reason
