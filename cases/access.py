@@ -12,9 +12,12 @@ A case the user may not see is treated exactly like one that does not exist (cal
 404 for both), so existence never leaks.
 """
 
+from typing import Any
+
 import rules
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from cases.exceptions import CaseError, ErrorCode
@@ -125,6 +128,11 @@ def can_download_original_evidence(user: User | None, evidence: Evidence) -> boo
     return bool(may_download_original_evidence.test(user, evidence))
 
 
+def may_be_assigned(user: User | None) -> bool:
+    """Whether a case may be assigned to `user`: one of `assignable_staff()`."""
+    return user is not None and assignable_staff().filter(pk=user.pk).exists()
+
+
 def may_hold_api_token(user: User | None) -> bool:
     """Whether `user` may hold tokens for the staff API: the roles that work on cases, the only
     ones the staff API answers."""
@@ -150,6 +158,28 @@ def visible_cases(user: User | None) -> QuerySet[Case]:
     if not is_case_worker(user):
         return Case.objects.none()
     return Case.objects.all()
+
+
+def assignable_staff() -> QuerySet[Any]:
+    """The people a case may be assigned to: active accounts that may move cases (the
+    `cases.transition_case` permission, from a role's group or given directly) and active
+    superusers, by user name. The case page's and the queue's lists of people and
+    `assign_case`'s check (`may_be_assigned`) all read this."""
+    via_group = Q(
+        groups__permissions__codename="transition_case",
+        groups__permissions__content_type__app_label="cases",
+    )
+    direct = Q(
+        user_permissions__codename="transition_case",
+        user_permissions__content_type__app_label="cases",
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(via_group | direct | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def visible_notes(user: User | None, case: Case) -> QuerySet[CaseNote]:

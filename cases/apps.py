@@ -26,19 +26,17 @@ class CasesConfig(AppConfig):
         # The role groups follow cases/roles.py after every migrate, so a permission added there
         # reaches every deployment without a hand-written data migration.
         post_migrate.connect(sync_role_groups, sender=self)
-        _unregister_device_admins()
 
+        # Devices hold the secrets codes are made from, and passkeys' keys: no admin page shows
+        # them; they are only reset. Unregistered here, after the admin's autodiscovery (the
+        # admin is the first app, so it is ready before this one): django-otp's plugins come
+        # after `cases` in INSTALLED_APPS and register their admins later than
+        # `cases/admin.py` is read. Their models can only be imported once the apps are loaded.
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from django_otp_webauthn.models import WebAuthnCredential
 
-def _unregister_device_admins() -> None:
-    """Devices hold the secrets codes are made from, and passkeys' keys: no admin page shows
-    them; they are only reset. Done here, after the admin's autodiscovery (the admin is the
-    first app, so it is ready before this one): django-otp's plugins come after `cases` in
-    INSTALLED_APPS and register their admins later than `cases/admin.py` is read."""
-    from django.contrib import admin
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from django_otp_webauthn.models import WebAuthnCredential
-
-    for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
-        if admin.site.is_registered(model):
-            admin.site.unregister(model)
+        for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

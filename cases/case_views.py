@@ -26,10 +26,16 @@ from django_htmx.http import HttpResponseClientRedirect
 from accesslog.models import AccessKind
 from accesslog.selectors import recent_case_views
 from accesslog.services import record_access
-from cases import services
-from cases.access import can_be_asked, can_download_evidence, can_download_original_evidence
+from cases import evidence_downloads, services
+from cases.access import (
+    assignable_staff,
+    can_be_asked,
+    can_download_evidence,
+    can_download_original_evidence,
+)
 from cases.conflicts import case_conflicts
 from cases.duplicates import duplicate_suggestions
+from cases.evidence_downloads import EvidenceNotFound, NoSharedCopyOfEvidence
 from cases.exceptions import CaseError, StaleCaseError
 from cases.forms import (
     AskReporterForm,
@@ -41,7 +47,6 @@ from cases.forms import (
     PriorityForm,
     TagsForm,
     TransitionForm,
-    case_workers,
 )
 from cases.legal_holds import PERMISSION as HOLD_PERMISSION
 from cases.legal_holds import hold_in_force, lift_legal_hold, place_legal_hold
@@ -53,13 +58,11 @@ from cases.roles import role_of
 from cases.selectors import (
     case_contents,
     case_detail,
-    evidence_for_download,
     report_of_case,
 )
 from cases.timeline import case_timeline
 from cases.workflow import allowed_targets
-from intake import evidence as evidence_files
-from intake.metadata import NoSharedCopy, has_cleaner
+from intake.metadata import has_cleaner
 from plumbing.form_errors import error_summary
 
 # --- The case page -----------------------------------------------------------------------------
@@ -125,7 +128,7 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
 def _action_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
     """The page's forms, each carrying the version of the case the page shows."""
     user = request.user
-    workers = list(case_workers()) if user.has_perm("cases.assign_case") else []
+    workers = list(assignable_staff()) if user.has_perm("cases.assign_case") else []
     seen = {"version": case.version}
     return {
         "transition": TransitionForm(
@@ -351,7 +354,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         return _("Assigned to %(name)s.") % {"name": display_name(assignee)}
 
     return _act(
-        request, reference, lambda data, case: AssignForm(data, workers=case_workers()), perform
+        request, reference, lambda data, case: AssignForm(data, workers=assignable_staff()), perform
     )
 
 
@@ -512,31 +515,18 @@ def download_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse | 
     (intake/metadata); where none can be made, a page says so (409) and nothing is served.
     `?original=1` is the file as received, for legal staff only (404 for anyone else), and its
     history row says it was the original."""
-    evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
     original = request.GET.get("original") == "1"
-    if evidence is None or (
-        original and not can_download_original_evidence(request.user, evidence)
-    ):
-        raise Http404(_("No such file."))
-    # Made first, so a file that cannot be read or cleaned is not counted as downloaded.
     try:
-        response = evidence_files.file_response(evidence, original=original)
-    except NoSharedCopy:
+        return evidence_downloads.download_evidence(
+            request=request, evidence_id=evidence_id, original=original
+        )
+    except EvidenceNotFound as missing:
+        raise Http404(_("No such file.")) from missing
+    except NoSharedCopyOfEvidence as refused:
+        evidence = refused.evidence
         context = {
             "case_reference": evidence.report.case.reference,
             "evidence_id": evidence.pk,
             "may_download_original": can_download_original_evidence(request.user, evidence),
         }
         return render(request, "cases/no_shared_copy.html", context, status=409)
-    try:
-        services.record_evidence_download(evidence=evidence, actor=request.user, original=original)
-        record_access(
-            request=request,
-            kind=AccessKind.EVIDENCE_DOWNLOAD,
-            object_id=evidence.pk,
-            case_reference=evidence.report.case.reference,
-        )
-    except BaseException:
-        response.close()
-        raise
-    return response

@@ -6,11 +6,9 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db import models
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cases.bulk_changes import BulkAction
 from cases.models import Case, CaseNote
 from cases.people import display_name
 from cases.selectors import SORTS, QueueFilters, cases_by_reference
@@ -27,25 +25,6 @@ SORT_LABELS = {
     "due": _("Due soonest first"),
 }
 YES_NO_ANY = [("", _("Any")), ("1", _("Yes")), ("0", _("No"))]
-
-
-def case_workers() -> QuerySet[Any]:
-    """Active users who can work on cases: the people a case may be assigned to."""
-    via_group = Q(
-        groups__permissions__codename="transition_case",
-        groups__permissions__content_type__app_label="cases",
-    )
-    direct = Q(
-        user_permissions__codename="transition_case",
-        user_permissions__content_type__app_label="cases",
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(via_group | direct | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
 
 
 def _people_choices(users: Iterable[Any]) -> list[tuple[str, str]]:
@@ -451,9 +430,7 @@ class UpcomingHoldForm(forms.Form):
 class BulkForm(forms.Form):
     """Assign or move several cases of the queue at once."""
 
-    class Action(models.TextChoices):
-        ASSIGN = "assign", _("Assign to")
-        TRANSITION = "transition", _("Move to status")
+    Action = BulkAction
 
     # The queue's row checkboxes, each "<reference>:<version>" (the version the queue showed);
     # which of them name a case the user may see is checked below.
@@ -516,7 +493,8 @@ class BulkForm(forms.Form):
         data["versions"] = getattr(self, "versions", {})
         if data.get("action") == self.Action.TRANSITION and not data.get("to"):
             self.add_error("to", _("Choose the status to move the cases to."))
-        if data.get("action") == self.Action.ASSIGN:
-            value = data.get("assignee") or ""
-            data["assignee"] = self._workers[value] if value else None
+        # The account to assign the cases to: nobody to unassign them, or when moving them.
+        value = data.get("assignee") or ""
+        assigning = data.get("action") == self.Action.ASSIGN
+        data["assignee"] = self._workers[value] if assigning and value else None
         return data

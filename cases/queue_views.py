@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accesslog.models import AccessKind
 from accesslog.services import record_access
-from cases.forms import QueueFilterForm, case_workers
+from cases.access import assignable_staff
+from cases.forms import QueueFilterForm
 from cases.queue_export import EXPORT_LIMIT, export_rows
 from cases.queue_forms import SaveViewForm
 from cases.saved_views import SavedViewError, canonical_query, delete_view, save_view
@@ -73,7 +74,7 @@ def delete(request: HttpRequest, view_id: int) -> HttpResponse:
 def export(request: HttpRequest) -> StreamingHttpResponse:
     """The queue's current view as a CSV file (cases/queue_export.py), recorded in the access
     log with the number of cases it holds."""
-    form = QueueFilterForm(request.GET, workers=case_workers())
+    form = QueueFilterForm(request.GET, workers=assignable_staff())
     form.is_valid()
     cases = case_queue(user=request.user, filters=form.queue_filters())
     # How many cases the file holds, for the log: ids only, stopping at the limit.

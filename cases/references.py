@@ -27,11 +27,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import F
 
 from cases.models import Case, CaseSequence
-
-# pg_advisory_xact_lock(REFERENCE_LOCK, year) is held by the transaction that makes a year's
-# sequence, so two first cases of a year do not both make it. Another key space than the
-# statistics tallies' one-number lock (reports/tallies.py): two-number keys never meet it.
-REFERENCE_LOCK = 0x5244_4353  # "RDCS"
+from plumbing.locks import REFERENCE_LOCK, take_advisory_lock
 
 
 def format_reference(year: int, number: int) -> str:
@@ -89,13 +85,14 @@ def _create_sequence(cursor: CursorWrapper, year: int) -> None:
     its `CaseSequence` row (numbers issued before sequences, or on a database restored from
     one) and its highest reference (cases written by any other means).
 
-    The advisory lock is held to commit, so the first cases of a year take turns here, once;
-    a concurrent first case waits, then finds the sequence made (IF NOT EXISTS) and already
-    past the numbers used. Reading the highest reference scans the cases, once a year.
+    The advisory lock (`plumbing.locks.REFERENCE_LOCK`, with the year) is held to commit, so
+    the first cases of a year take turns here, once; a concurrent first case waits, then finds
+    the sequence made (IF NOT EXISTS) and already past the numbers used. Reading the highest
+    reference scans the cases, once a year.
     """
     quote = connection.ops.quote_name
     name = quote(sequence_name(year))
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFERENCE_LOCK, year])
+    take_advisory_lock(REFERENCE_LOCK, year)
     cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
     cursor.execute(
         f"SELECT GREATEST("  # noqa: S608 - table names from the models

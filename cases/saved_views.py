@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import QueueFilterForm, case_workers
+from cases.access import assignable_staff
+from cases.forms import QueueFilterForm
 from cases.models import Case, SavedView
 from plumbing.typing import User
 
@@ -97,7 +98,7 @@ def clean_query(query: str) -> str:
     data = QueryDict(mutable=True)
     for name, value in pairs:
         data.appendlist(name, value)
-    form = QueueFilterForm(data, workers=case_workers())
+    form = QueueFilterForm(data, workers=assignable_staff())
     if not form.is_valid():
         raise SavedViewError(
             "query", _("These filters cannot be saved: correct them in the queue first.")

@@ -16,6 +16,7 @@ from cases.access import (
     can_be_asked,
     can_download_evidence,
     can_download_original_evidence,
+    may_be_assigned,
     require_permission,
 )
 from cases.concurrency import require_version
@@ -32,6 +33,7 @@ from cases.tasks import notify_assignee
 from intake.contact import announce_question
 from intake.models import EncounterKind, Evidence, Report, ReportMessage
 from plumbing import events
+from plumbing.locks import lock_in_id_order
 from plumbing.outbox.services import publish
 
 # A signed-in account: views reach these services only behind a login, but `request.user` is
@@ -68,17 +70,12 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def lock_cases(cases: Iterable[Case]) -> None:
-    """Lock `cases` in one statement, in id order, before changing several of them in one
-    transaction (the queue's bulk actions).
-
-    Each change also moves the statistics tallies, which writers take in turns until they
-    commit (reports/tallies.py). Locking case after case would let this transaction hold that
-    turn while it waits for a case another transaction has locked and is waiting for the turn
-    with: a deadlock. Must be called inside the caller's transaction.
-    """
-    ids = sorted({case.pk for case in cases})
-    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+def _move(case: Case, *, to: str, close_reason: str) -> None:
+    """Set a move the workflow allowed (`workflow.check_transition` gave `close_reason`): the
+    one place a service writes a case's status. The caller saves it."""
+    case.status = to
+    case.status_changed_at = timezone.now()
+    case.close_reason = close_reason
 
 
 def _refuse_if_merged(case: Case) -> None:
@@ -164,11 +161,10 @@ def transition_case(
             ErrorCode.TRANSITION_NOT_ALLOWED,
             _("“%(status)s” is not a case status.") % {"status": to},
         )
-    case.close_reason = workflow.check_transition(
+    close_reason = workflow.check_transition(
         source=source, target=to, role=role_of(actor), reason=reason, close_reason=close_reason
     )
-    case.status = to
-    case.status_changed_at = timezone.now()
+    _move(case, to=to, close_reason=close_reason)
     default = f"Status: {Case.Status(source).label} → {Case.Status(to).label}"
     _save(
         case,
@@ -197,9 +193,7 @@ def assign_case(
     case = _locked(case)
     require_version(case, expected_version=expected_version)
     _refuse_if_merged(case)
-    if assignee is not None and not (
-        assignee.is_active and assignee.has_perm("cases.transition_case")
-    ):
+    if assignee is not None and not may_be_assigned(assignee):
         raise CaseError(
             ErrorCode.INVALID_ASSIGNEE, _("Cases can only be assigned to case workers.")
         )
@@ -419,21 +413,21 @@ def merge_cases(
     would close a case nobody chose). Cases merged into a duplicate earlier move to the
     survivor with it, each with its own history row, so no case ever points at a merged case.
 
+    Each duplicate is closed as a duplicate through the workflow's table of what a merge may
+    do (`workflow.MERGE_TRANSITIONS`), checked for every duplicate before anything is written.
     Nothing is deleted: the duplicates keep their own history and point at the survivor.
     """
     require_permission(actor, "cases.merge_case", "merge cases")
     if not reason.strip():
         raise CaseError(ErrorCode.REASON_REQUIRED, _("Merging cases needs a reason."))
     duplicate_ids = list(dict.fromkeys(d.pk for d in duplicates))
-    # Every case the merge writes is locked in one statement, in id order (see lock_cases):
+    # Every case the merge writes is locked in one statement, in id order (plumbing/locks.py):
     # the survivor as chosen and the one it resolves to, the duplicates, and the cases merged
     # into them. Who those are is read first and checked again under the locks.
     resolved_id = _final_survivor_id(survivor.pk)
     followers = Case.objects.filter(merged_into_id__in=duplicate_ids)
-    ids = sorted(
-        {survivor.pk, resolved_id, *duplicate_ids, *followers.values_list("pk", flat=True)}
-    )
-    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    ids = {survivor.pk, resolved_id, *duplicate_ids, *followers.values_list("pk", flat=True)}
+    locked = {c.pk: c for c in lock_in_id_order(Case.objects.all(), ids=ids)}
     chosen = locked[survivor.pk]
     require_version(chosen, expected_version=expected_version)
     survivor = locked.get(chosen.merged_into_id or chosen.pk)  # type: ignore[assignment]
@@ -446,7 +440,9 @@ def merge_cases(
             )
             % {"reference": chosen.reference},
         )
+    role = role_of(actor)
     others = []
+    close_reasons: dict[int, str] = {}
     for duplicate in (locked[pk] for pk in duplicate_ids):
         if duplicate.pk == survivor.pk and survivor.pk != chosen.pk:
             raise CaseError(
@@ -475,16 +471,22 @@ def merge_cases(
                 )
                 % {"reference": duplicate.reference, "other": target.reference},
             )
+        close_reasons[duplicate.pk] = workflow.check_transition(
+            source=duplicate.status,
+            target=Case.Status.CLOSED,
+            role=role,
+            reason=reason,
+            close_reason=Case.CloseReason.DUPLICATE,
+            merge=True,
+        )
         others.append(duplicate)
     if not others:
         raise CaseError(ErrorCode.INVALID_MERGE, _("Choose at least one other case to merge."))
     # A merge that committed between the first read and the locks can have merged a case into
     # a duplicate; it is locked now, after the others (it is closed and merged: nothing else
     # waits on it while holding a lock of ours).
-    moving = list(
-        Case.objects.select_for_update()
-        .filter(merged_into_id__in=[duplicate.pk for duplicate in others])
-        .order_by("pk")
+    moving = lock_in_id_order(
+        Case.objects.filter(merged_into_id__in=[duplicate.pk for duplicate in others])
     )
     for duplicate in others:
         events.publish(CaseMoved(before=(duplicate.status, duplicate.priority), after=None))
@@ -496,9 +498,7 @@ def merge_cases(
                 reason=f"Moved from {duplicate.reference} to {survivor.reference}: {reason}",
                 update_fields=["case"],
             )
-        duplicate.status = Case.Status.CLOSED
-        duplicate.status_changed_at = timezone.now()
-        duplicate.close_reason = Case.CloseReason.DUPLICATE
+        _move(duplicate, to=Case.Status.CLOSED, close_reason=close_reasons[duplicate.pk])
         duplicate.merged_into = survivor
         _save(
             duplicate,

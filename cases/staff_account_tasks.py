@@ -2,9 +2,14 @@
 `tasks` modules."""
 
 from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from cases.models import RoleChange
+from cases.models import RoleChange, SecondFactorReset
 from cases.staff_accounts import send_legal_role_notice
+from cases.staff_language import mail_language
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
@@ -20,14 +25,6 @@ def announce_legal_role_change(role_change_id: int) -> None:
 def announce_second_factor_reset(reset_id: int) -> None:
     """E-mail the account whose second factor an administrator reset (queued after commit by
     cases.two_factor.reset_second_factor), so a reset they did not ask for is noticed."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import timezone, translation
-
-    from cases.models import SecondFactorReset
-    from cases.staff_language import mail_language
-
     reset = SecondFactorReset.objects.select_related("user", "actor").filter(pk=reset_id).first()
     if reset is None or not reset.user.email:
         return

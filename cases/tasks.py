@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from cases.models import Case
 from cases.notifications import send_assignment_notice
+from cases.staff_sessions import forget_ended_sessions
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
@@ -20,6 +21,4 @@ def notify_assignee(case_id: int, assignee_id: int, actor_id: int | None = None)
 @shared_task(ignore_result=True)
 def forget_ended_staff_sessions() -> None:
     """Daily: drop the "Your sessions" rows of sessions that ended without a sign-out."""
-    from cases.staff_sessions import forget_ended_sessions
-
     forget_ended_sessions()

@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
@@ -28,9 +30,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp import user_has_device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -38,6 +42,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accesslog.models import AccessKind
 from accesslog.services import record_account_change
 from cases.models import SecondFactorReset
+from cases.staff_account_tasks import announce_second_factor_reset
 from plumbing.api_errors import API_PREFIX, ErrorCode
 from plumbing.outbox.services import publish
 
@@ -180,8 +185,6 @@ def demo_app_device(*, user: Any) -> TOTPDevice:
 
 def current_code(device: TOTPDevice) -> str:
     """The code the device's app shows now (for the demo command; sign-in never needs it)."""
-    from django_otp.oath import TOTP
-
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
@@ -235,8 +238,6 @@ def record_failed_code(request: HttpRequest) -> None:
 
 
 def is_locked_out(request: HttpRequest) -> bool:
-    from axes.handlers.proxy import AxesProxyHandler
-
     return AxesProxyHandler.is_locked(
         request, credentials={"username": request.user.get_username()}
     )
@@ -244,8 +245,6 @@ def is_locked_out(request: HttpRequest) -> bool:
 
 def lockout_response(request: HttpRequest) -> HttpResponse:
     """The lockout page, the session ended: the password has to be given again afterwards."""
-    from axes.helpers import get_lockout_response
-
     credentials = {"username": request.user.get_username()}
     logout(request)
     return get_lockout_response(request, credentials=credentials)
@@ -263,8 +262,6 @@ def reset_second_factor(*, user: Any, actor: Any, request: HttpRequest | None = 
     """Remove every device of `user`, so they enrol again at their next sign-in. Recorded
     (`SecondFactorReset`) and e-mailed to them after commit. Nobody resets their own: that
     would let a stolen password replace the owner's second factor."""
-    from cases.staff_account_tasks import announce_second_factor_reset
-
     if user.pk == actor.pk:
         raise SecondFactorError(
             gettext("You cannot reset your own second factor; ask another administrator.")
@@ -321,8 +318,6 @@ def refusal(request: HttpRequest) -> HttpResponse:
 
 
 def safe_next(request: HttpRequest, value: str | None) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     if value and url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

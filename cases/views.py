@@ -10,20 +10,16 @@ exactly like a reference that does not exist.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import services
+from cases.access import assignable_staff
+from cases.bulk_changes import change_cases_in_bulk
 from cases.exceptions import CaseError, StaleCaseError
-from cases.forms import (
-    BulkForm,
-    QueueFilterForm,
-    case_workers,
-)
+from cases.forms import BulkForm, QueueFilterForm
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.queue_forms import SaveViewForm
@@ -45,7 +41,7 @@ PAGE_SIZE = 25
 @permission_required("cases.view_case", raise_exception=True)
 @require_http_methods(["GET", "HEAD"])
 def queue(request: HttpRequest) -> HttpResponse:
-    workers = list(case_workers())
+    workers = list(assignable_staff())
     form = QueueFilterForm(request.GET, workers=workers)
     form.is_valid()
     filters = form.queue_filters()
@@ -90,43 +86,26 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 @permission_required("cases.view_case", raise_exception=True)
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    """Assign or move the ticked cases with the same services as the case page, all in one
-    transaction: if any case is refused, none changes, and the message says which and why.
-    Each row carries the version the queue showed, so a case someone changed since the queue
-    was loaded refuses the whole action."""
-    form = BulkForm(request.POST, user=request.user, workers=case_workers())
+    """Assign or move the ticked cases (`change_cases_in_bulk`): if any case is refused, none
+    changes, and the message says which and why. Each row carries the version the queue showed,
+    so a case someone changed since the queue was loaded refuses the whole action."""
+    form = BulkForm(request.POST, user=request.user, workers=assignable_staff())
     if not form.is_valid():
         for message in form.errors.values():
             messages.error(request, " ".join(str(text) for text in message))
         return _back_to_queue(request)
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            services.lock_cases(data["cases"])
-            for case in data["cases"]:
-                seen = data["versions"][case.pk]
-                try:
-                    if data["action"] == BulkForm.Action.ASSIGN:
-                        services.assign_case(
-                            case=case,
-                            assignee=data["assignee"],
-                            actor=request.user,
-                            reason=data["reason"],
-                            expected_version=seen,
-                        )
-                    else:
-                        services.transition_case(
-                            case=case,
-                            to=data["to"],
-                            actor=request.user,
-                            reason=data["reason"],
-                            close_reason=data["close_reason"],
-                            expected_version=seen,
-                        )
-                except StaleCaseError:
-                    raise  # Its message names the case already.
-                except CaseError as error:
-                    raise CaseError(error.code, f"{case.reference}: {error.message}") from error
+        change_cases_in_bulk(
+            cases=data["cases"],
+            expected_versions=data["versions"],
+            action=data["action"],
+            actor=request.user,
+            reason=data["reason"],
+            assignee=data["assignee"],
+            to=data["to"],
+            close_reason=data["close_reason"],
+        )
     except StaleCaseError as error:
         messages.error(
             request,

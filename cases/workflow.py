@@ -4,6 +4,7 @@ new → triaged → investigating → referred → resolved → closed
 new/triaged → closed      (duplicate, spam, out of scope, withdrawn: a reason is required)
 referred → investigating
 closed/resolved → triaged (reopen: a reason is required)
+any → closed              (duplicate: only by a merge, which moves the case's reports away first)
 """
 
 from dataclasses import dataclass
@@ -52,6 +53,21 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 
+# What a merge does to each duplicate (cases.services.merge_cases): closes it as a duplicate,
+# from whatever status it is in, once its reports have moved to the case that survives, where
+# the work on them goes on. Apart from TRANSITIONS, which lists what a person may choose for a
+# case: closing a case under investigation by hand would close the work on its reports too.
+MERGE_TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (source, S.CLOSED): Transition(
+        source,
+        S.CLOSED,
+        reason_required=True,
+        close_reasons=frozenset({Case.CloseReason.DUPLICATE}),
+    )
+    for source in S.values
+}
+
+
 def allowed_targets(source: str, role: Role | None) -> list[str]:
     """The statuses `role` may move a case in `source` to, in workflow order."""
     order = list(S.values)
@@ -60,11 +76,18 @@ def allowed_targets(source: str, role: Role | None) -> list[str]:
 
 
 def check_transition(
-    *, source: str, target: str, role: Role | None, reason: str, close_reason: str
+    *,
+    source: str,
+    target: str,
+    role: Role | None,
+    reason: str,
+    close_reason: str,
+    merge: bool = False,
 ) -> str:
     """Return the close reason the case will carry (empty unless the move closes it) if the
-    workflow allows the move as asked; otherwise raise CaseError saying why."""
-    transition = TRANSITIONS.get((source, target))
+    workflow allows the move as asked; otherwise raise CaseError saying why. `merge` asks about
+    the move a merge makes of a duplicate (MERGE_TRANSITIONS) rather than a person's."""
+    transition = (MERGE_TRANSITIONS if merge else TRANSITIONS).get((source, target))
     if transition is None:
         raise CaseError(
             ErrorCode.TRANSITION_NOT_ALLOWED,

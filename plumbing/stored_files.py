@@ -31,6 +31,7 @@ from django.apps import apps
 from django.core import checks
 from django.core.files.storage import Storage, default_storage
 from django.db import models
+from simple_history.models import HistoricalChanges
 
 from plumbing.keys.files import Damaged, KeyDestroyed, OpenedFile
 
@@ -278,8 +279,6 @@ def check_stored(
 def undeclared_file_fields(**kwargs: Any) -> list[checks.CheckMessage]:
     """System check: every file field of every model is declared (history tables copy the
     current rows' names, so they are covered by their model's declaration)."""
-    from simple_history.models import HistoricalChanges
-
     declared = {(kind.model_label.lower(), kind.file_field) for kind in declared_kinds()}
     errors: list[checks.CheckMessage] = []
     for model in apps.get_models():

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,12 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-if TYPE_CHECKING:
-    from cases.models import Case
-    from reports.models import Document
+from cases.access import visible_cases
+from cases.audit import case_chains
+from cases.models import Case
+from reports.access import may_export
+from reports.case_file import load_case_file
+from reports.models import Document
 
 # Case files show times where the people reading them work.
 REPORT_TIMEZONE = ZoneInfo("America/Chicago")
@@ -190,18 +193,9 @@ def render_case_file(*, document: Document) -> RenderResult:
     who asked may no longer export this kind or see the case: a role can change between the
     request and the render, and a file nobody may download should not be written.
     """
-    from cases.access import visible_cases
-    from cases.audit import case_chains
-    from reports.access import may_export
-    from reports.case_file import load_case_file
-    from reports.models import Document as DocumentModel
-
-    if document.kind not in (
-        DocumentModel.Kind.CASE_FILE,
-        DocumentModel.Kind.REDACTED_CASE_FILE,
-    ):
+    if document.kind not in (Document.Kind.CASE_FILE, Document.Kind.REDACTED_CASE_FILE):
         raise ValueError(f"Not a case file: {document.kind}")
-    redacted = document.kind == DocumentModel.Kind.REDACTED_CASE_FILE
+    redacted = document.kind == Document.Kind.REDACTED_CASE_FILE
     reader = document.requested_by
     if not (
         may_export(reader, document.kind)
@@ -209,7 +203,7 @@ def render_case_file(*, document: Document) -> RenderResult:
     ):
         raise PermissionDenied("The person who asked may not have this case file.")
     # A case file's document has a case: without one the check above refused it.
-    case = cast("Case", document.case)
+    case = cast(Case, document.case)
     data = load_case_file(case=case, reader=reader, redacted=redacted)
     # The chain head is read after the file's contents: a change made in between is in the
     # head, and so shows as "changed since" when the paper copy is checked, never the reverse.

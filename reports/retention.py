@@ -49,6 +49,7 @@ from cases.models import Case
 from cases.retention import due_for_purge
 from intake.models import Report
 from plumbing.keys import store
+from plumbing.locks import lock_in_id_order
 from reports.models import PurgedCase
 from reports.tallies import keep_purged_counts
 
@@ -93,11 +94,7 @@ def purge_case(*, case_id: int, at: datetime | None = None) -> tuple[list[str], 
     destroyed; None when the case is not (or no longer) due: held, reopened, or gone."""
     moment = at or timezone.now()
     with transaction.atomic():
-        family = list(
-            Case.objects.select_for_update()
-            .filter(Q(pk=case_id) | Q(merged_into_id=case_id))
-            .order_by("pk")
-        )
+        family = lock_in_id_order(Case.objects.filter(Q(pk=case_id) | Q(merged_into_id=case_id)))
         if not due_for_purge(at=moment).filter(pk=case_id).exists():
             return None
         family_ids = [case.pk for case in family]

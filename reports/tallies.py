@@ -13,11 +13,11 @@ Each write is one `INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded
 all the rows it moves. A transaction may move tallies more than once (a merge moves each
 duplicate, then the survivor's priority), and two such transactions could each hold a tally
 row the other wants next; so on PostgreSQL every writer first takes one transaction-scoped
-advisory lock (`TALLY_LOCK`), after the write's own row locks, and tally writers take turns
-from there to their commit. That is deadlock-free as long as no writer, once it holds the
-turn, waits for a row lock that a writer waiting for the turn holds: every writer locks the
-rows it changes (the cases of a merge in id order, `lock_cases` for bulk actions) before its
-first tally write, and rows it creates are seen by nobody else.
+advisory lock (`plumbing.locks.TALLY_LOCK`), after the write's own row locks, and tally
+writers take turns from there to their commit. That is deadlock-free as long as no writer, once
+it holds the turn, waits for a row lock that a writer waiting for the turn holds: every writer
+locks the rows it changes (several at once in id order: `plumbing.locks.lock_in_id_order`)
+before its first tally write, and rows it creates are seen by nobody else.
 
 Turns serialise whatever a writer does between taking the turn and committing, so the busiest
 writer, intake, takes it as late as it can: `submit_report` runs inside `events.batched()`,
@@ -45,8 +45,11 @@ from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils import timezone
 
 from cases.events import CaseKey, CaseMoved, CasesLoadedInBulk
+from cases.models import Case
 from intake.events import ReportFiled
+from intake.models import Encounter, Report
 from plumbing.events import Event
+from plumbing.locks import TALLY_LOCK, take_advisory_lock
 from reports.models import PurgedTally, StatisticsTally
 
 Figure = StatisticsTally.Figure
@@ -104,18 +107,12 @@ def case_key(status: str, priority: int) -> str:
     return f"{status}:{int(priority)}"
 
 
-# pg_advisory_xact_lock's key for the tallies (any constant other code does not use).
-TALLY_LOCK = 0x5244_5441_4C4C
-
-
 def _write(deltas: Counter[TallyKey]) -> None:
     rows = sorted((key, n) for key, n in deltas.items() if n)
     if not rows:
         return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Held to the end of the transaction; taking it again in it is free.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TALLY_LOCK])
+    # Held to the end of the transaction; taking it again in it is free.
+    take_advisory_lock(TALLY_LOCK)
     _add_counts(StatisticsTally, rows)
 
 
@@ -179,9 +176,6 @@ def recount(
     tables and cases, plus (`purged`) the tallies of the cases the retention schedule purged
     (`PurgedTally`), which are no longer in the tables. With `case_ids`, only what those cases
     and their reports count for (what a purge keeps of them)."""
-    from cases.models import Case
-    from intake.models import Encounter, Report
-
     zone = timezone.get_default_timezone()
     counts: Counter[TallyKey] = Counter()
     with_encounter = 0

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import connections, models
 
 from plumbing.keys.key_files import key_lines
 
@@ -286,8 +286,6 @@ def chain_rows(
 
 
 def _vendor(alias: str) -> str:
-    from django.db import connections
-
     return str(connections[alias].vendor)
 
 

@@ -3,12 +3,12 @@ asked as predicates, as object permissions (`user.has_perm(name, obj)`) and as q
 must all give the same answers."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 
 from cases import access
 from cases.services import add_note
 from intake.services import submit_report
-from tests.factories import ReportSubmissionFactory, report_with_evidence
+from tests.factories import ReportSubmissionFactory, UserFactory, report_with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,24 @@ def test_inactive_users_hold_no_permissions(legal):
     legal.is_active = False
     assert ModelPermissionBackend().get_all_permissions(legal) == set()
     assert not legal.has_perm("cases.view_case")
+
+
+def test_who_may_be_assigned_is_one_list_that_the_check_reads_too(
+    liaison, other_liaison, legal, administrator, no_role_user
+):
+    left = UserFactory(username="left")
+    left.groups.set(liaison.groups.all())
+    left.is_active = False
+    left.save()
+    given = UserFactory(username="given")
+    given.user_permissions.add(Permission.objects.get(codename="transition_case"))
+    superuser = UserFactory(username="root", is_superuser=True)
+
+    assignable = list(access.assignable_staff())
+    assert [user.username for user in assignable] == [
+        "given", "legal", "liaison", "liaison2", "root"
+    ]
+    for user in (liaison, other_liaison, legal, administrator, no_role_user, left, given,
+                 superuser):
+        assert access.may_be_assigned(user) is (user in assignable)
+    assert access.may_be_assigned(None) is False

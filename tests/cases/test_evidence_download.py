@@ -8,9 +8,12 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accesslog.models import AccessKind, AccessLogEntry
+from cases.evidence_downloads import EvidenceNotFound, download_evidence
 from cases.exceptions import CaseError
 from cases.services import record_evidence_download
 from intake.evidence import download_name
+from intake.models import Evidence
 from tests.factories import png_bytes, report_with_evidence
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +197,36 @@ def test_the_service_refuses_a_liaison_without_consent(liaison):
     assert refused.value.code == "role_not_permitted"
     evidence.refresh_from_db()
     assert evidence.download_count == 0
+
+
+def test_the_page_and_the_api_answer_a_download_with_the_same_file_and_headers(client, legal):
+    evidence = report_with_evidence(consent_to_share_with_liaison=False).evidence.get()
+    client.force_login(legal)
+    page = client.get(_url(evidence))
+    api = APIClient()
+    api.force_authenticate(legal)
+    answer = api.get(_api_url(evidence))
+    assert page.status_code == answer.status_code == 200
+    assert _body(page) == _body(answer)
+    for header in ("Content-Type", "Content-Disposition", "X-Content-Type-Options",
+                   "Cache-Control", "Content-Security-Policy", "X-Original-SHA256",
+                   "X-Evidence-Copy"):
+        assert page[header] == answer[header], header
+    evidence.refresh_from_db()
+    assert evidence.download_count == 2
+
+
+def test_a_file_the_reader_may_not_have_is_missing_and_nothing_is_recorded(rf, liaison):
+    evidence = report_with_evidence(consent_to_share_with_liaison=True).evidence.get()
+    withheld = report_with_evidence(consent_to_share_with_liaison=False).evidence.get()
+    request = rf.get("/")
+    request.user = liaison
+    for asked, original in ((withheld, False), (evidence, True), (evidence.pk + 1000, False)):
+        evidence_id = asked if isinstance(asked, int) else asked.pk
+        with pytest.raises(EvidenceNotFound):
+            download_evidence(request=request, evidence_id=evidence_id, original=original)
+    assert not AccessLogEntry.objects.filter(kind=AccessKind.EVIDENCE_DOWNLOAD).exists()
+    assert {e.download_count for e in Evidence.objects.all()} == {0}
 
 
 @pytest.mark.parametrize(("original", "expected"), [

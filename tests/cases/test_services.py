@@ -2,6 +2,7 @@
 
 import pytest
 
+from cases import workflow
 from cases.exceptions import CaseError, ErrorCode
 from cases.models import Case, CaseNote
 from cases.services import (
@@ -111,6 +112,34 @@ def test_liaison_cannot_write_legal_only_notes(liaison, legal):
     history = note.history.get()
     assert (history.history_user, history.history_change_reason) == (legal, "Note added")
     assert CaseNote.objects.count() == 1
+
+
+def test_merge_closes_a_case_under_investigation_as_a_duplicate_through_the_workflow(legal):
+    survivor, duplicate = _case(), _case()
+    for status in ("triaged", "investigating"):
+        duplicate = transition_case(case=duplicate, to=status, actor=legal, expected_version=None)
+    merge_cases(survivor=survivor, duplicates=[duplicate], actor=legal, reason="Same stop",
+                expected_version=None)
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.close_reason) == ("closed", "duplicate")
+    assert duplicate.history.first().status == "closed"
+
+
+def test_merge_refuses_what_the_workflow_does_not_allow_and_changes_nothing(
+    legal, monkeypatch
+):
+    survivor, duplicate = _case(), _case()
+    reports = set(duplicate.reports.all())
+    allowed = dict(workflow.MERGE_TRANSITIONS)
+    del allowed[("new", "closed")]
+    monkeypatch.setattr(workflow, "MERGE_TRANSITIONS", allowed)
+    with pytest.raises(CaseError) as caught:
+        merge_cases(survivor=survivor, duplicates=[duplicate], actor=legal, reason="Same stop",
+                    expected_version=None)
+    assert caught.value.code == ErrorCode.TRANSITION_NOT_ALLOWED
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) == ("new", None)
+    assert set(duplicate.reports.all()) == reports
 
 
 def test_merge_moves_every_report_and_keeps_every_history_row(liaison):

@@ -11,20 +11,10 @@ from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 
-from accesslog.models import AccessKind
-from accesslog.services import record_access
-from cases.access import can_download_original_evidence
 from cases.api.serializers.errors import APIErrorCode
 from cases.api.serializers.evidence import EvidenceDownloadQuerySerializer
 from cases.api.views.base import RESPONSE_401, RESPONSE_403, TAG, CaseAPIView, error_response
-from cases.selectors import (
-    evidence_for_download,
-)
-from cases.services import (
-    record_evidence_download,
-)
-from intake import evidence as evidence_files
-from intake.metadata import NoSharedCopy
+from cases.evidence_downloads import EvidenceNotFound, NoSharedCopyOfEvidence, download_evidence
 from plumbing.api_errors import InvalidParameters
 
 
@@ -93,25 +83,13 @@ class EvidenceDownloadView(CaseAPIView):
         query = EvidenceDownloadQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise InvalidParameters.from_serializer_errors(query.errors)
-        original = query.validated_data["original"]
-        evidence = evidence_for_download(user=request.user, evidence_id=evidence_id)
-        if evidence is None or (
-            original and not can_download_original_evidence(request.user, evidence)
-        ):
-            raise exceptions.NotFound(_("No file you may download has this id."))
         try:
-            response = evidence_files.file_response(evidence, original=original)
-        except NoSharedCopy as refused:
-            raise _NoSharedCopyError from refused
-        try:
-            record_evidence_download(evidence=evidence, actor=request.user, original=original)
-            record_access(
+            return download_evidence(
                 request=request,
-                kind=AccessKind.EVIDENCE_DOWNLOAD,
-                object_id=evidence.pk,
-                case_reference=evidence.report.case.reference,
+                evidence_id=evidence_id,
+                original=query.validated_data["original"],
             )
-        except BaseException:
-            response.close()
-            raise
-        return response
+        except EvidenceNotFound as missing:
+            raise exceptions.NotFound(_("No file you may download has this id.")) from missing
+        except NoSharedCopyOfEvidence as refused:
+            raise _NoSharedCopyError from refused
