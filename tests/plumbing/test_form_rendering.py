@@ -1,4 +1,5 @@
-"""The widget renderer writes exactly what Django's widget templates write (plumbing/form_rendering.py)."""
+"""The widget renderer writes exactly what Django's widget templates write
+(plumbing/form_rendering.py)."""
 
 import datetime
 
