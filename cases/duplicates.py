@@ -5,8 +5,11 @@ The rule, as data and small functions:
 - candidates are the cases the reader may see (cases/access.py), open, not merged, other than
   the case itself;
 - they are first narrowed in SQL to those with an encounter on the same day as one of the
-  case's own, the day before or the day after (`Encounter.occurred_at` is indexed; a case with
-  no date is narrowed to its cities instead), at most CANDIDATES of them, newest first;
+  case's own, the day before or the day after (a case with no date is narrowed to its cities
+  instead), at most CANDIDATES of them: on PostgreSQL the encounters nearest in time before and
+  after each of the case's own (`NEAREST_TIMES` of them), read outwards along the index on
+  `Encounter.occurred_at`, so the work does not grow with the number of cases; elsewhere the
+  newest cases;
 - those are then scored in Python, because what matches best (addresses, coordinates, plates,
   vehicle descriptions) is sealed per report and cannot be compared by the database. Only this
   bounded set is opened.
@@ -23,9 +26,11 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +45,9 @@ from plumbing.typing import User
 PERMISSION = "cases.merge_case"
 # How many cases the SQL prefilter hands to scoring at most: the bound on what is opened.
 CANDIDATES = 50
+# Of how many of the case's own encounters the nearest in time are looked for (the first ones):
+# with CANDIDATES, the bound on the prefilter's work.
+NEAREST_TIMES = 3
 # Two encounters whose coordinates are this close are "nearby".
 RADIUS_KM = 2.0
 # What each kind of match weighs, and what a suggestion must reach: a day alone, or a day and
@@ -90,6 +98,7 @@ class _Traits:
     """What one case's encounters say, as the reader may see them."""
 
     days: set[date] = field(default_factory=set)
+    moments: list[datetime] = field(default_factory=list)
     cities: dict[str, str] = field(default_factory=dict)  # casefolded -> as written
     points: list[tuple[float, float]] = field(default_factory=list)
     plates: dict[str, str] = field(default_factory=dict)  # normalised -> as shown
@@ -158,6 +167,7 @@ def _traits(reports: Iterable[Report], projection: Projection) -> _Traits:
         shown = projection.record(raw)
         if raw.occurred_at is not None:
             traits.days.add(timezone.localdate(raw.occurred_at))
+            traits.moments.append(raw.occurred_at)
         city = (shown.city or "").strip()
         if city:
             traits.cities.setdefault(city.casefold(), city)
@@ -223,12 +233,57 @@ def _match(mine: _Traits, theirs: _Traits) -> tuple[int, list[str]]:
     return score, reasons
 
 
-def _candidates(user: User, case: Case, mine: _Traits) -> QuerySet[Case]:
+def _window(day: date) -> Q:
+    return within_days("occurred_at", day - timedelta(days=1), day + timedelta(days=1))
+
+
+def _nearest_in_time(case: Case, moments: list[datetime]) -> QuerySet[Encounter, Any]:
+    """The cases (as `report__case_id`) of the open, unmerged cases' encounters nearest in time
+    to each of `moments`, before and after, within a day either side: one statement, each part
+    read outwards along the index on `occurred_at` and stopped after CANDIDATES // 2 rows.
+
+    Ordering the cases newest first with a LIMIT instead lets PostgreSQL walk the cases by
+    date, testing each for an encounter in the window: at a million cases, seconds."""
+    eligible = Encounter.objects.filter(
+        report__case__status__in=OPEN_STATUSES, report__case__merged_into__isnull=True
+    ).exclude(report__case=case)
+    share = max(1, CANDIDATES // 2)
+    parts = []
+    for moment in sorted(moments)[:NEAREST_TIMES]:
+        window = eligible.filter(_window(timezone.localdate(moment)))
+        parts.append(
+            window.filter(occurred_at__lte=moment).order_by("-occurred_at")
+            .values("report__case_id")[:share]
+        )
+        parts.append(
+            window.filter(occurred_at__gt=moment).order_by("occurred_at")
+            .values("report__case_id")[:share]
+        )
+    first, *rest = parts
+    return first.union(*rest, all=True)
+
+
+def _candidates(user: User, case: Case, mine: _Traits) -> list[Case]:
+    reports = Report.objects.select_related("encounter").prefetch_related(
+        "encounter__kinds", *REPORT_PREFETCH
+    )
+    cases = (
+        visible_cases(user)
+        .filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .exclude(pk=case.pk)
+        .defer("search_text", "kind_codes", "agency_codes")
+        .order_by("-opened_at", "-pk")
+        .prefetch_related(Prefetch("reports", queryset=reports))
+    )
+    if mine.moments and connection.features.supports_slicing_ordering_in_compound:
+        # No LIMIT here: the cases are already bounded, and a LIMIT would invite the plan
+        # `_nearest_in_time` avoids.
+        return list(cases.filter(pk__in=_nearest_in_time(case, mine.moments)))[:CANDIDATES]
     encounters = Encounter.objects.filter(report__case=OuterRef("pk"))
     if mine.days:
         window = Q()
         for day in mine.days:
-            window |= within_days("occurred_at", day - timedelta(days=1), day + timedelta(days=1))
+            window |= _window(day)
         encounters = encounters.filter(window)
     elif mine.cities:
         place = Q()
@@ -236,19 +291,8 @@ def _candidates(user: User, case: Case, mine: _Traits) -> QuerySet[Case]:
             place |= Q(city__iexact=city)
         encounters = encounters.filter(place)
     else:
-        return Case.objects.none()
-    reports = Report.objects.select_related("encounter").prefetch_related(
-        "encounter__kinds", *REPORT_PREFETCH
-    )
-    return (
-        visible_cases(user)
-        .filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
-        .exclude(pk=case.pk)
-        .filter(Exists(encounters))
-        .defer("search_text", "kind_codes", "agency_codes")
-        .order_by("-opened_at", "-pk")
-        .prefetch_related(Prefetch("reports", queryset=reports))[:CANDIDATES]
-    )
+        return []
+    return list(cases.filter(Exists(encounters))[:CANDIDATES])
 
 
 def duplicate_suggestions(

@@ -23,14 +23,18 @@ COMMON_TERM = "minneapolis"
 
 
 def rare_term() -> str:
-    """A licence plate that appears on one generated case."""
+    """A licence plate that appears on one generated case, read as staff read it (plates are
+    sealed: the column holds ciphertext)."""
     from intake.models import Encounter
 
     middle = Encounter.objects.order_by("-pk").values_list("pk", flat=True)[:1].get() // 2
-    return (
-        Encounter.objects.filter(pk__gte=middle).exclude(plates="").order_by("pk")
-        .values_list("plates", flat=True)[:1].get()
+    encounter = (
+        Encounter.objects.filter(pk__gte=middle).exclude(plates="").select_related("report")
+        .order_by("pk").first()
     )
+    if encounter is None:
+        raise RuntimeError("no generated encounter has plates")
+    return encounter.plates
 
 
 def queue_url(base: str, path: str = "/staff/cases/", **extra: str) -> str:

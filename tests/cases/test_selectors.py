@@ -83,6 +83,17 @@ def test_full_text_search_uses_postgres_stemming(postgres, liaison):
     assert _refs(liaison, text='"boxed in" -unicorn') == {case.reference}
 
 
+def test_postgres_keeps_enough_statistics_on_the_search_words_to_tell_rare_from_common(postgres):
+    # cases/migrations/0043: with the default target a plate on one case was estimated at
+    # 2,500 matches and the status counts read every case of each status.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'cases_case'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == 1000
+
+
 def test_roles_without_case_access_see_no_cases(administrator, no_role_user):
     _case()
     assert not visible_cases(administrator).exists()
