@@ -187,8 +187,8 @@ def render_case_file(*, document: Document) -> RenderResult:
     """The full or redacted case file for `document` (kind "case_file" or
     "redacted_case_file"), as seen by the person who asked for it.
 
-    The redacted kind goes through reports.redaction (names, contacts, addresses removed
-    everywhere, free text included); the full kind shows what `document.requested_by` may see
+    The redacted kind goes through the reader projection with `redacted=True` (cases/privacy:
+    names, contacts, addresses removed everywhere, free text included); the full kind shows what `document.requested_by` may see
     (cases.access). Raises ValueError for any other kind, and PermissionDenied if the person
     who asked may no longer export this kind or see the case: a role can change between the
     request and the render, and a file nobody may download should not be written.
