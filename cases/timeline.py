@@ -238,7 +238,8 @@ def case_timeline(
         tags_by_row.setdefault(history_id, []).append(name)
     for row in case_rows:
         row.tag_names = ", ".join(sorted(tags_by_row[row.history_id]))
-    report_ids = list(Report.objects.filter(case=case).values_list("pk", flat=True))
+    # A subquery in each query below, rather than a query of its own.
+    report_ids = Report.objects.filter(case=case).values("pk")
     report_rows = _rows(Report, id__in=report_ids)
     note_filter: dict[str, Any] = {"case_id": case.pk}
     if not reads_legal_notes(user):

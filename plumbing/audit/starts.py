@@ -55,11 +55,14 @@ def expire_chain_heads(queryset: models.QuerySet[Any]) -> int:
     return deleted
 
 
-def chain_starts(table: str) -> dict[str, tuple[int, str]]:
-    """The recorded starts of `table`'s chains whose HMAC holds: record → (seq, hash)."""
+def chain_starts(table: str, *, records: Iterable[Any] | None = None) -> dict[str, tuple[int, str]]:
+    """The recorded starts of `table`'s chains whose HMAC holds: record → (seq, hash). Only
+    those of `records` (ids, or chain keys) when given."""
     starts: dict[str, tuple[int, str]] = {}
-    rows = ChainStart.objects.filter(table=table).values_list("record", "seq", "hash", "mac")
-    for record, seq, hashed, mac in rows:
+    chains = ChainStart.objects.filter(table=table)
+    if records is not None:
+        chains = chains.filter(record__in=[str(record) for record in records])
+    for record, seq, hashed, mac in chains.values_list("record", "seq", "hash", "mac"):
         if hmac.compare_digest(mac, start_mac(table, record, seq, hashed)):
             starts[record] = (seq, hashed)
     return starts

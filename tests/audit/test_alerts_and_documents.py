@@ -6,10 +6,23 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from cases.audit import case_chains, case_records
 from cases.audit_tasks import verify_audit_task
-from cases.models import Case
-from cases.services import transition_case
+from cases.models import Case, CaseNote
+from cases.services import add_note, transition_case
+from intake.models import (
+    Complainant,
+    Encounter,
+    Evidence,
+    Report,
+    ReportAddition,
+    ReportFact,
+    ReportMessage,
+    Witness,
+)
+from plumbing.audit.verify import walk_table
 from reports import services
 from reports.document_files import open_sealed
 from tests.reports.conftest import named_case
@@ -101,3 +114,43 @@ def test_verify_document_names_a_history_edited_after_the_file_was_made(legal, t
         call_command("verify_document", str(copy))
     out = capsys.readouterr().out
     assert f"row {history_id}" in out
+
+
+def test_a_cases_records_are_listed_in_one_query(legal, django_assert_num_queries):
+    case = named_case()
+    add_note(case=case, author=legal, body="Called the witness back.")
+    [report] = Report.objects.filter(case=case)
+    expected = {
+        Case: [case.pk],
+        CaseNote: [note.pk for note in CaseNote.objects.filter(case=case)],
+        Report: [report.pk],
+        Encounter: [report.encounter.pk],
+        Complainant: [person.pk for person in report.complainants.all()],
+        Witness: [witness.pk for witness in report.witnesses.all()],
+        Evidence: [item.pk for item in report.evidence.all()],
+        ReportFact: [fact.pk for fact in report.facts.all()],
+        ReportAddition: [],
+        ReportMessage: [],
+    }
+    with django_assert_num_queries(1):
+        records = case_records(case)
+    assert {model: sorted(ids) for model, ids in records} == {
+        model: sorted(ids) for model, ids in expected.items()
+    }
+    assert all(expected[model] for model in (CaseNote, Complainant, Witness, Evidence))
+
+
+def test_a_case_files_chains_are_read_without_server_side_cursors(legal):
+    """A case file walks its case's chains on every render: a handful of rows per table, read in
+    one query each. The nightly check, which walks whole tables, still streams them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Server-side cursors are PostgreSQL's.")
+    case = named_case()
+    with CaptureQueriesContext(connection) as captured:
+        chains = case_chains(case)
+    assert chains.intact and chains.heads
+    assert not [query for query in captured if query["sql"].startswith("DECLARE")]
+
+    with CaptureQueriesContext(connection) as captured:
+        assert list(walk_table(History)) == []
+    assert [query for query in captured if query["sql"].startswith("DECLARE")]

@@ -7,13 +7,27 @@
 - Memory: a Celery worker (one process, not recycled during the run) renders the typical case
   file 200 times through the documents pipeline; its resident memory after 20 renders and after
   200, and its peak.
+- P5: typical case files completed per second by a Celery worker with two prefork processes ÷
+  by one with one. Both workers run for the whole measurement, each consuming a queue of its
+  own, so neither one's start-up (forking, importing WeasyPrint, reading the fonts) is in any
+  round, and the warm-up pair renders in every process before the measured ones. A round asks
+  for `SCALING_DOCUMENTS` case files through `request_document`, as a person would, in one
+  transaction whose commit hands their messages to the broker through the outbox, with this
+  process's default queue pointed at the worker being measured; it lasts from that commit to
+  the last document's `finished_at`. Enough documents that the start of a round and its last
+  render, when one process may already be idle, are a small part of it. Neither worker recycles
+  its processes during the run (as for the memory figure), so no round pays a fresh process.
 
     .venv/bin/python -m tests.bench.bench_pdf [--json PATH]
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tests.bench import harness
@@ -26,6 +40,7 @@ HELLO = (
 )
 MEMORY_RENDERS = 200
 MEMORY_EARLY = 20
+SCALING_DOCUMENTS = 24
 
 
 def _timed(render: Any, times: int) -> tuple[float, Any]:
@@ -86,6 +101,71 @@ def memory(results: Results, case: Any, who: Any) -> None:
     ))
 
 
+@contextmanager
+def _routed_to(queue: str) -> Iterator[None]:
+    """Tasks this process publishes go to `queue` (Celery's default queue, for the time)."""
+    from celery import current_app
+
+    before = current_app.conf.task_default_queue
+    current_app.conf.task_default_queue = queue
+    try:
+        yield
+    finally:
+        current_app.conf.task_default_queue = before
+
+
+def _documents_per_second(case: Any, who: Any, queue: str) -> float:
+    from django.db import transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from reports.models import Document
+    from reports.services import request_document
+
+    with _routed_to(queue), transaction.atomic():
+        ids = [
+            request_document(case=case, kind=Document.Kind.CASE_FILE, actor=who.legal).pk
+            for _ in range(SCALING_DOCUMENTS)
+        ]
+        committed = timezone.now()
+    _wait_ready(ids, timeout=SCALING_DOCUMENTS * 20)
+    last = Document.objects.filter(pk__in=ids).aggregate(last=Max("finished_at"))["last"]
+    return SCALING_DOCUMENTS / (last - committed).total_seconds()
+
+
+def scaling(results: Results, case: Any, who: Any) -> None:
+    # Recycled processes would start cold in the middle of a round.
+    extra = ("--max-tasks-per-child=100000", "--max-memory-per-child=0")
+    one = harness.CeleryWorker(
+        "render-one-process", database_url=harness.scratch_url(), concurrency=1,
+        extra=("--queues=bench-render-one", *extra),
+    )
+    with harness.running(one):
+        two = harness.CeleryWorker(
+            "render-two-processes", database_url=harness.scratch_url(), concurrency=2,
+            extra=("--queues=bench-render-two", *extra),
+        )
+        with harness.running(two):
+            print(f"P5: {SCALING_DOCUMENTS} typical case files a round; one process (A) vs two "
+                  "(B), documents per second", flush=True)
+            comparison = alternate(
+                lambda: _documents_per_second(case, who, "bench-render-one"),
+                lambda: _documents_per_second(case, who, "bench-render-two"),
+                unit="documents/s",
+            )
+            if len(two.children()) != 2:
+                raise RuntimeError("The two-process worker lost a process during the run.")
+    # Other work on the machine takes cores from the second process first: say how busy it was.
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    results.add(Figure.from_comparison(
+        "P5", f"Typical case files rendered per second through the documents pipeline "
+        f"({SCALING_DOCUMENTS} a round): Celery worker with 2 prefork processes ÷ with 1, "
+        f"on {os.cpu_count()} cores", "≥ 1.7",
+        comparison, met=lambda r: r >= 1.7, baseline="1 process", subject="2 processes",
+        notes=f"load average at the end (1, 5, 15 min): {load}",
+    ))
+
+
 def run(results: Results) -> None:
     harness.ensure_services()
     url = harness.create_scratch_database()
@@ -133,6 +213,7 @@ def run(results: Results) -> None:
             comparison, met=lambda r: r <= 2, baseline="typical", subject="long",
         ))
         memory(results, typical, who)
+        scaling(results, typical, who)
     finally:
         from django.db import connections
 

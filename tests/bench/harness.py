@@ -383,11 +383,14 @@ class Server(Service):
 
 
 class CeleryWorker(Service):
-    def __init__(self, name: str, *, database_url: str = DATABASE_URL, extra: tuple[str, ...] = (),
-                 **env: str) -> None:
+    """`celery worker` with the bench settings: a prefork pool of `concurrency` processes."""
+
+    def __init__(self, name: str, *, database_url: str = DATABASE_URL, concurrency: int = 1,
+                 extra: tuple[str, ...] = (), **env: str) -> None:
         super().__init__(
             name,
-            [str(BIN / "celery"), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
+            [str(BIN / "celery"), "-A", "config", "worker", "--pool=prefork",
+             f"--concurrency={concurrency}",
              "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
              f"--hostname=bench-{name}@%h", *extra],
             bench_env(database_url, **env),

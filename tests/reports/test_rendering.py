@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from cases.conflicts import case_conflicts
 from cases.models import Case
 from cases.services import add_note, assign_case
 from intake.models import EncounterKind, Report
@@ -99,6 +100,20 @@ def test_full_file_of_the_seed_case_shows_sources_conflicts_kinds_and_timeline(
     assert "Why: loaded from the seed articles" in text
     assert f"Page 1 of {result.pages}" in text
     assert f"Page {result.pages} of {result.pages}" in text
+
+
+def test_the_case_file_lists_where_the_sources_of_the_case_disagree(seed_officer_case, legal):
+    def shown(conflicts, sources):
+        return [
+            (c.label, [(v.value, len(sources(v))) for v in c.versions]) for c in conflicts
+        ]
+
+    expected = shown(case_conflicts(seed_officer_case), lambda version: version.reports)
+    assert expected
+    data = load_case_file(case=seed_officer_case, reader=legal, redacted=False)
+    assert shown(data.conflicts, lambda version: version.sources) == expected
+    disputed = {fact.label for report in data.reports for fact in report.facts if fact.disputed}
+    assert disputed == {label for label, _ in expected}
 
 
 def test_seed_case_files_have_several_pages_counted_as_the_pdf_does(seed_officer_case, legal):
