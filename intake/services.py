@@ -21,7 +21,7 @@ from cases.privacy import people_terms, search_projection_of_new_report
 from cases.search import refresh_search_text, search_text_for
 from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
-from intake import tracking
+from intake import reference, tracking
 from intake.contact import acknowledge_report
 from intake.events import ReportFiled
 from intake.inputs import ReportSubmission, SourceInput
@@ -74,8 +74,15 @@ class _AlreadySent(Exception):
 def _reference_rows(
     model: type[EncounterKind] | type[Agency] | type[PerceivedBasis], codes: list[str], field: str
 ) -> list[Any]:
-    rows: list[Any] = list(model.objects.filter(code__in=codes)) if codes else []
-    unknown = sorted(set(codes) - {row.code for row in rows})
+    """The rows of `codes`, in the model's order, from the tables kept in memory
+    (intake/reference.py)."""
+    wanted = set(codes)
+    rows: list[Any] = (
+        [row for code, row in reference.rows_by_code(model).items() if code in wanted]
+        if codes
+        else []
+    )
+    unknown = sorted(wanted - {row.code for row in rows})
     if unknown:
         raise ValidationError(
             {field: _("Unknown value: %(codes)s.") % {"codes": ", ".join(unknown)}}
