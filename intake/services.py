@@ -165,7 +165,7 @@ def submit_report(
             # statistics tallies: their writers' turn is held only from there to commit).
             with transaction.atomic(), events.batched():
                 sent = _claim(channel, key, fingerprint) if key else None
-                receipt = _write(
+                receipt, complainants = _write(
                     submission, channel, actor, case, title, reason, inspected, stored,
                     (data_key, case_key),
                 )
@@ -174,7 +174,7 @@ def submit_report(
                     sent.sealed_secret = tracking.seal_secret(channel, key, receipt.secret)
                     sent.save(update_fields=["report", "sealed_secret"])
                 if channel in PUBLIC_CHANNELS:
-                    acknowledge_report(report=receipt.report)
+                    acknowledge_report(report=receipt.report, complainants=complainants)
             return receipt
         except _AlreadySent:
             replay = _replay(channel, key, fingerprint)
@@ -300,7 +300,8 @@ def _write(
     inspected: list[evidence_files.InspectedFile],
     stored: list[str],
     keys: tuple[uuid.UUID, uuid.UUID | None],
-) -> Receipt:
+) -> tuple[Receipt, list[Complainant]]:
+    """The writes of `submit_report`; the receipt, and the complainants as written."""
     data_key, case_key = keys
     history = {"_history_user": actor, "_change_reason": reason}
     enc = submission.encounter
@@ -430,7 +431,8 @@ def _write(
         refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
         refresh_search_text([case.pk])
         refresh_encounter_codes([case.pk])
-    return Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
+    receipt = Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
+    return receipt, complainants
 
 
 def _link(encounter: Encounter, name: str, rows: list[Any]) -> None:
