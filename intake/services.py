@@ -153,10 +153,12 @@ def submit_report(
             raise ValidationError({f"evidence.{index}": error.messages}) from error
 
     fingerprint = _fingerprint(submission, inspected) if key else ""
-    # The report's data key (and a new case's) is made first, in the key store outside the
-    # database, in one write; a transaction rolled back leaves them orphans, which the daily
-    # purge destroys.
-    keys = key_store.create_keys(1 if case is not None else 2)
+    # The report's data key (and a new case's) is made first. Its write to the key store outside
+    # the database (one write, flushed to disk) runs while the transaction does, which commits
+    # only once it is done; a transaction rolled back leaves them orphans, which the daily purge
+    # destroys.
+    pending = key_store.create_keys_soon(1 if case is not None else 2)
+    keys = pending.ids
     data_key, case_key = keys[0], (keys[1] if len(keys) > 1 else None)
     stored: list[str] = []
     for _attempt in range(2):
@@ -175,6 +177,7 @@ def submit_report(
                     sent.save(update_fields=["report", "sealed_secret"])
                 if channel in PUBLIC_CHANNELS:
                     acknowledge_report(report=receipt.report, complainants=complainants)
+                pending.wait()
             return receipt
         except _AlreadySent:
             replay = _replay(channel, key, fingerprint)

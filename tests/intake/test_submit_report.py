@@ -177,3 +177,17 @@ def test_every_report_gets_a_data_key_of_its_own_in_the_key_store():
     assert keys == {first.report.data_key, second.report.data_key}
     assert None not in keys and len(keys) == 2
     assert store.existing_keys(keys) == keys
+
+
+def test_a_report_whose_keys_could_not_be_stored_is_not_written(monkeypatch):
+    """The data keys are written to the key store while the transaction runs; it commits only
+    once they are there, so nothing is ever saved sealed with a key that was lost."""
+
+    def disk_full(keys):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(store, "_write_keys", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    assert not Report.objects.exists()
+    assert not Case.objects.exists()
