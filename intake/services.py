@@ -313,19 +313,6 @@ def _write(
     bases = _reference_rows(
         PerceivedBasis, list(enc.perceived_basis_codes), "encounter.perceived_basis"
     )
-    new_case = case is None
-    if case is not None:
-        # Locked until commit: its priority and counts move with this report.
-        case = Case.objects.select_for_update().get(pk=case.pk)
-    else:
-        case = open_case(
-            title=title or _title_for(kinds, enc.city),
-            priority=compute_priority(kind.severity for kind in kinds),
-            actor=actor,
-            reason=reason,
-            data_key=case_key,
-        )
-
     secret = "" if channel == Report.Channel.PRESS else tracking.new_secret()
     source = submission.source
     report = Report(
@@ -345,8 +332,6 @@ def _write(
         data_key=data_key,
     )
     _clean(report, "report", exclude=["case", "submitted_by", "tracking_code"])
-    _insert_with_unique_code(report, history)
-
     encounter = Encounter(
         report=report,
         **{
@@ -371,6 +356,52 @@ def _write(
         },
     )
     _clean(encounter, "encounter", exclude=["report"])
+    complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]
+    witnesses = [Witness(report=report, **vars(one)) for one in submission.witnesses]
+    facts = [ReportFact(report=report, **vars(one)) for one in submission.facts]
+    for prefix, rows in (("complainants", complainants), ("witnesses", witnesses),
+                         ("facts", facts)):
+        for index, row in enumerate(rows):
+            _clean(row, f"{prefix}.{index}", exclude=["report"])
+    file_names = [
+        (getattr(item.file, "name", "") or "upload")[:255] for item in submission.evidence
+    ]
+
+    new_case = case is None
+    if case is not None:
+        # Locked until commit: its priority and counts move with this report.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+    else:
+        # Opened with the search text and codes that refresh_search_text and
+        # refresh_encounter_codes would read back once the report is written, made from the
+        # rows about to be written: the case's row is written once.
+        case_title = (title or _title_for(kinds, enc.city))[:200]
+        names, phrases = people_terms(
+            complainants=complainants,
+            witnesses=witnesses,
+            address=encounter.address,
+            file_names=file_names,
+        )
+        case = open_case(
+            title=case_title,
+            priority=compute_priority(kind.severity for kind in kinds),
+            actor=actor,
+            reason=reason,
+            data_key=case_key,
+            search_text=search_text_for(
+                title=case_title,
+                # Not written yet, so without an id: a new report's projection shows all of
+                # it or none of it, whatever its id.
+                reports=[(None, report.narrative, encounter)],
+                projection=search_projection_of_new_report(
+                    report=report, names=names, phrases=phrases
+                ),
+            ),
+            kind_codes=codes_value(kind.code for kind in kinds),
+            agency_codes=codes_value(agency.code for agency in agencies),
+        )
+    report.case = case
+    _insert_with_unique_code(report, history)
     _save_with(encounter, history)
     _link(encounter, "kinds", kinds)
     _link(encounter, "agencies", agencies)
@@ -384,53 +415,25 @@ def _write(
             bases=tuple(basis.code for basis in bases),
         )
     )
-
-    complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]
-    witnesses = [Witness(report=report, **vars(one)) for one in submission.witnesses]
-    facts = [ReportFact(report=report, **vars(one)) for one in submission.facts]
-    for prefix, rows in (("complainants", complainants), ("witnesses", witnesses),
-                         ("facts", facts)):
-        for index, row in enumerate(rows):
-            _clean(row, f"{prefix}.{index}", exclude=["report"])
     for rows in (complainants, witnesses, facts):
         _insert_all(rows, actor=actor, reason=reason)
-    evidence_rows: list[Evidence] = []
-    for item, checked in zip(submission.evidence, inspected, strict=True):
+    for item, checked, original_name in zip(
+        submission.evidence, inspected, file_names, strict=True
+    ):
         name = evidence_files.store_file(item.file, checked, key_id=data_key)
         stored.append(name)
         row = Evidence(
             report=report,
             file=name,
-            original_name=(getattr(item.file, "name", "") or "upload")[:255],
+            original_name=original_name,
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
             description=item.description,
         )
         _save_with(row, history)
-        evidence_rows.append(row)
 
-    if new_case:
-        # What refresh_search_text and refresh_encounter_codes would read back, from what was
-        # just written: one query.
-        names, phrases = people_terms(
-            complainants=complainants,
-            witnesses=witnesses,
-            address=encounter.address,
-            file_names=[row.original_name for row in evidence_rows],
-        )
-        Case.objects.filter(pk=case.pk).update(
-            search_text=search_text_for(
-                title=case.title,
-                reports=[(report.pk, report.narrative, encounter)],
-                projection=search_projection_of_new_report(
-                    report=report, names=names, phrases=phrases
-                ),
-            ),
-            kind_codes=codes_value(kind.code for kind in kinds),
-            agency_codes=codes_value(agency.code for agency in agencies),
-        )
-    else:
+    if not new_case:
         refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
         refresh_search_text([case.pk])
         refresh_encounter_codes([case.pk])
