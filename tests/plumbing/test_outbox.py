@@ -17,7 +17,13 @@ from django.utils import timezone
 from config.celery import app
 from intake.tasks import purge_pending_uploads
 from plumbing.outbox.models import OutboxMessage
-from plumbing.outbox.services import pending_count, publish, purge_published, relay_pending
+from plumbing.outbox.services import (
+    pending_count,
+    publish,
+    purge_published,
+    relay_message,
+    relay_pending,
+)
 
 # Transactional, so that `publish` sees real commits; serialized rollback puts back the rows
 # the migrations made, which the flush at the end of each test removes.
@@ -55,6 +61,16 @@ def test_the_hand_over_after_a_commit_does_not_wait_for_the_disk(postgres):
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_a_hand_over_inside_a_callers_transaction_leaves_its_commit_durable(postgres):
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        message = publish(TASK, 7)
+    with mock.patch.object(TASK, "apply_async"), transaction.atomic():
+        assert relay_message(message.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
 
 
 def test_a_rolled_back_change_leaves_no_message():
