@@ -40,12 +40,12 @@ def search_text_for(
     *,
     title: str,
     tags: Iterable[str] = (),
-    reports: Iterable[tuple[int, str, Encounter | None]] = (),
+    reports: Iterable[tuple[int | None, str, Encounter | None]] = (),
     projection: Projection,
 ) -> str:
-    """The search text of a case: its title, tags, and for each of its `reports` (id,
-    narrative, encounter) the narrative and the encounter's ENCOUNTER_FIELDS, as `projection`
-    shows them.
+    """The search text of a case: its title, tags, and for each of its `reports` (id, None for
+    one not written yet, narrative, encounter) the narrative and the encounter's
+    ENCOUNTER_FIELDS, as `projection` shows them.
 
     Every case worker searches the same text, so `projection` is the one police liaisons get
     (`search_projection`): a liaison who may not see who filed must not learn it by searching

@@ -87,7 +87,9 @@ def _refuse_if_merged(case: Case) -> None:
         )
 
 
-@transaction.atomic
+# No savepoint inside the caller's transaction: submit_report, its one caller, lets any error
+# end that transaction, so a savepoint would only cost two more round trips per report.
+@transaction.atomic(savepoint=False)
 def open_case(
     *,
     title: str,
@@ -95,10 +97,14 @@ def open_case(
     actor: User | None,
     reason: str,
     data_key: uuid.UUID | None = None,
+    search_text: str = "",
+    kind_codes: str = "",
+    agency_codes: str = "",
 ) -> Case:
     """Open a new case. Called by `submit_report`, which then adds the first report, and which
     may give the case's data key (made with the report's); without one, the case makes its own
-    (plumbing/keys/fields.py)."""
+    (plumbing/keys/fields.py). It gives the search text and codes of that first report too
+    (cases/search.py, cases/encounter_codes.py), so the row is written once, complete."""
     case = Case(
         data_key=data_key,
         # From a sequence on PostgreSQL: no lock that other intakes wait for (cases/references.py).
@@ -106,6 +112,9 @@ def open_case(
         title=title[:200],
         priority=priority,
         computed_priority=priority,
+        search_text=search_text,
+        kind_codes=kind_codes,
+        agency_codes=agency_codes,
     )
     _save(case, actor=actor, reason=reason)
     # Counted now: the caller (submit_report) adds the case's first report in this transaction.

@@ -13,8 +13,9 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         # Backups, restores and verify_evidence cover these files (plumbing/stored_files.py).
         declare_stored_files("intake.Evidence", key_field="report__data_key")
-        # Registers the checks of the help lines and legal help (`check --deploy` warns).
-        from intake import checks  # noqa: F401
+        # Registers the checks of the help lines and legal help (`check --deploy` warns), and
+        # the signals that drop the reference tables kept in memory when one changes.
+        from intake import checks, reference  # noqa: F401
         # Read here, after every settings module has had its say, so production (DEBUG off)
         # never prints it and the embedded default always does.
         if settings.DEBUG and getattr(settings, "WARN_WHEN_DEBUG", True):

@@ -8,6 +8,8 @@ enough on its own: every message to a complainant, now and later, is addressed t
 `contactable_complainants`, and nothing else decides who may be written to.
 """
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -34,24 +36,32 @@ def may_contact(complainant: Complainant) -> bool:
     )
 
 
-def contactable_complainants(report: Report) -> list[Complainant]:
+def contactable_complainants(
+    report: Report, people: Sequence[Complainant] | None = None
+) -> list[Complainant]:
     """The people of `report` who may be written to (see `may_contact`), read fresh from the
-    database; none, without a query, when the report has no consent to contact."""
+    database, or taken from `people`: the report's complainants as the caller has just written
+    them, in the transaction still open. None, without a query, when the report has no consent
+    to contact."""
     if not report.consent_to_contact:
         return []
-    return [person for person in report.complainants.all() if may_contact(person)]
+    rows = report.complainants.all() if people is None else people
+    return [person for person in rows if may_contact(person)]
 
 
-def acknowledge_report(*, report: Report) -> bool:
+def acknowledge_report(
+    *, report: Report, complainants: Sequence[Complainant] | None = None
+) -> bool:
     """Queue the acknowledgement e-mail of a report filed by the public (web form or API), when
     someone who filed it may be written to. Returns whether it was queued.
 
     Call it in the transaction that writes the report: the message goes to the outbox with the
     report, and reaches the broker after the commit, or later when the broker is down. Neither
     a down broker nor a slow mail server can cost the person their receipt. The task checks the
-    rule again when it sends.
+    rule again when it sends. `submit_report` passes the `complainants` it has just written,
+    which spares reading them back.
     """
-    if not contactable_complainants(report):
+    if not contactable_complainants(report, complainants):
         return False
     publish("intake.tasks.send_acknowledgement", report.pk)
     return True

@@ -78,7 +78,8 @@ def client_address(request: HttpRequest) -> str:
 def hit(scope: str, request: HttpRequest, rate: Rate) -> bool:
     """Count one attempt in `scope` for this client; True while it is within `rate`.
 
-    A fixed window per client: simple, and atomic on both cache backends (`add` then `incr`).
+    A fixed window per client: simple, and atomic on both cache backends (`incr`, and `add`
+    to start a window).
     """
     return hit_identity(scope, client_address(request), rate)
 
@@ -106,10 +107,18 @@ _last_warning = 0.0
 
 
 def _count(store: BaseCache, key: str, rate: Rate) -> int:
-    store.add(key, 0, timeout=rate.seconds)
+    # Increment the window's counter, and make it only when it is missing: two trips to Redis
+    # either way (the backend's incr asks first whether the key exists), where making it on
+    # every hit took three.
     try:
         return store.incr(key)
-    except ValueError:  # the key expired between add and incr
+    except ValueError:
+        pass
+    if store.add(key, 1, timeout=rate.seconds):
+        return 1
+    try:
+        return store.incr(key)  # another process made it first
+    except ValueError:  # and it expired since
         store.add(key, 1, timeout=rate.seconds)
         return 1
 

@@ -21,7 +21,7 @@ from cases.privacy import people_terms, search_projection_of_new_report
 from cases.search import refresh_search_text, search_text_for
 from cases.services import open_case, refresh_priority
 from intake import evidence as evidence_files
-from intake import tracking
+from intake import reference, tracking
 from intake.contact import acknowledge_report
 from intake.events import ReportFiled
 from intake.inputs import ReportSubmission, SourceInput
@@ -74,8 +74,15 @@ class _AlreadySent(Exception):
 def _reference_rows(
     model: type[EncounterKind] | type[Agency] | type[PerceivedBasis], codes: list[str], field: str
 ) -> list[Any]:
-    rows: list[Any] = list(model.objects.filter(code__in=codes)) if codes else []
-    unknown = sorted(set(codes) - {row.code for row in rows})
+    """The rows of `codes`, in the model's order, from the tables kept in memory
+    (intake/reference.py)."""
+    wanted = set(codes)
+    rows: list[Any] = (
+        [row for code, row in reference.rows_by_code(model).items() if code in wanted]
+        if codes
+        else []
+    )
+    unknown = sorted(wanted - {row.code for row in rows})
     if unknown:
         raise ValidationError(
             {field: _("Unknown value: %(codes)s.") % {"codes": ", ".join(unknown)}}
@@ -146,10 +153,12 @@ def submit_report(
             raise ValidationError({f"evidence.{index}": error.messages}) from error
 
     fingerprint = _fingerprint(submission, inspected) if key else ""
-    # The report's data key (and a new case's) is made first, in the key store outside the
-    # database, in one write; a transaction rolled back leaves them orphans, which the daily
-    # purge destroys.
-    keys = key_store.create_keys(1 if case is not None else 2)
+    # The report's data key (and a new case's) is made first. Its write to the key store outside
+    # the database (one write, flushed to disk) runs while the transaction does, which commits
+    # only once it is done; a transaction rolled back leaves them orphans, which the daily purge
+    # destroys.
+    pending = key_store.create_keys_soon(1 if case is not None else 2)
+    keys = pending.ids
     data_key, case_key = keys[0], (keys[1] if len(keys) > 1 else None)
     stored: list[str] = []
     for _attempt in range(2):
@@ -158,7 +167,7 @@ def submit_report(
             # statistics tallies: their writers' turn is held only from there to commit).
             with transaction.atomic(), events.batched():
                 sent = _claim(channel, key, fingerprint) if key else None
-                receipt = _write(
+                receipt, complainants = _write(
                     submission, channel, actor, case, title, reason, inspected, stored,
                     (data_key, case_key),
                 )
@@ -167,7 +176,8 @@ def submit_report(
                     sent.sealed_secret = tracking.seal_secret(channel, key, receipt.secret)
                     sent.save(update_fields=["report", "sealed_secret"])
                 if channel in PUBLIC_CHANNELS:
-                    acknowledge_report(report=receipt.report)
+                    acknowledge_report(report=receipt.report, complainants=complainants)
+                pending.wait()
             return receipt
         except _AlreadySent:
             replay = _replay(channel, key, fingerprint)
@@ -293,7 +303,8 @@ def _write(
     inspected: list[evidence_files.InspectedFile],
     stored: list[str],
     keys: tuple[uuid.UUID, uuid.UUID | None],
-) -> Receipt:
+) -> tuple[Receipt, list[Complainant]]:
+    """The writes of `submit_report`; the receipt, and the complainants as written."""
     data_key, case_key = keys
     history = {"_history_user": actor, "_change_reason": reason}
     enc = submission.encounter
@@ -302,19 +313,6 @@ def _write(
     bases = _reference_rows(
         PerceivedBasis, list(enc.perceived_basis_codes), "encounter.perceived_basis"
     )
-    new_case = case is None
-    if case is not None:
-        # Locked until commit: its priority and counts move with this report.
-        case = Case.objects.select_for_update().get(pk=case.pk)
-    else:
-        case = open_case(
-            title=title or _title_for(kinds, enc.city),
-            priority=compute_priority(kind.severity for kind in kinds),
-            actor=actor,
-            reason=reason,
-            data_key=case_key,
-        )
-
     secret = "" if channel == Report.Channel.PRESS else tracking.new_secret()
     source = submission.source
     report = Report(
@@ -334,8 +332,6 @@ def _write(
         data_key=data_key,
     )
     _clean(report, "report", exclude=["case", "submitted_by", "tracking_code"])
-    _insert_with_unique_code(report, history)
-
     encounter = Encounter(
         report=report,
         **{
@@ -360,6 +356,52 @@ def _write(
         },
     )
     _clean(encounter, "encounter", exclude=["report"])
+    complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]
+    witnesses = [Witness(report=report, **vars(one)) for one in submission.witnesses]
+    facts = [ReportFact(report=report, **vars(one)) for one in submission.facts]
+    for prefix, rows in (("complainants", complainants), ("witnesses", witnesses),
+                         ("facts", facts)):
+        for index, row in enumerate(rows):
+            _clean(row, f"{prefix}.{index}", exclude=["report"])
+    file_names = [
+        (getattr(item.file, "name", "") or "upload")[:255] for item in submission.evidence
+    ]
+
+    new_case = case is None
+    if case is not None:
+        # Locked until commit: its priority and counts move with this report.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+    else:
+        # Opened with the search text and codes that refresh_search_text and
+        # refresh_encounter_codes would read back once the report is written, made from the
+        # rows about to be written: the case's row is written once.
+        case_title = (title or _title_for(kinds, enc.city))[:200]
+        names, phrases = people_terms(
+            complainants=complainants,
+            witnesses=witnesses,
+            address=encounter.address,
+            file_names=file_names,
+        )
+        case = open_case(
+            title=case_title,
+            priority=compute_priority(kind.severity for kind in kinds),
+            actor=actor,
+            reason=reason,
+            data_key=case_key,
+            search_text=search_text_for(
+                title=case_title,
+                # Not written yet, so without an id: a new report's projection shows all of
+                # it or none of it, whatever its id.
+                reports=[(None, report.narrative, encounter)],
+                projection=search_projection_of_new_report(
+                    report=report, names=names, phrases=phrases
+                ),
+            ),
+            kind_codes=codes_value(kind.code for kind in kinds),
+            agency_codes=codes_value(agency.code for agency in agencies),
+        )
+    report.case = case
+    _insert_with_unique_code(report, history)
     _save_with(encounter, history)
     _link(encounter, "kinds", kinds)
     _link(encounter, "agencies", agencies)
@@ -373,57 +415,30 @@ def _write(
             bases=tuple(basis.code for basis in bases),
         )
     )
-
-    complainants = [Complainant(report=report, **vars(one)) for one in submission.complainants]
-    witnesses = [Witness(report=report, **vars(one)) for one in submission.witnesses]
-    facts = [ReportFact(report=report, **vars(one)) for one in submission.facts]
-    for prefix, rows in (("complainants", complainants), ("witnesses", witnesses),
-                         ("facts", facts)):
-        for index, row in enumerate(rows):
-            _clean(row, f"{prefix}.{index}", exclude=["report"])
     for rows in (complainants, witnesses, facts):
         _insert_all(rows, actor=actor, reason=reason)
-    evidence_rows: list[Evidence] = []
-    for item, checked in zip(submission.evidence, inspected, strict=True):
+    for item, checked, original_name in zip(
+        submission.evidence, inspected, file_names, strict=True
+    ):
         name = evidence_files.store_file(item.file, checked, key_id=data_key)
         stored.append(name)
         row = Evidence(
             report=report,
             file=name,
-            original_name=(getattr(item.file, "name", "") or "upload")[:255],
+            original_name=original_name,
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
             description=item.description,
         )
         _save_with(row, history)
-        evidence_rows.append(row)
 
-    if new_case:
-        # What refresh_search_text and refresh_encounter_codes would read back, from what was
-        # just written: one query.
-        names, phrases = people_terms(
-            complainants=complainants,
-            witnesses=witnesses,
-            address=encounter.address,
-            file_names=[row.original_name for row in evidence_rows],
-        )
-        Case.objects.filter(pk=case.pk).update(
-            search_text=search_text_for(
-                title=case.title,
-                reports=[(report.pk, report.narrative, encounter)],
-                projection=search_projection_of_new_report(
-                    report=report, names=names, phrases=phrases
-                ),
-            ),
-            kind_codes=codes_value(kind.code for kind in kinds),
-            agency_codes=codes_value(agency.code for agency in agencies),
-        )
-    else:
+    if not new_case:
         refresh_priority(case=case, actor=actor, reason=f"Report {report.tracking_code} added")
         refresh_search_text([case.pk])
         refresh_encounter_codes([case.pk])
-    return Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
+    receipt = Receipt(report=report, tracking_code=report.tracking_code, secret=secret)
+    return receipt, complainants
 
 
 def _link(encounter: Encounter, name: str, rows: list[Any]) -> None:

@@ -11,9 +11,17 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.roles import Role
+from intake import reference
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _reference_tables_read_afresh():
+    """Each test reads the reference tables (kept in memory, intake/reference.py) from its own
+    database: rows an earlier test kept may have been rolled back with it."""
+    reference.forget()
 
 
 def _user_with_role(role: Role, username: str):

@@ -22,6 +22,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from cases.models import Case
 from intake import evidence as evidence_files
+from intake import reference
 from intake.api.errors import ErrorCode, FieldErrorCode
 from intake.api.parsers import loads_json
 from intake.inputs import (
@@ -62,10 +63,11 @@ class BoundedListField(serializers.ListField):
 
 
 class CodeListField(BoundedListField):
-    """Codes from a reference endpoint, checked against its active rows. Repeats are dropped."""
+    """Codes from a reference endpoint, checked against its active rows (kept in memory,
+    intake/reference.py). Repeats are dropped."""
 
-    def __init__(self, *, queryset: Any, **kwargs: Any) -> None:
-        self.queryset = queryset
+    def __init__(self, *, model: Any, **kwargs: Any) -> None:
+        self.model = model
         kwargs.setdefault("child", serializers.CharField(max_length=40))
         kwargs.setdefault("max_length", MAX_CODES)
         kwargs.setdefault("required", False)
@@ -74,11 +76,11 @@ class CodeListField(BoundedListField):
 
     def documented_codes(self) -> list[str]:
         """Every code accepted, listed in the OpenAPI schema (plumbing/api_schema.py)."""
-        return list(self.queryset.values_list("code", flat=True))
+        return reference.accepted_codes(self.model)
 
     def to_internal_value(self, data: Any) -> list[str]:
         codes = list(dict.fromkeys(super().to_internal_value(data)))
-        known = set(self.queryset.filter(code__in=codes).values_list("code", flat=True))
+        known = set(reference.accepted_codes(self.model)) if codes else set()
         unknown = [code for code in codes if code not in known]
         if unknown:
             raise serializers.ValidationError(
@@ -217,11 +219,11 @@ class EncounterInputSerializer(StrictFieldsMixin, serializers.Serializer):
     latitude = CoordinateField(limit=90, help_text="With `longitude`, or neither.")
     longitude = CoordinateField(limit=180, help_text="With `latitude`, or neither.")
     kinds = CodeListField(
-        queryset=EncounterKind.objects.filter(is_active=True),
+        model=EncounterKind,
         help_text="Codes from `GET /api/v1/encounter-kinds/`.",
     )
     agencies = CodeListField(
-        queryset=Agency.objects.filter(is_active=True),
+        model=Agency,
         help_text="Codes from `GET /api/v1/agencies/`.",
     )
     agent_count = serializers.IntegerField(
@@ -246,7 +248,7 @@ class EncounterInputSerializer(StrictFieldsMixin, serializers.Serializer):
         default=Encounter.Identified.UNKNOWN,
     )
     perceived_basis = CodeListField(
-        queryset=PerceivedBasis.objects.all(),
+        model=PerceivedBasis,
         help_text="Codes from `GET /api/v1/perceived-bases/`.",
     )
     perceived_basis_other = _text(200)

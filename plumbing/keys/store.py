@@ -16,8 +16,9 @@ store or the database. `rewrap_keys` re-wraps every key under the newest KEK wit
 any sealed row or file (`manage.py rotate_key_encryption_key`).
 
 The store is opened once per thread and written in autocommit: a key is created before the
-transaction that uses it and survives that transaction's rollback as an orphan, which the daily
-purge destroys (reports/retention.py).
+transaction that uses it (or, with `create_keys_soon`, while it runs and before it commits) and
+survives that transaction's rollback as an orphan, which the daily purge destroys
+(reports/retention.py).
 """
 
 import contextlib
@@ -28,6 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -152,17 +154,81 @@ def _store() -> _SQLite | _PostgreSQL:
 
 def create_keys(count: int) -> list[uuid.UUID]:
     """`count` new data keys, stored wrapped in one write; their ids."""
+    keys = _new_keys(count)
+    _write_keys(keys)
+    _remember_all(keys)
+    return [key_id for key_id, _raw, _wrapped in keys]
+
+
+class PendingKeys:
+    """New data keys that a thread of this process is writing to the store (`create_keys_soon`).
+    They seal and open at once; `wait()` before committing anything they sealed."""
+
+    def __init__(self, ids: list[uuid.UUID], written: "Future[None]") -> None:
+        self.ids = ids
+        self._written = written
+
+    def wait(self) -> list[uuid.UUID]:
+        """Return once the keys are in the store; raise what writing them raised (and forget
+        them: nothing sealed with them may be kept)."""
+        try:
+            self._written.result()
+        except BaseException:
+            forget(key_ids=self.ids)
+            raise
+        return self.ids
+
+
+def create_keys_soon(count: int) -> PendingKeys:
+    """`create_keys`, with the write to the store on a thread of its own while the caller goes on.
+
+    The write is durable when it returns (the SQLite store flushes to disk on every commit), and
+    that wait is most of its cost: intake makes its keys this way and waits for them just before
+    its own commit, so the two flushes overlap its transaction instead of following each other.
+    """
+    keys = _new_keys(count)
+    _remember_all(keys)
+    ids = [key_id for key_id, _raw, _wrapped in keys]
+    return PendingKeys(ids, _writer().submit(_write_keys, keys))
+
+
+_NewKey = tuple[uuid.UUID, bytes, bytes]  # id, raw, wrapped
+
+
+def _new_keys(count: int) -> list[_NewKey]:
     wrapper = key_encryption_keys()
+    raws = [(uuid.uuid4(), secrets.token_bytes(DATA_KEY_BYTES)) for _ in range(count)]
+    return [(key_id, raw, wrapper.encrypt(raw)) for key_id, raw in raws]
+
+
+def _write_keys(keys: list[_NewKey]) -> None:
     now = time.time()
-    rows = [(uuid.uuid4(), secrets.token_bytes(DATA_KEY_BYTES)) for _ in range(count)]
     _store().change(
         "INSERT INTO data_key (id, wrapped, created_at) VALUES (?, ?, ?)",
-        [(key_id.hex, wrapper.encrypt(raw), now) for key_id, raw in rows],
+        [(key_id.hex, wrapped, now) for key_id, _raw, wrapped in keys],
     )
+
+
+def _remember_all(keys: list[_NewKey]) -> None:
     with _cache_lock:
-        for key_id, raw in rows:
+        for key_id, raw, _wrapped in keys:
             _remember(key_id, raw)
-    return [key_id for key_id, _raw in rows]
+
+
+_writer_lock = threading.Lock()
+_writers: dict[int, ThreadPoolExecutor] = {}
+
+
+def _writer() -> ThreadPoolExecutor:
+    """This process's key-writing threads: started one at a time, as writes overlap (a web
+    process of one thread keeps one); made again in a forked child, whose parent's threads did
+    not come with it."""
+    pid = os.getpid()
+    with _writer_lock:
+        if pid not in _writers:
+            _writers.clear()
+            _writers[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="key-store")
+        return _writers[pid]
 
 
 def create_key() -> uuid.UUID:

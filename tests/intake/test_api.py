@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -433,6 +434,84 @@ def test_retired_encounter_kind_is_refused(client):
     assert response.status_code == 400
     assert "boxed-in" in errors_at(response, "encounter", "kinds")[0]["message"]
     assert nothing_written()
+
+
+def test_a_kind_retired_in_the_admin_is_refused_at_once(client, admin_client):
+    """The reference tables are kept in memory (intake/reference.py); a save drops them."""
+    assert client.post(REPORTS, full_report(), format="json").status_code == 201
+    kind = EncounterKind.objects.get(code="boxed-in")
+    kind.is_active = False
+    kind.save()
+    response = client.post(REPORTS, full_report(), format="json")
+    assert response.status_code == 400
+    assert "boxed-in" in errors_at(response, "encounter", "kinds")[0]["message"]
+
+
+def test_a_report_is_filed_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """What one report costs the database, counted statement by statement (docs/performance.md,
+    P2): the reference tables come from memory, the case is written once (with its search text
+    and codes), the complainants are not read back to decide who gets the acknowledgement, and
+    no savepoint but the one that retries a tracking code.
+    The outbox hands the acknowledgement to the broker after the commit (tests/plumbing)."""
+    assert client.post(REPORTS, full_report(), format="json").status_code == 201
+    postgres = connection.vendor == "postgresql"
+    # The case's number: the year's sequence on PostgreSQL; on SQLite its counter row, read,
+    # moved and read again.
+    number = (
+        ["SELECT nextval"]
+        if postgres
+        else ["SELECT cases_casesequence", "UPDATE cases_casesequence", "SELECT cases_casesequence"]
+    )
+    # The test's transaction makes submit_report's a savepoint: SAVEPOINT and RELEASE.
+    expected = [
+        "SAVEPOINT",
+        *number,
+        "INSERT cases_case",
+        "INSERT cases_historicalcase",
+        # The savepoint that lets a colliding tracking code be drawn again.
+        "SAVEPOINT",
+        "INSERT intake_report",
+        "INSERT intake_historicalreport",
+        "RELEASE",
+        "INSERT intake_encounter",
+        "INSERT intake_historicalencounter",
+        "INSERT intake_encounter_kinds",
+        "INSERT intake_encounter_agencies",
+        "INSERT intake_encounter_perceived_basis",
+        "INSERT intake_complainant",
+        "INSERT intake_historicalcomplainant",
+        "INSERT intake_witness",
+        "INSERT intake_historicalwitness",
+        "INSERT outbox_outboxmessage",
+        *(["SELECT pg_advisory_xact_lock"] if postgres else []),
+        "INSERT reports_statisticstally",
+        "RELEASE",
+    ]
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        django_assert_num_queries(len(expected)) as queries,
+    ):
+        response = client.post(REPORTS, full_report(), format="json")
+    assert response.status_code == 201
+    assert [_statement(query["sql"]) for query in queries.captured_queries] == expected
+    assert len(callbacks) == 1
+
+
+def _statement(sql: str) -> str:
+    """`INSERT table`, `UPDATE table`, `SELECT table` (or the function it calls), or the
+    command."""
+    words = sql.replace('"', "").split()
+    if words[0] == "INSERT":
+        return f"INSERT {words[2]}"
+    if words[0] == "UPDATE":
+        return f"UPDATE {words[1]}"
+    if words[0] == "SELECT":
+        if "FROM" in words and not words[words.index("FROM") + 1].startswith("("):
+            return f"SELECT {words[words.index('FROM') + 1]}"
+        return f"SELECT {words[1].split('(')[0]}"
+    return words[0]
 
 
 def test_refusals_of_the_service_are_named_like_the_request(client, monkeypatch):

@@ -2,10 +2,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from cases.encounter_codes import refresh_encounter_codes
 from cases.models import Case
-from intake.inputs import ComplainantInput
+from cases.search import refresh_search_text
+from intake.inputs import ComplainantInput, EvidenceInput
 from intake.models import Complainant, Encounter, Report, Witness
 from intake.services import submit_report
 from intake.tracking import secret_matches
@@ -14,6 +17,7 @@ from tests.factories import (
     EncounterInputFactory,
     ReportSubmissionFactory,
     WitnessInputFactory,
+    png_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +181,37 @@ def test_every_report_gets_a_data_key_of_its_own_in_the_key_store():
     assert keys == {first.report.data_key, second.report.data_key}
     assert None not in keys and len(keys) == 2
     assert store.existing_keys(keys) == keys
+
+
+def test_a_report_whose_keys_could_not_be_stored_is_not_written(monkeypatch):
+    """The data keys are written to the key store while the transaction runs; it commits only
+    once they are there, so nothing is ever saved sealed with a key that was lost."""
+
+    def disk_full(keys):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(store, "_write_keys", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        submit_report(submission=ReportSubmissionFactory(), channel=Report.Channel.WEB)
+    assert not Report.objects.exists()
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_new_case_is_written_with_the_search_text_and_codes_a_refresh_gives(shared):
+    """The case is opened with its first report's search text and codes, made before the
+    report's rows are written: the same as reading those rows back."""
+    upload = SimpleUploadedFile("Ana-at-home.png", png_bytes(), content_type="image/png")
+    submission = ReportSubmissionFactory(
+        consent_to_share_with_liaison=shared,
+        witnesses=(WitnessInputFactory(name="Bo Neighbour", contact="612 555 0101"),),
+        evidence=(EvidenceInput(file=upload, description="Agents at the car"),),
+    )
+    report = submit_report(submission=submission, channel=Report.Channel.WEB).report
+    case = Case.objects.get(pk=report.case_id)
+    written = (case.search_text, case.kind_codes, case.agency_codes)
+    assert all(written)
+    refresh_search_text([case.pk])
+    refresh_encounter_codes([case.pk])
+    case.refresh_from_db()
+    assert (case.search_text, case.kind_codes, case.agency_codes) == written

@@ -67,6 +67,27 @@ def test_sealed_text_opens_with_its_key_and_place_only(keystore):
         unseal(other, sealed, context=b"intake.complainant.name")
 
 
+def test_keys_made_soon_seal_at_once_and_are_in_the_store_once_waited_for(keystore):
+    pending = store.create_keys_soon(2)
+    sealed = seal(pending.ids[0], "Ana García", context=b"intake.complainant.name")
+    assert pending.wait() == pending.ids
+    assert store.existing_keys(pending.ids) == set(pending.ids)
+    store.forget()  # read back from the store, unwrapped again
+    assert unseal(pending.ids[0], sealed, context=b"intake.complainant.name") == "Ana García"
+
+
+def test_keys_whose_write_failed_raise_when_waited_for_and_are_forgotten(keystore, monkeypatch):
+    def disk_full(keys):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(store, "_write_keys", disk_full)
+    pending = store.create_keys_soon(1)
+    with pytest.raises(OSError, match="No space"):
+        pending.wait()
+    with pytest.raises(store.KeyDestroyed):
+        store.data_key(pending.ids[0])
+
+
 def test_the_same_text_seals_differently_each_time(keystore):
     key = store.create_key()
     assert seal(key, "same", context=b"x") != seal(key, "same", context=b"x")

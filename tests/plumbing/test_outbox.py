@@ -11,13 +11,19 @@ from unittest import mock
 import kombu.exceptions
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app
 from intake.tasks import purge_pending_uploads
 from plumbing.outbox.models import OutboxMessage
-from plumbing.outbox.services import pending_count, publish, purge_published, relay_pending
+from plumbing.outbox.services import (
+    pending_count,
+    publish,
+    purge_published,
+    relay_message,
+    relay_pending,
+)
 
 # Transactional, so that `publish` sees real commits; serialized rollback puts back the rows
 # the migrations made, which the flush at the end of each test removes.
@@ -33,6 +39,38 @@ def test_a_message_is_published_once_its_transaction_commits():
         assert not apply_async.called
     apply_async.assert_called_once_with(args=[7], kwargs={"reason": "x"})
     assert OutboxMessage.objects.get().published_at is not None
+
+
+def test_the_hand_over_after_a_commit_does_not_wait_for_the_disk(postgres):
+    """The commit that records a message as published returns before its record is flushed
+    (losing it in a crash only means one more delivery); the change's own commit still
+    waits."""
+    settings_seen: list[str] = []
+
+    def broker(*, args, kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            settings_seen.append(cursor.fetchone()[0])
+
+    with mock.patch.object(TASK, "apply_async", side_effect=broker), transaction.atomic():
+        publish(TASK, 7)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert settings_seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_a_hand_over_inside_a_callers_transaction_leaves_its_commit_durable(postgres):
+    with mock.patch.object(TASK, "apply_async", side_effect=DOWN):
+        message = publish(TASK, 7)
+    with mock.patch.object(TASK, "apply_async"), transaction.atomic():
+        assert relay_message(message.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
 
 
 def test_a_rolled_back_change_leaves_no_message():
