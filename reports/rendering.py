@@ -188,8 +188,8 @@ def render_case_file(*, document: Document) -> RenderResult:
     "redacted_case_file"), as seen by the person who asked for it.
 
     The redacted kind goes through the reader projection with `redacted=True` (cases/privacy:
-    names, contacts, addresses removed everywhere, free text included); the full kind shows what `document.requested_by` may see
-    (cases.access). Raises ValueError for any other kind, and PermissionDenied if the person
+    names, contacts, addresses removed everywhere, free text included); the full kind shows
+    what `document.requested_by` may see (cases.access). Raises ValueError for any other kind, and PermissionDenied if the person
     who asked may no longer export this kind or see the case: a role can change between the
     request and the render, and a file nobody may download should not be written.
     """
