@@ -189,9 +189,10 @@ def render_case_file(*, document: Document) -> RenderResult:
 
     The redacted kind goes through the reader projection with `redacted=True` (cases/privacy:
     names, contacts, addresses removed everywhere, free text included); the full kind shows
-    what `document.requested_by` may see (cases.access). Raises ValueError for any other kind, and PermissionDenied if the person
-    who asked may no longer export this kind or see the case: a role can change between the
-    request and the render, and a file nobody may download should not be written.
+    what `document.requested_by` may see (cases.access). Raises ValueError for any other
+    kind, and PermissionDenied if the person who asked may no longer export this kind or see
+    the case: a role can change between the request and the render, and a file nobody may
+    download should not be written.
     """
     if document.kind not in (Document.Kind.CASE_FILE, Document.Kind.REDACTED_CASE_FILE):
         raise ValueError(f"Not a case file: {document.kind}")
