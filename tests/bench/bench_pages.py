@@ -3,8 +3,10 @@ SQL, and against a tenth of the data.
 
 - P1 (reported, no target): the staff queue filtered by status and agency, newest first ÷ the
   Django admin's changelist of cases with the same filter and order, on the same data and the
-  same gunicorn; p50 latency, one connection. The admin is served as it is configured for
-  administrators (`cases/admin.py`), signed in as a superuser.
+  same gunicorn (one of its own, so a slow changelist still running holds up nothing else);
+  p50 of requests made one after another (the changelist takes seconds, longer than a load
+  generator's time-out). The admin is served as it is configured for administrators
+  (`cases/admin.py`), signed in as a superuser.
 - P3: the queue page (status + agency; status alone), the case page and the case API, each
   requested in this process: p50 of the whole request ÷ p50 of the summed time of the queries
   that same request ran (timed around every cursor execute, the rows' fetch included). What is
@@ -194,6 +196,42 @@ def warm(server: harness.Server, paths: list[str], login: dict[str, str]) -> Non
             raise RuntimeError(f"{server.name} {path}: {status} {body[:200]!r}")
 
 
+def one_after_another(server: harness.Server, path: str, login: dict[str, str],
+                      times: int) -> float:
+    """p50 ms of `times` requests made one after another."""
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        status, _body = harness.request(server.url + path, headers=headers_for(path, login))
+        took.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{server.name} {path}: {status}")
+    return statistics.median(took)
+
+
+def against_the_admin(results: Results, big: dict[str, Any]) -> None:
+    server = harness.Server("pages-admin", workers=2)
+    with harness.running(server):
+        admin = admin_changelist(big)
+        queue = pages(big)["queue (status + agency)"]
+        warm(server, [queue], big["legal"])
+        warm(server, [admin], big["admin"])
+        print("P1: the Django admin's changelist (A) vs the queue (B), ms p50", flush=True)
+        comparison = alternate(
+            lambda: one_after_another(server, admin, big["admin"], 3),
+            lambda: one_after_another(server, queue, big["legal"], 9),
+            unit="ms p50",
+        )
+        figure = Figure.from_comparison(
+            "P1", f"Staff queue (status + agency, newest first) at {big['cases']:,} cases ÷ the "
+            "Django admin's changelist of cases with the same filter and order (p50 of "
+            "requests one after another)", "reported", comparison, met=lambda r: r < 1,
+            baseline="admin changelist", subject="staff queue",
+        )
+        figure.met = None  # Reported to show the gap, with no target.
+        results.add(figure)
+
+
 def run(results: Results) -> None:
     harness.ensure_services()
     big = probe_database(harness.DATABASE_URL)
@@ -208,30 +246,14 @@ def run(results: Results) -> None:
     harness.setup_django()
     own_sql(results, big, big["cases"])
 
+    against_the_admin(results, big)
+
     server_big = harness.Server("pages-big", workers=2)
     server_small = harness.Server("pages-small", workers=2, DATABASE_URL=SMALL_DATABASE_URL)
     with harness.running(server_big, server_small):
         big_pages, small_pages = pages(big), pages(small)
         warm(server_big, list(big_pages.values()), big["legal"])
         warm(server_small, list(small_pages.values()), small["legal"])
-        admin = admin_changelist(big)
-        warm(server_big, [admin], big["admin"])
-
-        print("P1: the Django admin's changelist (A) vs the queue (B), ms p50", flush=True)
-        queue = big_pages["queue (status + agency)"]
-        comparison = alternate(
-            lambda: p50(server_big, admin, big["admin"], "admin changelist"),
-            lambda: p50(server_big, queue, big["legal"], "queue"),
-            unit="ms p50",
-        )
-        figure = Figure.from_comparison(
-            "P1", f"Staff queue (status + agency, newest first) at {big['cases']:,} cases ÷ the "
-            "Django admin's changelist of cases with the same filter and order (p50, one "
-            "connection)", "reported", comparison, met=lambda r: r < 1,
-            baseline="admin changelist", subject="staff queue",
-        )
-        figure.met = None  # Reported to show the gap, with no target.
-        results.add(figure)
 
         for label in ("queue (status + agency)", "queue, rare term", "queue, common term",
                       "case page", "case API", "statistics"):

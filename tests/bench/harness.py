@@ -543,6 +543,8 @@ def _python_load(url: str, seconds: float, connections: int, method: str, body: 
 def check(result: Load, what: str) -> Load:
     if result.errors:
         raise RuntimeError(f"{what}: {result.errors} of {result.requests} requests failed")
+    if not result.requests:
+        raise RuntimeError(f"{what}: no request finished in the time given")
     return result
 
 
