@@ -33,7 +33,6 @@ the broker and the second, short transaction that records it.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import secrets
@@ -185,8 +184,8 @@ class FloorPlan:
                 raise ValueError(f"Not a write the floor can fold: {statement.sql[:200]}")
             row = raw_rows[target.table][0]
             columns = target.columns
-            for match, value in zip(names, statement.params, strict=False):
-                name = match[1]  # type: ignore[index]
+            set_names = [match[1] for match in names if match]
+            for name, value in zip(set_names, statement.params, strict=False):
                 if name in columns:
                     row[columns.index(name)] = value
                 else:
@@ -227,10 +226,13 @@ class FloorPlan:
         if origin is not None and origin.unique and not origin.primary_key:
             name = (origin.model._meta.db_table, column)
             if name == _REFERENCE and write.table == _REFERENCE[0]:
+                # `RD-<year>-<number>`, the number from the year's sequence, as intake draws it.
+                from cases.references import sequence_name
+
                 prefix = value.rsplit("-", 1)[0] + "-"
                 write.drawn[column] = (
                     "%s || lpad(nextval(%s::regclass)::text, 6, '0')",
-                    [prefix, f"cases_reference_{prefix[3:7]}"],
+                    [prefix, sequence_name(int(prefix.split("-")[1]))],
                 )
             return ("map", name, value)
         if column == "chain_hash":
@@ -277,7 +279,6 @@ class Floor:
         # As the application's own connections (config/settings/base.py).
         self.connection = psycopg.connect(database_url, autocommit=True, options="-c jit=off")
         self.outbox_ids: list[int] = []
-        self.reports = 0
 
     def close(self) -> None:
         self.connection.close()
@@ -334,9 +335,7 @@ class Floor:
                         fresh[((write.table, column), self._captured(write, column))] = drawn
                 if write.table == "outbox_outboxmessage":
                     self.outbox_ids.extend(row[0] for row in returned)
-        elapsed = (time.perf_counter() - began) * 1000
-        self.reports += 1
-        return elapsed
+        return (time.perf_counter() - began) * 1000
 
     @staticmethod
     def _captured(write: TableWrite, column: str) -> Any:
@@ -424,7 +423,3 @@ def record(captured: Capture, plan: FloorPlan) -> dict[str, Any]:
         "submission": summary(captured),
         "floor": plan.statements(),
     }
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, default=str)
