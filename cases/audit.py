@@ -34,6 +34,8 @@ from intake.models import (
     ReportMessage,
     Witness,
 )
+from plumbing.audit.chain import spec_for
+from plumbing.audit.starts import chain_starts_of
 from plumbing.audit.verify import Break, Head, walk_table
 
 # The records of a report whose chains belong to its case's head, by their report column.
@@ -96,12 +98,17 @@ def case_records(case: Case) -> list[tuple[type[models.Model], list[Any]]]:
 def case_chains(case: Case) -> CaseChains:
     """Walk every chain of `case`'s records (verifying each row) and keep their heads."""
     result = CaseChains()
-    for model, ids in case_records(case):
-        if not ids:
-            continue
+    walked = [
+        (model.history.model, ids)  # type: ignore[attr-defined]
+        for model, ids in case_records(case)
+        if ids
+    ]
+    # Where the chains start, for every table in one query rather than one a table.
+    starts = chain_starts_of({spec_for(history).table: ids for history, ids in walked})
+    for history, ids in walked:
         found: dict[Any, Head] = {}
-        history = model.history.model  # type: ignore[attr-defined]
-        result.breaks += walk_table(history, records=ids, heads=found)
+        table_starts = starts.get(spec_for(history).table, {})
+        result.breaks += walk_table(history, records=ids, heads=found, starts=table_starts)
         for record, head in found.items():
             result.heads[f"{head.table}:{record}"] = [head.seq, head.hash]
     return result

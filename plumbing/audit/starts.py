@@ -58,13 +58,26 @@ def expire_chain_heads(queryset: models.QuerySet[Any]) -> int:
 def chain_starts(table: str, *, records: Iterable[Any] | None = None) -> dict[str, tuple[int, str]]:
     """The recorded starts of `table`'s chains whose HMAC holds: record → (seq, hash). Only
     those of `records` (ids, or chain keys) when given."""
-    starts: dict[str, tuple[int, str]] = {}
-    chains = ChainStart.objects.filter(table=table)
     if records is not None:
-        chains = chains.filter(record__in=[str(record) for record in records])
-    for record, seq, hashed, mac in chains.values_list("record", "seq", "hash", "mac"):
+        return chain_starts_of({table: records}).get(table, {})
+    return _checked(ChainStart.objects.filter(table=table)).get(table, {})
+
+
+def chain_starts_of(records: dict[str, Iterable[Any]]) -> dict[str, dict[str, tuple[int, str]]]:
+    """`chain_starts` of several tables' records at once (table → records), in one query:
+    table → record → (seq, hash)."""
+    wanted = models.Q()
+    for table, ids in records.items():
+        wanted |= models.Q(table=table, record__in=[str(record) for record in ids])
+    return _checked(ChainStart.objects.filter(wanted)) if records else {}
+
+
+def _checked(chains: models.QuerySet[ChainStart]) -> dict[str, dict[str, tuple[int, str]]]:
+    starts: dict[str, dict[str, tuple[int, str]]] = {}
+    rows = chains.values_list("table", "record", "seq", "hash", "mac")
+    for table, record, seq, hashed, mac in rows:
         if hmac.compare_digest(mac, start_mac(table, record, seq, hashed)):
-            starts[record] = (seq, hashed)
+            starts.setdefault(table, {})[record] = (seq, hashed)
     return starts
 
 

@@ -88,9 +88,12 @@ def walk_table(
     records: Iterable[Any] | None = None,
     chunk: int = 5000,
     heads: dict[Any, Head] | None = None,
+    starts: dict[str, tuple[int, str]] | None = None,
 ) -> Iterator[Break]:
     """Yield every break in `model`'s chains (only those of `records` if given). When `heads`
-    is a dict, it receives each chain's newest row and whether its chain was intact."""
+    is a dict, it receives each chain's newest row and whether its chain was intact. `starts`
+    are the chains' recorded starts (plumbing.audit.starts), for a caller that read them
+    already; by default they are read here."""
     spec = spec_for(model)
     queryset = model._base_manager.all()
     if records is not None:
@@ -98,7 +101,8 @@ def walk_table(
         queryset = queryset.filter(**{f"{spec.record}__in": records})
     width = len(spec.names)
     base = keyed_hasher()
-    starts = chain_starts(spec.table, records=records)
+    if starts is None:
+        starts = chain_starts(spec.table, records=records)
     table = spec.table
     current: Any = _NONE
     expected, previous, before, intact = 1, "", "", True

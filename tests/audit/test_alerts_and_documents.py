@@ -140,6 +140,16 @@ def test_a_cases_records_are_listed_in_one_query(legal, django_assert_num_querie
     assert all(expected[model] for model in (CaseNote, Complainant, Witness, Evidence))
 
 
+def test_a_cases_chains_are_walked_in_one_query_a_table(legal):
+    case = named_case()
+    tables = len([ids for _, ids in case_records(case) if ids])
+    with CaptureQueriesContext(connection) as captured:
+        chains = case_chains(case)
+    assert chains.intact and len(chains.heads) > tables
+    # The records' ids, where all their chains start, then the rows of each table.
+    assert len(captured) == 2 + tables
+
+
 def test_a_case_files_chains_are_read_without_server_side_cursors(legal):
     """A case file walks its case's chains on every render: a handful of rows per table, read in
     one query each. The nightly check, which walks whole tables, still streams them."""
