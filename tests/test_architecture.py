@@ -7,6 +7,7 @@ inside a function, run only when the function is called, and two modules that im
 """
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,3 +181,43 @@ def test_no_two_first_party_modules_import_each_other_directly_or_through_others
     graph = grimp.build_graph(*FIRST_PARTY, include_external_packages=False)
     cycles = import_cycles(graph)
     assert not cycles, "Import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in cycles)
+
+
+# --- `# type: ignore` says why ---------------------------------------------------------------
+
+# The ignores written before the rule that each says why on its line; none may be added. Lower
+# this as they are given reasons or made unnecessary.
+BARE_IGNORES_BEFORE_THE_RULE = 69
+_IGNORE = re.compile(r"#\s*type:\s*ignore(?:\[[^\]]*\])?(?P<rest>.*)$")
+
+
+def bare_type_ignores(source: str) -> list[int]:
+    """The lines of `source` with a `# type: ignore` and nothing after it to say why."""
+    found = []
+    for number, line in enumerate(source.splitlines(), 1):
+        match = _IGNORE.search(line)
+        if match and not match.group("rest").strip():
+            found.append(number)
+    return found
+
+
+def test_bare_type_ignores_are_found_and_reasons_accepted():
+    source = (
+        "a = 1  # type: ignore[misc]\n"
+        "b = 2  # type: ignore[misc]  # the stubs miss this overload\n"
+        "c = 3  # type: ignore\n"
+    )
+    assert bare_type_ignores(source) == [1, 3]
+
+
+def test_no_new_type_ignore_without_a_reason_on_its_line():
+    bare = [
+        f"{path.relative_to(BASE_DIR)}:{line}"
+        for path, _module in _first_party_modules()
+        for line in bare_type_ignores(path.read_text(encoding="utf-8"))
+    ]
+    assert len(bare) <= BARE_IGNORES_BEFORE_THE_RULE, (
+        "Say on the line why the type checker is wrong there, after the ignore "
+        f"(`# type: ignore[code]  # why`): {len(bare)} without a reason, "
+        f"{BARE_IGNORES_BEFORE_THE_RULE} allowed.\n" + "\n".join(bare)
+    )
