@@ -57,6 +57,7 @@ def run(results: Results) -> None:
         who = fixtures.people()
         client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(who.legal, backend="cases.backends.ModelPermissionBackend")
+        harness.second_factor_given(client, who.legal)
 
         counts: dict[str, dict[str, int]] = {}
 

@@ -91,18 +91,6 @@ def _page_p50(client: Any, path: str, *, sealed: bool) -> float:
         return measure()
 
 
-def _second_factor_given(client: Any, user: Any) -> None:
-    """Mark the session as having given a code from the account's app (staff pages ask)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name="Bench app", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-
 def _prepare(work: Path) -> Callable[[], None]:
     """Point the process at a scratch database and a key store of its own; the cleanup."""
     from cryptography.fernet import Fernet
@@ -159,7 +147,7 @@ def _measure(results: Results) -> None:
     sealed_case = fixtures.build_case(who=who, witnesses=2, history=20, reports=3)
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(who.legal, backend="cases.backends.ModelPermissionBackend")
-    _second_factor_given(client, who.legal)
+    harness.second_factor_given(client, who.legal)
     page = harness.alternate(
         lambda: _page_p50(client, f"/staff/cases/{plain_case.reference}/", sealed=False),
         lambda: _page_p50(client, f"/staff/cases/{sealed_case.reference}/", sealed=True),

@@ -217,6 +217,19 @@ def setup_django(database_url: str = DATABASE_URL) -> None:
     django.setup()
 
 
+def second_factor_given(client: Any, user: Any) -> None:
+    """Mark `client`'s signed-in session as having given a code from the account's app, as a
+    sign-in through the pages leaves it: every staff page asks for a second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="Benchmarks", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def staff_login(username: str = "bench-legal", *, superuser: bool = False) -> dict[str, str]:
     """A legal-staff user (`superuser`: an administrator, for the Django admin) with a session
     cookie that has given its second factor, and an API token."""
@@ -224,8 +237,6 @@ def staff_login(username: str = "bench-legal", *, superuser: bool = False) -> di
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from api_tokens.services import api_tokens_of, create_api_token, revoke_api_token
     from cases.roles import Role
@@ -237,13 +248,7 @@ def staff_login(username: str = "bench-legal", *, superuser: bool = False) -> di
         user.save(update_fields=["is_superuser"])
     client = Client()
     client.force_login(user, backend="cases.backends.ModelPermissionBackend")
-    # Every staff page asks for a second factor: the session is marked as having given a code
-    # from the account's app, as a sign-in through the pages leaves it.
-    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
-              or TOTPDevice.objects.create(user=user, name="Benchmarks", confirmed=True))
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    second_factor_given(client, user)
     # A fresh key per run: keys cannot be read back, and old ones would pile up.
     for old in api_tokens_of(user=user):
         revoke_api_token(user=user, token_id=old.pk)
