@@ -202,6 +202,8 @@ def _render_case(
     partial = _sent_by_htmx(request) and request.method == "POST"
     context = {
         "case": projection.record(case),
+        # A staff member's role, not case data: read with the case (cases.selectors).
+        "assignee_role": getattr(case, "assignee_role", None),
         "reports": reports,
         "ask_items": [item for item in reports if item.ask_form is not None],
         # Newest first, as the timeline: the note just added is the one at the top.

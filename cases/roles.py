@@ -104,6 +104,10 @@ def sync_role_groups(**kwargs: Any) -> None:
         group.permissions.set([_permission(name) for name in dotted_names])
 
 
+# Which role an account in several role groups has, most privileged for case data first.
+ROLE_PRECEDENCE = (Role.LEGAL, Role.LIAISON, Role.ADMINISTRATOR)
+
+
 def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     """The user's role, or None for anonymous users and accounts with no role.
 
@@ -118,7 +122,7 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
         return user.__dict__[_ROLE_CACHE]
     names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
     found = next(
-        (role for role in (Role.LEGAL, Role.LIAISON, Role.ADMINISTRATOR) if role.value in names),
+        (role for role in ROLE_PRECEDENCE if role.value in names),
         None,
     )
     user.__dict__[_ROLE_CACHE] = found

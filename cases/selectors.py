@@ -7,13 +7,16 @@ are; tests assert the counts.
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from cases.access import downloadable_evidence, visible_cases, visible_notes
 from cases.encounter_codes import has_code
 from cases.models import Case, CaseNote
 from cases.pagination import capped_counts
+from cases.roles import ROLE_PRECEDENCE, Role
 from cases.search import search
 from intake.models import Encounter, Evidence, Report, ReportMessage
 from plumbing.day_ranges import within_days
@@ -159,8 +162,23 @@ def case_detail(*, user: User, reference: str) -> Case | None:
         visible_cases(user)
         .select_related("assignee", "merged_into")
         .prefetch_related("tags")
+        .annotate(assignee_role=_assignee_role())
         .filter(reference=reference)
         .first()
+    )
+
+
+def _assignee_role() -> Subquery:
+    """The assignee's role as stored (cases/roles.py's value), read with the case: the page
+    names it beside the assignee without reading their permissions, so an assigned case costs
+    the same queries as an unassigned one. The most privileged role group, as `role_of`."""
+    rank = SqlCase(
+        *(When(name=role.value, then=Value(index)) for index, role in enumerate(ROLE_PRECEDENCE)),
+        default=Value(len(ROLE_PRECEDENCE)),
+    )
+    return Subquery(
+        Group.objects.filter(user=OuterRef("assignee_id"), name__in=[r.value for r in Role])
+        .annotate(rank=rank).order_by("rank").values("name")[:1]
     )
 
 

@@ -50,3 +50,18 @@ def test_timeline_runs_the_same_queries_whether_or_not_the_case_was_assigned(leg
     )
     entry = [e for e in case_timeline(user=legal, case=assigned) if e.reason][-1]
     assert [c.after for c in entry.changes] == ["liaison"]
+
+
+def test_the_case_page_runs_the_same_queries_whether_or_not_the_case_is_assigned(
+    client, legal, liaison
+):
+    never, assigned = _case(), _case()
+    assign_case(case=assigned, assignee=liaison, actor=legal, expected_version=None)
+    client.force_login(legal)
+
+    def page(case) -> int:
+        return _queries(lambda: client.get(f"/staff/cases/{case.reference}/"))
+
+    assert page(never) == page(assigned)
+    html = client.get(f"/staff/cases/{assigned.reference}/").content.decode()
+    assert 'id="case-assignee-role">Police liaison</span>' in html
