@@ -33,6 +33,7 @@ END = "<!-- END GENERATED -->"
 
 def _run(name: str) -> dict[str, Any]:
     """Run bench_<name> in a process of its own; its results, stamped with the time."""
+    harness.LOG_DIR.mkdir(parents=True, exist_ok=True)
     out = harness.LOG_DIR / f"{name}.json"
     out.unlink(missing_ok=True)
     print(f"== bench_{name}", flush=True)
