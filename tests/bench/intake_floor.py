@@ -231,7 +231,9 @@ class FloorPlan:
 
                 prefix = value.rsplit("-", 1)[0] + "-"
                 write.drawn[column] = (
-                    "%s || lpad(nextval(%s::regclass)::text, 6, '0')",
+                    # At least six digits, never cut: lpad shortens a longer string.
+                    "(SELECT %s || lpad(n, greatest(6, length(n)), '0') "
+                    "FROM (SELECT nextval(%s::regclass)::text AS n) AS drawn)",
                     [prefix, sequence_name(int(prefix.split("-")[1]))],
                 )
             return ("map", name, value)
