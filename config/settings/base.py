@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # What a request publishes through the outbox goes to the broker after its response.
+    "plumbing.outbox.middleware.HandOverAfterResponse",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language chosen in the session, else the browser's; never a cookie (intake/language.py).

@@ -10,6 +10,10 @@ that refuses is logged and the message stays pending; `relay_pending` (Celery be
 is back. A down broker therefore delays work and never loses it, and never fails the request
 that made the change: the person still gets their receipt.
 
+In a web request the hand-over waits until the response has been sent
+(`HandOverAfterResponse`): the person gets their receipt without waiting for the broker, and
+the process hands the message over before it takes the next request.
+
 Delivery is at least once: a relay that publishes and then cannot record it (its database
 connection dropped at that instant) publishes again later. Every task published this way must
 therefore tolerate running twice; the acknowledgement e-mail, for one, records that it was sent.
@@ -17,6 +21,9 @@ therefore tolerate running twice; the acknowledgement e-mail, for one, records t
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from enum import Enum
 from functools import partial
@@ -45,6 +52,11 @@ _BACKOFF = timedelta(seconds=5)
 _BACKOFF_MAX = timedelta(minutes=5)
 _BATCH = 100
 _IMPORTING = threading.Lock()
+# Messages committed while a response is being prepared (`held_for_the_response`), and those
+# waiting for it to have been sent (`relay_held`). Outside a request (a task, a command) each
+# message is handed over at its commit.
+_collecting: ContextVar[list[int] | None] = ContextVar("outbox_collecting", default=None)
+_awaiting_response: ContextVar[tuple[int, ...]] = ContextVar("outbox_awaiting", default=())
 
 
 def publish(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
@@ -56,8 +68,41 @@ def publish(task: Task | str, *args: Any, **kwargs: Any) -> OutboxMessage:
     """
     name = task if isinstance(task, str) else task.name
     message = OutboxMessage.objects.create(task=name, args=list(args), kwargs=dict(kwargs))
-    transaction.on_commit(partial(relay_message, message.pk))
+    transaction.on_commit(partial(_relay_now_or_after_response, message.pk))
     return message
+
+
+@contextmanager
+def held_for_the_response() -> Iterator[None]:
+    """Messages committed inside are not handed over at their commit: on leaving, they wait
+    for `relay_held`, once the response has been sent."""
+    held: list[int] = []
+    token = _collecting.set(held)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+        if held:
+            _awaiting_response.set(_awaiting_response.get() + tuple(held))
+
+
+def relay_held(**kwargs: Any) -> None:
+    """Hand over the messages held for the response that has just been sent. A receiver of
+    `request_finished`, which Django sends once the server has written the response. A process
+    that dies before this leaves them pending, for `relay_pending`."""
+    held = _awaiting_response.get()
+    if held:
+        _awaiting_response.set(())
+        for message_id in held:
+            relay_message(message_id)
+
+
+def _relay_now_or_after_response(message_id: int) -> None:
+    collecting = _collecting.get()
+    if collecting is None:
+        relay_message(message_id)
+    else:
+        collecting.append(message_id)
 
 
 def relay_message(message_id: int) -> bool:

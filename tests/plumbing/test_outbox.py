@@ -11,11 +11,14 @@ from unittest import mock
 import kombu.exceptions
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 from config.celery import app
 from intake.tasks import purge_pending_uploads
+from plumbing.outbox.middleware import HandOverAfterResponse
 from plumbing.outbox.models import OutboxMessage
 from plumbing.outbox.services import (
     pending_count,
@@ -39,6 +42,58 @@ def test_a_message_is_published_once_its_transaction_commits():
         assert not apply_async.called
     apply_async.assert_called_once_with(args=[7], kwargs={"reason": "x"})
     assert OutboxMessage.objects.get().published_at is not None
+
+
+def test_a_message_a_request_commits_goes_to_the_broker_after_its_response_is_sent(rf):
+    """The person's receipt does not wait for the broker: the request's commit holds the
+    message, and the server's closing of the response (request_finished) hands it over."""
+    seen_in_view: list[bool] = []
+
+    def view(request):
+        with transaction.atomic():
+            publish(TASK, 7)
+        seen_in_view.append(apply_async.called)
+        return HttpResponse("receipt")
+
+    with mock.patch.object(TASK, "apply_async") as apply_async:
+        response = HandOverAfterResponse(view)(rf.post("/report/"))
+        assert seen_in_view == [False]
+        assert not apply_async.called
+        assert OutboxMessage.objects.get().published_at is None
+        # As the test client does: the test's connection stays open.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
+    apply_async.assert_called_once_with(args=[7], kwargs={})
+    assert OutboxMessage.objects.get().published_at is not None
+    # The next message, outside a request, is handed over at its commit again.
+    with mock.patch.object(TASK, "apply_async") as apply_async:
+        publish(TASK, 8)
+    apply_async.assert_called_once_with(args=[8], kwargs={})
+
+
+def test_the_hand_over_after_the_response_uses_the_requests_open_connection(rf, settings):
+    """Django closes a request's connection on request_finished (CONN_MAX_AGE 0); the
+    hand-over runs before that, rather than opening a new connection for each message."""
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    requests_connection: list[object] = []
+    open_at_hand_over: list[bool] = []
+
+    def view(request):
+        publish(TASK, 7)
+        requests_connection.append(connection.connection)
+        return HttpResponse("receipt")
+
+    def broker(*, args, kwargs):
+        open_at_hand_over.append(connection.connection is requests_connection[0])
+
+    with mock.patch.object(TASK, "apply_async", side_effect=broker):
+        connection.close_at = 0  # as a request's connection with CONN_MAX_AGE 0 is
+        HandOverAfterResponse(view)(rf.post("/report/")).close()
+    assert open_at_hand_over == [True]
+    assert connection.connection is None  # and Django closed it afterwards
 
 
 def test_the_hand_over_after_a_commit_does_not_wait_for_the_disk(postgres):
