@@ -118,6 +118,11 @@ def _sent_by_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+def _duplicates_asked(request: HttpRequest) -> bool:
+    """The link shown in place of the suggestions without the script asks for them this way."""
+    return request.GET.get("duplicates") == "show"
+
+
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
     case = case_detail(user=request.user, reference=reference)
     if case is None:
@@ -210,12 +215,13 @@ def _render_case(
         "notes": projection.records(contents.notes)[::-1],
         "merged_cases": contents.merged_cases,
         "conflicts": projection.conflicts(conflicts),
-        # Open cases that may be the same incident, for those who may merge; not part of the
-        # parts an action sent by htmx swaps, so not looked for then.
+        # Open cases that may be the same incident, for those who may merge: looked for after
+        # the page has loaded (`duplicates`), or in the page when asked without the script.
+        # Not part of the parts an action sent by htmx swaps, so not looked for then.
         "duplicates": (
             duplicate_suggestions(user=user, case=case, reports=contents.reports)
-            if user.has_perm("cases.merge_case") and not partial
-            else []
+            if user.has_perm("cases.merge_case") and not partial and _duplicates_asked(request)
+            else None
         ),
         "timeline_recent": timeline[:TIMELINE_SHOWN],
         "timeline_older": timeline[TIMELINE_SHOWN:],
@@ -257,6 +263,27 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
         case_reference=case.reference,
     )
     return _render_case(request, case)
+
+
+@login_required
+@permission_required("cases.merge_case", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def duplicates(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case page's possible duplicates, which its script asks for once the page is shown:
+    reading the candidates through the reader projection is most of the page's own work, and
+    the case should not wait for it. Without the script the page asks for them itself."""
+    case = _case_or_404(request, reference)
+    if not _sent_by_htmx(request) or case.merged_into_id is not None:
+        return redirect(f"{reverse('cases:case', args=[reference])}?duplicates=show")
+    return render(
+        request,
+        "cases/_duplicate_suggestions.html",
+        {
+            "case": project_case(reader=request.user, reports=()).record(case),
+            "duplicates": duplicate_suggestions(user=request.user, case=case),
+            "may_merge": True,
+        },
+    )
 
 
 def _act(

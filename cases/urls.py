@@ -87,6 +87,7 @@ urlpatterns = [
     path("cases/<str:reference>/tags/", case_views.tags, name="tags"),
     path("cases/<str:reference>/notes/", case_views.add_note, name="add-note"),
     path("cases/<str:reference>/merge/", case_views.merge, name="merge"),
+    path("cases/<str:reference>/duplicates/", case_views.duplicates, name="duplicates"),
     path(
         "cases/<str:reference>/reports/<str:tracking_code>/questions/",
         case_views.ask_reporter,

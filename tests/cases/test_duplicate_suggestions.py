@@ -212,11 +212,23 @@ def test_case_page_lists_a_suggestion_with_a_one_click_merge(client, liaison):
     case = _case()
     other = _case()
     client.force_login(liaison)
+    # The page asks for its suggestions once shown, and links to them without the script.
     page = client.get(f"/staff/cases/{case.reference}/").content.decode()
     assert 'id="duplicate-suggestions"' in page
-    assert f'id="duplicate-{other.reference}"' in page
-    assert "Same day · Same city (Minneapolis) · Both: Weapons drawn" in page
-    assert f'name="merge-duplicates" value="{other.reference}"' in page
+    assert f'hx-get="/staff/cases/{case.reference}/duplicates/"' in page
+    assert 'href="?duplicates=show#duplicate-suggestions"' in page
+    assert other.reference not in page
+    fragment = client.get(
+        f"/staff/cases/{case.reference}/duplicates/", headers={"HX-Request": "true"}
+    ).content.decode()
+    without_script = client.get(f"/staff/cases/{case.reference}/?duplicates=show")
+    for shown in (fragment, without_script.content.decode()):
+        assert 'id="duplicate-suggestions"' in shown
+        assert "hx-get" not in shown.split('id="duplicate-suggestions"')[1].split(">")[0]
+        assert f'id="duplicate-{other.reference}"' in shown
+        assert "Same day · Same city (Minneapolis) · Both: Weapons drawn" in shown
+        assert f'name="merge-duplicates" value="{other.reference}"' in shown
+    assert not fragment.lstrip().startswith("<!DOCTYPE")  # the section alone, to be swapped in
     case.refresh_from_db()
     response = client.post(
         f"/staff/cases/{case.reference}/merge/",
@@ -230,3 +242,29 @@ def test_case_page_lists_a_suggestion_with_a_one_click_merge(client, liaison):
     assert f"Merged {other.reference} into this case." in response.content.decode()
     other.refresh_from_db()
     assert other.merged_into_id == case.pk
+
+
+def test_the_suggestions_answer_only_those_who_may_merge_a_case_they_may_see(
+    client, liaison, no_role_user, monkeypatch
+):
+    case = _case()
+    _case()
+    htmx = {"HX-Request": "true"}
+    client.force_login(no_role_user)
+    assert client.get(f"/staff/cases/{case.reference}/duplicates/", headers=htmx).status_code == 403
+    client.force_login(liaison)
+    monkeypatch.setattr(
+        "cases.selectors.visible_cases", lambda user: visible_cases(user).exclude(pk=case.pk)
+    )
+    missing = client.get(f"/staff/cases/{case.reference}/duplicates/", headers=htmx)
+    assert missing.status_code == 404
+
+
+def test_asked_for_without_the_script_the_suggestions_address_leads_to_the_page_with_them(
+    client, liaison
+):
+    case = _case()
+    client.force_login(liaison)
+    response = client.get(f"/staff/cases/{case.reference}/duplicates/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/cases/{case.reference}/?duplicates=show"

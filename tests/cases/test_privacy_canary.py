@@ -213,6 +213,12 @@ def everything_a_reader_gets(user, case: Case, on_commit) -> dict[str, str]:
         response = client.get(path, follow=True)
         assert response.status_code == 200, path
         seen[path] = response.content.decode()
+    if user.has_perm("cases.merge_case"):  # the case page's possible duplicates, after it loads
+        path = f"/staff/cases/{case.reference}/duplicates/"
+        for headers in ({"HX-Request": "true"}, {}):
+            response = client.get(path, headers=headers, follow=True)
+            assert response.status_code == 200, path
+            seen[f"{path} {headers}"] = response.content.decode()
     with on_commit(execute=True):  # the render is queued once the request commits
         asked = client.post(
             f"/api/v1/cases/{case.reference}/documents/",

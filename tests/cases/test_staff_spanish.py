@@ -315,6 +315,10 @@ PAGES = {
         _page(_signed_in(w.legal), f"/staff/cases/{w.case.reference}/")
         + _page(_signed_in(w.liaison), f"/staff/cases/{w.case.reference}/")
     ),
+    # Without the script, the suggestions' address leads to the case page that lists them.
+    "cases:duplicates": lambda w: _page(
+        _signed_in(w.liaison), reverse("cases:duplicates", args=[w.case.reference]), follow=True
+    ),
     "reports:statistics": lambda w: _page(_signed_in(w.legal), reverse("reports:statistics")),
     "cases:save-view": lambda w: _page(_signed_in(w.liaison), reverse("cases:save-view")),
 }
