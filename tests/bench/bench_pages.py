@@ -7,10 +7,12 @@ SQL, and against a tenth of the data.
   p50 of requests made one after another (the changelist takes seconds, longer than a load
   generator's time-out). The admin is served as it is configured for administrators
   (`cases/admin.py`), signed in as a superuser.
-- P3: the queue page (status + agency; status alone), the case page and the case API, each
-  requested in this process: p50 of the whole request ÷ p50 of the summed time of the queries
-  that same request ran (timed around every cursor execute, the rows' fetch included). What is
-  left is Python: middleware, views, the reader projection, serializers and templates.
+- P3: the queue page (status + agency; status alone), the case page, the possible duplicates
+  its script asks for once it is shown, and the case API (asked with a token and no session
+  cookie, as an API client does), each requested in this process: p50 of the whole request ÷
+  p50 of the summed time of the queries that same request ran (timed around every cursor
+  execute, the rows' fetch included). What is left is Python: middleware, views, the reader
+  projection, serializers and templates.
 - P4: the queue (status + agency; with a rare and a common search term), the case page, the
   case API and the statistics page: p50 on the database of generated cases ÷ p50 on a database
   a tenth of its size (`BENCH_SMALL_DATABASE_URL`), one gunicorn on each, one connection,
@@ -93,6 +95,7 @@ def pages(picks: dict[str, Any]) -> dict[str, str]:
         "queue, common term": f"/staff/cases/?{encode({**FILTERS, 'q': COMMON_TERM})}",
         "case page": f"/staff/cases/{picks['case']}/",
         "case API": f"/api/v1/cases/{picks['case']}/",
+        "duplicate suggestions": f"/staff/cases/{picks['case']}/duplicates/",
         "statistics": "/staff/statistics/",
     }
 
@@ -108,6 +111,8 @@ def admin_changelist(picks: dict[str, Any]) -> str:
 def headers_for(path: str, login: dict[str, str]) -> dict[str, str]:
     if path.startswith("/api/"):
         return {"Authorization": f"Token {login['token']}"}
+    if path.endswith("/duplicates/"):  # asked for by the case page's script
+        return {"Cookie": login["cookie"], "HX-Request": "true"}
     return {"Cookie": login["cookie"]}
 
 
@@ -135,7 +140,7 @@ def timed_request(client: Any, path: str, headers: dict[str, str]) -> tuple[floa
     from django.db import connection
 
     clock = QueryClock()
-    extra = {f"HTTP_{k.upper()}": v for k, v in headers.items() if k != "Cookie"}
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Cookie"}
     with connection.execute_wrapper(clock):
         started = time.perf_counter()
         response = client.get(path, **extra)
@@ -148,14 +153,17 @@ def timed_request(client: Any, path: str, headers: dict[str, str]) -> tuple[floa
 def own_sql(results: Results, picks: dict[str, Any], cases: int) -> None:
     from django.test import Client
 
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.cookies.load(picks["legal"]["cookie"])
+    browser = Client(SERVER_NAME="127.0.0.1")
+    browser.cookies.load(picks["legal"]["cookie"])
+    api_client = Client(SERVER_NAME="127.0.0.1")  # a token and no session cookie
     paths = pages(picks)
-    measured = ("queue (status + agency)", "queue (status)", "case page", "case API")
+    measured = ("queue (status + agency)", "queue (status)", "case page",
+                "duplicate suggestions", "case API")
     counts: dict[str, int] = {}
     for label in measured:
         path = paths[label]
         headers = headers_for(path, picks["legal"])
+        client = api_client if path.startswith("/api/") else browser
         print(f"P3 ({label}): its queries (A) vs the whole request (B), ms p50", flush=True)
         sql_p50: list[float] = []
         page_p50: list[float] = []
