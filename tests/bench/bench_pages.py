@@ -11,8 +11,8 @@ SQL, and against a tenth of the data.
   its script asks for once it is shown, and the case API (asked with a token and no session
   cookie, as an API client does), each requested in this process: p50 of the whole request ÷
   p50 of the summed time of the queries that same request ran (timed around every cursor
-  execute, the rows' fetch included). What is left is Python: middleware, views, the reader
-  projection, serializers and templates.
+  execute, the rows' fetch included, and every COMMIT). What is left is Python: middleware,
+  views, the reader projection, serializers and templates.
 - P4: the queue (status + agency; with a rare and a common search term), the case page, the
   case API and the statistics page: p50 on the database of generated cases ÷ p50 on a database
   a tenth of its size (`BENCH_SMALL_DATABASE_URL`), one gunicorn on each, one connection,
@@ -25,6 +25,7 @@ SQL, and against a tenth of the data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 from tests.bench import harness
@@ -120,7 +122,9 @@ def headers_for(path: str, login: dict[str, str]) -> dict[str, str]:
 
 
 class QueryClock:
-    """A database execute wrapper that adds up the time spent in each query."""
+    """A database execute wrapper that adds up the time spent in each query (and, through
+    `commits`, in each COMMIT that ends a transaction: in autocommit the commit is part of the
+    statement's own execute, in a transaction it is a call of its own)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -134,6 +138,23 @@ class QueryClock:
             self.seconds += time.perf_counter() - started
             self.count += 1
 
+    @contextlib.contextmanager
+    def commits(self, connection: Any) -> Iterator[None]:
+        plain = connection._commit
+
+        def timed() -> Any:
+            started = time.perf_counter()
+            try:
+                return plain()
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        connection._commit = timed
+        try:
+            yield
+        finally:
+            del connection._commit
+
 
 def timed_request(client: Any, path: str, headers: dict[str, str]) -> tuple[float, float, int]:
     """(whole request ms, its queries' ms, its query count)."""
@@ -141,7 +162,7 @@ def timed_request(client: Any, path: str, headers: dict[str, str]) -> tuple[floa
 
     clock = QueryClock()
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Cookie"}
-    with connection.execute_wrapper(clock):
+    with connection.execute_wrapper(clock), clock.commits(connection):
         started = time.perf_counter()
         response = client.get(path, **extra)
         elapsed = time.perf_counter() - started
