@@ -7,7 +7,6 @@ Views only translate. They parse a form, call a selector or a service, and rende
 exactly like a reference that does not exist.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +22,7 @@ from cases.forms import BulkForm, QueueFilterForm
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.queue_forms import SaveViewForm
-from cases.queue_rows import queue_row
+from cases.queue_rows import queue_page_rows
 from cases.saved_views import canonical_query, current_view, views_for
 from cases.selectors import (
     case_queue,
@@ -55,7 +54,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "errors": error_summary([form]),
         "page": page,
-        "rows": [queue_row(case) for case in page.object_list],
+        "rows": queue_page_rows(page.object_list, query=request.GET),
         "status_counts": [
             (status, label, min(counts[status], paginator.cap), counts[status] > paginator.cap)
             for status, label in Case.Status.choices
@@ -121,5 +120,3 @@ def bulk(request: HttpRequest) -> HttpResponse:
             % {"references": ", ".join(case.reference for case in data["cases"])},
         )
     return _back_to_queue(request)
-
-
