@@ -8,8 +8,9 @@ change. Each ended session leaves a `SESSION_ENDED` row in the access log.
 
 Nothing here runs on ordinary requests: the pages' query counts stay as they were. The list
 reads the sessions' rows in the session table once, to leave out those that expired and to tell
-when each was last used (the table's expiry date is the last request plus SESSION_COOKIE_AGE,
-since every request saves the session).
+when each was last used: the table's expiry date is the last save plus SESSION_COOKIE_AGE, and
+a request saves the session unless it was saved less than SESSION_REFRESH_INTERVAL before
+(plumbing/sessions.py), so "last used" is accurate to within that interval.
 """
 
 import re
@@ -98,7 +99,9 @@ class SessionEntry:
 
 def active_sessions(*, user: Any, request: HttpRequest) -> list[SessionEntry]:
     """The signed-in sessions of `user` that have not expired, this browser's first. Rows of
-    sessions that expired or were cleared from the store are deleted on the way."""
+    sessions that expired or were cleared from the store are deleted on the way. When each was
+    last active is its last save (expiry minus SESSION_COOKIE_AGE): the last request, or up to
+    SESSION_REFRESH_INTERVAL before it."""
     rows = list(StaffSession.objects.filter(user=user))
     if not rows:
         return []

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "plumbing.outbox.middleware.HandOverAfterResponse",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Saves an unchanged session at most once a SESSION_REFRESH_INTERVAL (plumbing/sessions.py).
+    "plumbing.sessions.RefreshSessionExpiry",
     # The language chosen in the session, else the browser's; never a cookie (intake/language.py).
     "intake.language.SessionLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,10 +161,16 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rights Desk <no-reply@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
-# Sessions end after this much inactivity (every request pushes the expiry back) and when the
-# browser closes: staff screens show identities, and shared computers are common.
+# Sessions end after this much inactivity and when the browser closes: staff screens show
+# identities, and shared computers are common.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 2)
-SESSION_SAVE_EVERY_REQUEST = True
+# A request pushes the expiry back by saving the session, but a session whose data did not
+# change is saved at most once in this many seconds (plumbing/sessions.py), not on every
+# request: an idle session ends SESSION_COOKIE_AGE after its last request, up to this much
+# sooner. A session whose data changed is saved at once, as always.
+SESSION_REFRESH_INTERVAL = env.int("SESSION_REFRESH_INTERVAL", default=60)
+if SESSION_REFRESH_INTERVAL >= SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_REFRESH_INTERVAL must be below SESSION_COOKIE_AGE.")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,6 @@
 """Staff sign-in: repeated wrong passwords lock the user name out from that address for a while,
-and a session ends after a stretch of inactivity."""
+and a session ends after a stretch of inactivity (its expiry pushed back at most once a
+SESSION_REFRESH_INTERVAL)."""
 
 from datetime import timedelta
 
@@ -8,9 +9,12 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from plumbing.sessions import REFRESHED_AT
 from tests.conftest import give_code
 
 pytestmark = pytest.mark.django_db
@@ -110,11 +114,13 @@ def test_an_idle_session_is_signed_out(client, liaison):
     assert response["Location"].startswith(reverse("cases:login"))
 
 
-def test_each_request_pushes_the_expiry_back_and_the_cookie_ends_with_the_browser(
-    client, liaison
-):
+def test_a_request_after_the_refresh_interval_pushes_the_expiry_back(client, liaison):
     client.force_login(liaison)
-    key = client.session.session_key
+    # As if the session had last been saved longer ago than the refresh interval.
+    session = client.session
+    session[REFRESHED_AT] = int(timezone.now().timestamp()) - settings.SESSION_REFRESH_INTERVAL - 1
+    session.save()
+    key = session.session_key
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() + timedelta(minutes=5)
     )
@@ -122,5 +128,24 @@ def test_each_request_pushes_the_expiry_back_and_the_cookie_ends_with_the_browse
     assert response.status_code == 200
     expires = Session.objects.get(session_key=key).expire_date
     assert expires > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    # The cookie it sets again still ends when the browser closes.
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert not cookie["max-age"] and not cookie["expires"]
+
+
+def test_a_request_within_the_refresh_interval_writes_no_session(client, liaison):
+    client.force_login(liaison)
+    assert client.get(reverse("cases:queue")).status_code == 200  # the last save: just now
+    key = client.session.session_key
+    expires = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("cases:queue"))
+    assert response.status_code == 200
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "django_session" in query["sql"] and not query["sql"].startswith("SELECT")
+    ]
+    assert writes == []
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert Session.objects.get(session_key=key).expire_date == expires
