@@ -33,7 +33,7 @@ from cases.access import (
     can_download_evidence,
     can_download_original_evidence,
 )
-from cases.conflicts import case_conflicts
+from cases.conflicts import conflicts_among
 from cases.duplicates import duplicate_suggestions
 from cases.evidence_downloads import EvidenceNotFound, NoSharedCopyOfEvidence
 from cases.exceptions import CaseError, StaleCaseError
@@ -167,7 +167,7 @@ def _render_case(
     user = request.user
     contents = case_contents(user=user, case=case)
     projection = project_case(reader=user, reports=contents.reports)
-    conflicts = case_conflicts(case)
+    conflicts = conflicts_among(contents.reports)
     disputed = {conflict.topic for conflict in conflicts}
     may_ask = user.has_perm("cases.ask_reporter")
     reports = []

@@ -8,11 +8,13 @@ merge, refreshes them here.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from cases.models import Case
-from intake.models import Encounter
+from intake import reference
+from intake.models import Agency, Encounter, EncounterKind
 
 
 def codes_value(codes: Iterable[str]) -> str:
@@ -24,6 +26,24 @@ def codes_value(codes: Iterable[str]) -> str:
 def has_code(field: str, code: str) -> Q:
     """Cases whose `field` ("kind_codes" or "agency_codes") holds `code`."""
     return Q(**{f"{field}__contains": f" {code} "})
+
+
+def kinds_of(case: Case) -> list[EncounterKind]:
+    """The encounter kinds of the case's reports, from its stored codes and the reference table
+    kept in memory (no query), in the table's order."""
+    return _rows(EncounterKind, case.kind_codes)
+
+
+def agencies_of(case: Case) -> list[Agency]:
+    """The agencies of the case's reports, as `kinds_of`."""
+    return _rows(Agency, case.agency_codes)
+
+
+def _rows(model: type[Model], stored: str) -> list[Any]:
+    codes = set(stored.split())
+    if not codes:
+        return []
+    return [row for code, row in reference.rows_by_code(model).items() if code in codes]
 
 
 def refresh_encounter_codes(case_ids: Iterable[int]) -> None:

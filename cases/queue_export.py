@@ -117,5 +117,5 @@ def export_rows(*, reader: User, cases: QuerySet[Case], limit: int = EXPORT_LIMI
                 yield writer.writerow([_STOPPED % {"limit": limit}])
                 return
             seen = projections[case.pk].record(case)
-            yield writer.writerow(row_cells(queue_row(seen), today=today))
+            yield writer.writerow(row_cells(queue_row(case, seen), today=today))
             written += 1

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from cases.encounter_codes import agencies_of, kinds_of
 from cases.models import Case
 from cases.people import display_name
 from cases.privacy import Projected
@@ -38,18 +39,17 @@ def _encounter(report: Any) -> Any:
         return None
 
 
-def queue_row(case: Case | Projected) -> QueueRow:
-    """The row of `case` (loaded by `cases.selectors.case_queue`, so this runs no query)."""
-    kinds: dict[str, EncounterKind] = {}
-    agencies: dict[str, Agency] = {}
+def queue_row(case: Case, shown: Case | Projected | None = None) -> QueueRow:
+    """The row of `case` (loaded by `cases.selectors.case_queue`, so this runs no query), its
+    places and dates read from `shown`, the case as the reader projection shows it (the export),
+    or from the case itself (the page)."""
+    seen = case if shown is None else shown
     places: list[str] = []
     first: Any = None
-    for report in case.reports.all() if isinstance(case, Case) else case.reports:
+    for report in seen.reports.all() if isinstance(seen, Case) else seen.reports:
         encounter = _encounter(report)
         if encounter is None:
             continue
-        kinds.update((kind.code, kind) for kind in encounter.kinds.all())
-        agencies.update((agency.code, agency) for agency in encounter.agencies.all())
         if encounter.city and encounter.city not in places:
             places.append(encounter.city)
         if encounter.occurred_at and (
@@ -57,9 +57,9 @@ def queue_row(case: Case | Projected) -> QueueRow:
         ):
             first = encounter
     return QueueRow(
-        case=case,
-        kinds=sorted(kinds.values(), key=lambda kind: (-kind.severity, kind.sort_order)),
-        agencies=sorted(agencies.values(), key=lambda agency: agency.name),
+        case=seen,
+        kinds=sorted(kinds_of(case), key=lambda kind: (-kind.severity, kind.sort_order)),
+        agencies=sorted(agencies_of(case), key=lambda agency: agency.name),
         occurred_at=first.occurred_at if first else None,
         occurred_at_is_approximate=bool(first and first.occurred_at_is_approximate),
         places=places,

@@ -115,10 +115,11 @@ def _filtered(user: User, filters: QueueFilters, *, with_status: bool) -> QueryS
 
 def case_queue(*, user: User, filters: QueueFilters) -> QuerySet[Case]:
     """The cases `user` may see that match `filters`, sorted, with what a queue row shows
-    (assignee, and each report's encounter with its kinds and agencies) fetched in a fixed
-    number of queries."""
-    encounters = Encounter.objects.select_related("report").prefetch_related(
-        "kinds", "agencies"
+    (assignee, tags, and when and where each report's encounter happened) fetched in a fixed
+    number of queries. Kinds and agencies come from the codes stored on the case
+    (cases/encounter_codes.py: `kinds_of`, `agencies_of`)."""
+    encounters = Encounter.objects.only(
+        "pk", "report_id", "occurred_at", "occurred_at_is_approximate", "city"
     )
     reports = Report.objects.only("pk", "case_id", "submitted_at").prefetch_related(
         Prefetch("encounter", queryset=encounters)
@@ -127,7 +128,7 @@ def case_queue(*, user: User, filters: QueueFilters) -> QuerySet[Case]:
         _filtered(user, filters, with_status=True)
         .select_related("assignee")
         .prefetch_related(Prefetch("reports", queryset=reports), "tags")
-        .defer("search_text", "kind_codes", "agency_codes")
+        .defer("search_text")
         .order_by(*SORTS.get(filters.sort, SORTS["newest"]))
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from cases.conflicts import find_conflicts
+from cases.conflicts import conflicts_among
 from cases.models import Case
 from cases.privacy import WITHHELD, Projected, project_case
 from cases.selectors import case_contents
@@ -193,13 +193,7 @@ def load_case_file(*, case: Case, reader: User, redacted: bool) -> CaseFileData:
     projection = project_case(
         reader=reader, reports=contents.reports, redacted=redacted, withheld=WITHHELD
     )
-    # From the facts the reports came with (cases.conflicts.case_conflicts would read them
-    # again), in the order it reads them.
-    facts = sorted(
-        (fact for report in contents.reports for fact in report.facts.all()),
-        key=lambda fact: fact.pk,
-    )
-    conflicts = projection.conflicts(find_conflicts(facts))
+    conflicts = projection.conflicts(conflicts_among(contents.reports))
     timeline = case_timeline(user=reader, case=case, projection=projection)
     disputed = {conflict.topic for conflict in conflicts}
     shown_case = projection.record(case)

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from cases.api.serializers.cases import CaseSummarySerializer
 from cases.api.serializers.reports import encounter_of
+from cases.encounter_codes import agencies_of, kinds_of
 from cases.models import Case
 from cases.pagination import COUNT_CAP
 from cases.selectors import SORTS
@@ -96,10 +97,6 @@ class CaseQueueQuerySerializer(StrictInputSerializer):
         return attrs
 
 
-def _codes(encounter: Encounter, attribute: str) -> list[str]:
-    return [item.code for item in getattr(encounter, attribute).all()]
-
-
 class CaseRowSerializer(CaseSummarySerializer):
     """A queue row: the case plus what its reports' encounters say, from the prefetched
     reports of `cases.selectors.case_queue`."""
@@ -116,12 +113,10 @@ class CaseRowSerializer(CaseSummarySerializer):
         return [encounter for encounter in found if encounter is not None]
 
     def get_kinds(self, case: Case) -> list[str]:
-        codes = (code for e in self._encounters(case) for code in _codes(e, "kinds"))
-        return list(dict.fromkeys(codes))
+        return [kind.code for kind in kinds_of(case)]
 
     def get_agencies(self, case: Case) -> list[str]:
-        codes = (code for e in self._encounters(case) for code in _codes(e, "agencies"))
-        return list(dict.fromkeys(codes))
+        return [agency.code for agency in agencies_of(case)]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_occurred_at(self, case: Case) -> datetime | None:

@@ -5,7 +5,6 @@ its source."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.api.serializers.evidence import EvidenceSerializer
@@ -132,7 +131,8 @@ class FactSerializer(serializers.Serializer):
 
 
 class SourceSerializer(serializers.Serializer):
-    """A press source as people can cite it (never our file name for the article)."""
+    """A press source as people can cite it (never our file name for the article); null for a
+    report that did not come from the press. Read from the report itself (`source="*"`)."""
 
     headline = serializers.CharField(source="source_headline", read_only=True)
     outlet = serializers.CharField(source="source_outlet", read_only=True)
@@ -148,11 +148,20 @@ class SourceSerializer(serializers.Serializer):
         "means the article gives none.",
     )
 
+    def to_representation(self, report: Any) -> dict[str, Any] | None:  # type: ignore[override]
+        if not report.source_file:
+            return None
+        return super().to_representation(report)
+
 
 class ReportSerializer(serializers.ModelSerializer):
-    source = serializers.SerializerMethodField(help_text="Where a press report comes from.")  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
+    source = SourceSerializer(  # type: ignore[assignment]  # a declared field: the metaclass takes it off the class
+        source="*", read_only=True, allow_null=True, help_text="Where a press report comes from."
+    )
     complainants = ComplainantSerializer(many=True, read_only=True)
-    encounter = serializers.SerializerMethodField()
+    # Built with the report's serializer, not for every report (a ModelSerializer works out its
+    # fields from the model each time it is made). Null for a report without an encounter.
+    encounter = EncounterSerializer(read_only=True, allow_null=True)
     witnesses = WitnessSerializer(many=True, read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     facts = FactSerializer(many=True, read_only=True)
@@ -167,14 +176,3 @@ class ReportSerializer(serializers.ModelSerializer):
             "encounter", "witnesses", "evidence", "facts", "additions", "messages",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(SourceSerializer(allow_null=True))
-    def get_source(self, report: Report) -> dict[str, Any] | None:
-        if not report.source_file:
-            return None
-        return SourceSerializer(report).data
-
-    @extend_schema_field(EncounterSerializer(allow_null=True))
-    def get_encounter(self, report: Report) -> dict[str, Any] | None:
-        encounter = encounter_of(report)
-        return None if encounter is None else EncounterSerializer(encounter).data

@@ -32,7 +32,7 @@ from cases.api.views.base import (
     error_response,
     etag_of,
 )
-from cases.conflicts import Conflict, find_conflicts
+from cases.conflicts import Conflict, conflicts_among
 from cases.models import Case
 from cases.pagination import CappedPaginator
 from cases.privacy import Projected, project_case, project_cases
@@ -166,13 +166,12 @@ class CaseDetailView(CaseAPIView):
         case = self.get_case(reference)
         contents = case_contents(user=request.user, case=case)
         projection = project_case(reader=request.user, reports=contents.reports)
-        facts = [fact for report in contents.reports for fact in report.facts.all()]
         page = _CasePage(
             case=projection.record(case),
             reports=projection.records(contents.reports),
             notes=projection.records(contents.notes),
             merged_cases=contents.merged_cases,
-            conflicts=projection.conflicts(find_conflicts(facts)),
+            conflicts=projection.conflicts(conflicts_among(contents.reports)),
             allowed_transitions=(
                 []
                 if case.merged_into_id
