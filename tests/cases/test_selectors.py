@@ -10,8 +10,8 @@ from cases.queue_rows import queue_row
 from cases.selectors import QueueFilters, case_contents, case_queue, status_counts
 from cases.services import add_note, assign_case, transition_case
 from cases.timeline import case_timeline
-from intake.inputs import EvidenceInput
 from intake import reference
+from intake.inputs import EvidenceInput
 from intake.models import Agency, EncounterKind, Report
 from intake.services import submit_report
 from tests.factories import (
