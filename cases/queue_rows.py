@@ -10,13 +10,13 @@ from typing import Any
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from cases.encounter_codes import agencies_of, kinds_of
 from cases.models import Case
 from cases.people import display_name
 from cases.privacy import Projected
-from cases.templatetags.staff import age
 from intake.models import Agency, Encounter, EncounterKind
 from intake.staff_labels import agency_short_name, kind_label
 
@@ -140,7 +140,8 @@ def queue_page_rows(cases: Iterable[Case], *, query: QueryDict) -> list[QueuePag
                 places=", ".join(row.places) or place_unknown,
                 agencies=", ".join(agency_short_name(agency) for agency in row.agencies) or "—",
                 assignee=display_name(case.assignee),
-                age=age(case.opened_at),
+                # How long ago, in its largest unit only ("3 days").
+                age=timesince(case.opened_at, depth=1),
             )
         )
     return rows

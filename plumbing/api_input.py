@@ -95,6 +95,34 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class QueryParametersSerializer(StrictInputSerializer):
+    """The query parameters of a GET: unknown ones refused, each of `given_once` at most once (a
+    query string may repeat any key), and the two dates of `date_range` (first, last) in
+    order."""
+
+    given_once: tuple[str, ...] = ()
+    date_range: tuple[str, str] | None = None
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "getlist"):
+            repeated = [key for key in self.given_once if len(data.getlist(key)) > 1]
+            if repeated:
+                raise serializers.ValidationError(
+                    {key: [_("Give this parameter once.")] for key in repeated}
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.date_range is not None:
+            first, last = self.date_range
+            start, end = attrs.get(first), attrs.get(last)
+            if start and end and start > end:
+                raise serializers.ValidationError(
+                    {last: [_("Must not be before %(first)s.") % {"first": first}]}
+                )
+        return attrs
+
+
 class CommaListField(serializers.ListField):
     """A query parameter given repeatedly (`?status=new&status=triaged`) or comma-separated
     (`?status=new,triaged`)."""

@@ -12,7 +12,6 @@ callers who may see every identity, and only when they do not ask for a shareabl
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -29,7 +28,7 @@ from cases.exceptions import ErrorCode as CaseErrorCode
 from intake.models import Agency
 from plumbing.api_errors import ErrorCode as RequestCode
 from plumbing.api_errors import InvalidParameters, messages_by_name, refusal_exception_handler
-from plumbing.api_input import CodeListField, StrictInputSerializer
+from plumbing.api_input import CodeListField, QueryParametersSerializer
 from reports.statistics.filters import StatisticsFilters
 from reports.statistics.snapshots import current_figures
 from reports.statistics.suppression import (
@@ -46,7 +45,7 @@ TAG = "Statistics"
 # -- Input ----------------------------------------------------------------------------------
 
 
-class StatisticsQuerySerializer(StrictInputSerializer):
+class StatisticsQuerySerializer(QueryParametersSerializer):
     """The filters and options of `GET /api/v1/statistics/`."""
 
     occurred_from = serializers.DateField(
@@ -69,24 +68,8 @@ class StatisticsQuerySerializer(StrictInputSerializer):
         help_text="A copy to share outside legal staff: counts of 1 to 4 hidden.",
     )
 
-    _SINGLE = ("occurred_from", "occurred_to", "fresh", "sharing")
-
-    def to_internal_value(self, data: Any) -> Any:
-        if hasattr(data, "getlist"):
-            repeated = [key for key in self._SINGLE if len(data.getlist(key)) > 1]
-            if repeated:
-                raise serializers.ValidationError(
-                    {key: [_("Give this parameter once.")] for key in repeated}
-                )
-        return super().to_internal_value(data)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("occurred_from"), attrs.get("occurred_to")
-        if start and end and start > end:
-            raise serializers.ValidationError(
-                {"occurred_to": [_("Must not be before occurred_from.")]}
-            )
-        return attrs
+    given_once = ("occurred_from", "occurred_to", "fresh", "sharing")
+    date_range = ("occurred_from", "occurred_to")
 
 
 # -- Output ---------------------------------------------------------------------------------

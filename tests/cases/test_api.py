@@ -376,6 +376,13 @@ def test_bad_filter_value_is_refused_naming_the_parameter(liaison, query, bad):
     assert bad in body["detail"]
 
 
+def test_dates_out_of_order_are_refused_saying_which_comes_first(liaison):
+    query = "occurred_from=2026-02-01&occurred_to=2026-01-01"
+    response = _client(liaison).get(f"/api/v1/cases/?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"occurred_to": ["Must not be before occurred_from."]}
+
+
 def test_merged_cases_leave_the_queue_but_keep_their_detail(liaison):
     survivor, duplicate = _case(), _case()
     _client(liaison).post(

@@ -981,6 +981,7 @@ def test_api_suppresses_for_sharing_and_for_callers_without_every_identity(api, 
         ({"occurred_from": "yesterday"}, "occurred_from"),
         ({"occurred_from": "2026-02-01", "occurred_to": "2026-01-01"}, "occurred_to"),
         ({"fresh": "perhaps"}, "fresh"),
+        ({"fresh": ["true", "false"]}, "fresh"),
         ({"city": "Minneapolis"}, "city"),
     ],
 )

@@ -2,11 +2,9 @@
 page of rows with the counts by status."""
 
 from datetime import datetime
-from typing import Any
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,7 +16,7 @@ from cases.models import Case
 from cases.pagination import COUNT_CAP
 from cases.selectors import SORTS
 from intake.models import Agency, Encounter, EncounterKind
-from plumbing.api_input import CodeListField, CommaListField, StrictInputSerializer
+from plumbing.api_input import CodeListField, CommaListField, QueryParametersSerializer
 
 # A user id is a positive number that fits the id column (documented as the parameter's pattern).
 _assignee_value = RegexValidator(
@@ -27,7 +25,7 @@ _assignee_value = RegexValidator(
 )
 
 
-class CaseQueueQuerySerializer(StrictInputSerializer):
+class CaseQueueQuerySerializer(QueryParametersSerializer):
     """The queue's filters, as query parameters of `GET /api/v1/cases/`."""
 
     ignored_keys = frozenset({"page"})
@@ -76,25 +74,11 @@ class CaseQueueQuerySerializer(StrictInputSerializer):
         required=False, default=False, help_text="Also list cases merged into another."
     )
 
-    _SINGLE = ("city", "occurred_from", "occurred_to", "assignee", "has_evidence",
-               "weapons_drawn", "q", "ordering", "include_merged", "page")
-
-    def to_internal_value(self, data: Any) -> Any:
-        if hasattr(data, "getlist"):
-            repeated = [key for key in self._SINGLE if len(data.getlist(key)) > 1]
-            if repeated:
-                raise serializers.ValidationError(
-                    {key: [_("Give this parameter once.")] for key in repeated}
-                )
-        return super().to_internal_value(data)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("occurred_from"), attrs.get("occurred_to")
-        if start and end and start > end:
-            raise serializers.ValidationError(
-                {"occurred_to": [_("Must not be before occurred_from.")]}
-            )
-        return attrs
+    given_once = (
+        "city", "occurred_from", "occurred_to", "assignee", "has_evidence", "weapons_drawn", "q",
+        "ordering", "include_merged", "page",
+    )
+    date_range = ("occurred_from", "occurred_to")
 
 
 class CaseRowSerializer(CaseSummarySerializer):
