@@ -148,7 +148,7 @@ class SourceSerializer(serializers.Serializer):
         "means the article gives none.",
     )
 
-    def to_representation(self, report: Any) -> dict[str, Any] | None:  # type: ignore[override]
+    def to_representation(self, report: Any) -> dict[str, Any] | None:  # type: ignore[override]  # null for no source
         if not report.source_file:
             return None
         return super().to_representation(report)
