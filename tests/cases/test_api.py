@@ -16,7 +16,7 @@ from cases.exceptions import ErrorCode
 from cases.models import Case, CaseNote
 from cases.services import add_note, assign_case, override_priority, transition_case
 from intake.inputs import ComplainantInput, EvidenceInput, FactInput, SourceInput
-from intake.models import Report
+from intake.models import Encounter, Report
 from intake.services import submit_report
 from tests.factories import (
     EncounterInputFactory,
@@ -267,6 +267,7 @@ def test_detail_shows_encounter_codes_evidence_facts_and_conflicts(liaison):
     assert first["encounter"]["kinds"] == ["boxed-in", "weapons-drawn"]
     assert first["encounter"]["agencies"] == ["ice"]
     assert len(first["evidence"][0]["sha256"]) == 64
+    assert first["source"] is None  # filed through the web form, not from the press
     assert second["source"] == {
         "headline": "Officer stopped",
         "outlet": "",
@@ -279,6 +280,17 @@ def test_detail_shows_encounter_codes_evidence_facts_and_conflicts(liaison):
     assert conflict["topic"] == "chief"
     assert {v["value"] for v in conflict["versions"]} == {"Mark Bruley", "Mark Rooley"}
     assert data["allowed_transitions"] == ["triaged", "closed"]
+
+
+def test_detail_answers_null_for_a_report_without_an_encounter(liaison):
+    case = _case()
+    report = case.reports.get()
+    Encounter.objects.filter(report=report).delete()
+    response = _client(liaison).get(_url(case))
+    assert response.status_code == 200
+    [shown] = response.json()["reports"]
+    assert shown["encounter"] is None
+    assert shown["tracking_code"] == report.tracking_code
 
 
 # -- Queue filters ----------------------------------------------------------------------------
